@@ -1,0 +1,60 @@
+"""Which face data a lesson trains on: the real MUG when it is in the data folder, else SynthFaces.
+
+This is the one place that decides, so ``emoface demo``, ``02_tunedmug.ipynb`` and
+``04_stargan.ipynb`` always agree on which set they used, and say so. The real path is never
+replaced: with ``$EMOFACE_DATA/mug`` present it is read as MUG; SynthFaces is only the fallback
+that keeps the lessons running offline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..settings import Profile, data_dir, get_profile
+from .equalize import EqualizeMode
+from .mug import FaceRecord, scan_faces
+from .synth_mug import write_synth_mug
+from .tunedmug import TunedMugConfig, build_tunedmug
+
+
+@dataclass(frozen=True)
+class FaceSource:
+    """A scanned face data set: its name (``"mug"`` or ``"synth"``), folder and source frames."""
+
+    name: str
+    root: Path
+    records: list[FaceRecord]
+
+
+def mug_folder() -> Path:
+    """Where the real MUG is looked for: ``$EMOFACE_DATA/mug``."""
+    return data_dir() / "mug"
+
+
+def face_source(profile: Profile | str | None = None, progress: bool = True) -> FaceSource:
+    """MUG if present (apex frames per the profile), else a SynthFaces MUG tree, written if missing."""
+    profile = profile if isinstance(profile, Profile) else get_profile(profile)
+    if mug_folder().exists():
+        return FaceSource("mug", mug_folder(), scan_faces(mug_folder(), profile.mug_frames_per_take))
+    root = data_dir() / f"synthmug-{profile.name}"
+    write_synth_mug(root, profile.synth_identities, progress=progress)
+    return FaceSource("synth", root, scan_faces(root, profile.mug_frames_per_take))
+
+
+def prepare_tunedmug(
+    profile: Profile | str | None = None,
+    equalize: EqualizeMode = "luminance",
+    crop: bool = True,
+    progress: bool = True,
+) -> tuple[Path, dict]:
+    """Build (or finish building) tunedMUG for the profile; returns its folder and report.
+
+    ``equalize`` and ``crop`` select the variants of the paper's Fig. 6 ablation; each variant
+    gets its own folder, so they never mix.
+    """
+    profile = profile if isinstance(profile, Profile) else get_profile(profile)
+    source = face_source(profile, progress)
+    config = TunedMugConfig(equalize=equalize, crop=crop, test_fraction=profile.test_fraction)
+    out = data_dir() / f"tunedmug-{source.name}-{profile.name}-{'crop' if crop else 'frame'}-{equalize}"
+    return out, build_tunedmug(source.records, out, config, progress=progress)

@@ -1,0 +1,132 @@
+"""Read whatever image a user hands us into one well-defined array, or say clearly why not.
+
+Every step after this one (Haar detection, equalisation, the GAN, paste-back) assumes an
+``H×W×3`` RGB ``uint8`` array. Users upload everything else: grayscale scans, PNGs with an alpha
+channel, 16-bit TIFFs from a camera, phone photos stored sideways with an EXIF rotation flag,
+truncated downloads, text files renamed ``.jpg``, 100-megapixel panoramas. OpenCV's ``imread``
+silently returns ``None`` or half a picture for several of these, so files are decoded with
+Pillow, which raises on truncation, and converted here once.
+
+Taught in ``02_tunedmug.ipynb``; the pipeline and the blog read uploads through it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import BinaryIO, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: Larger images are refused before they are decoded: 150 MP of RGB is 450 MB of memory.
+MAX_PIXELS = 150_000_000
+
+ImageSource = Union[str, os.PathLike, bytes, BinaryIO, np.ndarray, Image.Image]
+
+
+class ImageReadError(ValueError):
+    """The input is not an image we can read (missing, not an image, truncated, too large)."""
+
+
+def load_rgb(source: ImageSource, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Return ``source`` as an ``H×W×3`` RGB ``uint8`` array.
+
+    Accepts a path, an open binary file, the bytes of an image file, a PIL image or a NumPy array (gray ``H×W``,
+    ``H×W×1``, RGB or RGBA, of ``uint8``, ``uint16`` or float in [0, 1]). Arrays are taken to be
+    RGB, not OpenCV's BGR. Transparent pixels are composited on white, because a cut-out portrait
+    on black would give the Haar cascade and the GAN a dark halo.
+    """
+    if isinstance(source, np.ndarray):
+        return _array_to_rgb(source, "the array")
+    if isinstance(source, Image.Image):
+        return _pil_to_rgb(source, max_pixels, "the PIL image")
+    if isinstance(source, (bytes, bytearray)):
+        return _pil_to_rgb(_open(io.BytesIO(source), "the uploaded bytes"), max_pixels, "the uploaded bytes")
+    if hasattr(source, "read"):
+        name = str(getattr(source, "name", "the file object"))
+        return _pil_to_rgb(_open(source, name), max_pixels, name)
+    path = Path(source)
+    if not path.is_file():
+        raise ImageReadError(f"no image file at {path}; check the path (is it relative to {Path.cwd()}?)")
+    with open(path, "rb") as handle:
+        return _pil_to_rgb(_open(handle, str(path)), max_pixels, str(path))
+
+
+def _open(handle: io.IOBase, what: str) -> Image.Image:
+    try:
+        return Image.open(handle)
+    except UnidentifiedImageError:
+        raise ImageReadError(f"{what} is not an image format Pillow can read; save it as JPEG or PNG") from None
+
+
+def _pil_to_rgb(image: Image.Image, max_pixels: int, what: str) -> np.ndarray:
+    width, height = image.size
+    # Checked on the header, before decoding: a decompression bomb never reaches memory.
+    if width * height > max_pixels:
+        raise ImageReadError(
+            f"{what} is {width}×{height} ({width * height / 1e6:.0f} MP), over the {max_pixels / 1e6:.0f} MP "
+            "limit; scale it down (a profile photo needs no more than a few megapixels)"
+        )
+    try:
+        with warnings.catch_warnings():
+            # Our own limit above replaces Pillow's bomb warning at 89 MP.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.load()
+    except (OSError, SyntaxError, ValueError) as err:
+        raise ImageReadError(f"{what} could not be decoded ({err}); the file is probably truncated or corrupt") from None
+    # Phone cameras store portraits sideways plus a rotation flag; a sideways face has no Haar match.
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return _array_to_rgb(np.asarray(image), what)
+    return np.asarray(image.convert("RGB"))
+
+
+def _array_to_rgb(array: np.ndarray, what: str) -> np.ndarray:
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)) or min(array.shape[:2]) < 1:
+        raise ImageReadError(f"{what} has shape {array.shape}; expected H×W, H×W×1, H×W×3 (RGB) or H×W×4 (RGBA)")
+    array = _to_uint8(array, what)
+    if array.ndim == 2:
+        return np.repeat(array[:, :, None], 3, axis=2)
+    if array.shape[2] == 4:
+        alpha = array[:, :, 3:4].astype(np.float32) / 255.0
+        blended = array[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        return np.round(blended).astype(np.uint8)
+    return np.ascontiguousarray(array)
+
+
+def _to_uint8(array: np.ndarray, what: str) -> np.ndarray:
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.bool_:
+        return array.astype(np.uint8) * 255
+    if np.issubdtype(array.dtype, np.floating):
+        finite = array[np.isfinite(array)]
+        if finite.size == 0:
+            raise ImageReadError(f"{what} holds no finite values")
+        scale = 255.0 if finite.max() <= 1.0 else 1.0
+        return np.clip(np.nan_to_num(array) * scale, 0, 255).round().astype(np.uint8)
+    if np.issubdtype(array.dtype, np.integer):
+        # 16-bit sensors fill 0..65535; anything that fits in 8 bits is taken as it is.
+        if array.max(initial=0) > 255:
+            return np.clip(array.astype(np.float64) / 257.0, 0, 255).round().astype(np.uint8)
+        return np.clip(array, 0, 255).astype(np.uint8)
+    raise ImageReadError(f"{what} has dtype {array.dtype}; expected uint8, uint16 or float")
+
+
+def sample_photo_path() -> Path:
+    """A real photograph that a dependency ships (matplotlib's ``grace_hopper.jpg``, 512×600, one face).
+
+    The lessons need a real face without a download; this one is public domain (a U.S. Navy photo).
+    """
+    from matplotlib import cbook
+
+    return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))

@@ -1,0 +1,115 @@
+"""Profiles, folders, device and seeding: the few facts every lesson and module shares.
+
+A course runs in three places with very different budgets, so every scale-dependent number in
+emoface comes from one :class:`Profile`:
+
+========  =====================================  ==========================================
+profile   data                                   where
+========  =====================================  ==========================================
+smoke     generated / bundled, tiny              CI: each notebook in about a minute on 2 cores
+demo      generated / bundled, or real if there  the default: a classroom laptop, minutes
+full      the real datasets, the paper's sizes   a Colab GPU
+========  =====================================  ==========================================
+
+The profile is picked by an argument, else the ``EMOFACE_PROFILE`` environment variable, else
+``demo``. Folders come from ``EMOFACE_DATA`` / ``EMOFACE_RUNS`` (defaults ``./data`` and ``./runs``
+under the current directory), so a Colab user can point both at Google Drive and survive a
+disconnect. Nothing here touches the disk or the GPU at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+PROFILE_ENV = "EMOFACE_PROFILE"
+DATA_ENV = "EMOFACE_DATA"
+RUNS_ENV = "EMOFACE_RUNS"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Every number that changes with the budget. Lessons read these; they never hard-code sizes."""
+
+    name: str
+    #: SynthFaces identities drawn when no real face set is present (7 images each).
+    synth_identities: int
+    #: Frames kept from the apex of each MUG take (see :mod:`emoface.faces.mug`).
+    mug_frames_per_take: int
+    #: Share of subjects held out for the test split of tunedMUG.
+    test_fraction: float
+    #: Images shown in a sample grid.
+    grid_images: int
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile("smoke", synth_identities=12, mug_frames_per_take=1, test_fraction=0.25, grid_images=14),
+    "demo": Profile("demo", synth_identities=120, mug_frames_per_take=3, test_fraction=0.2, grid_images=28),
+    "full": Profile("full", synth_identities=2000, mug_frames_per_take=10, test_fraction=0.2, grid_images=49),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The profile named, else ``$EMOFACE_PROFILE``, else ``demo``."""
+    chosen = (name or os.environ.get(PROFILE_ENV) or "demo").strip().lower()
+    try:
+        return PROFILES[chosen]
+    except KeyError:
+        raise ValueError(
+            f"unknown profile {chosen!r} (from {'the argument' if name else PROFILE_ENV}); "
+            f"choose one of {', '.join(PROFILES)}"
+        ) from None
+
+
+def data_dir() -> Path:
+    """Where datasets live (``$EMOFACE_DATA`` or ``./data``); created on first use, not at import."""
+    path = Path(os.environ.get(DATA_ENV) or "data").expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def runs_dir() -> Path:
+    """Where checkpoints, grids and reports go (``$EMOFACE_RUNS`` or ``./runs``)."""
+    path = Path(os.environ.get(RUNS_ENV) or "runs").expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pick_device(preferred: str | None = None) -> "torch.device":  # noqa: F821 - torch imported lazily
+    """The fastest device present (cuda, then Apple's mps, then cpu), or the one asked for.
+
+    Asking for a device that is absent is an error rather than a silent fall-back: a student who
+    wrote ``cuda`` on Colab without switching the runtime to GPU should be told, not wait hours.
+    """
+    import torch
+
+    if preferred:
+        device = torch.device(preferred)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError(
+                "device 'cuda' was asked for but no CUDA GPU is visible; on Colab choose "
+                "Runtime > Change runtime type > GPU, or pass device='cpu'"
+            )
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise RuntimeError("device 'mps' was asked for but this Mac's PyTorch has no MPS; pass device='cpu'")
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch (all devices) so a lesson's figures are repeatable."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    try:
+        import torch
+    except ImportError:  # the face-data lessons run without torch too
+        return
+    torch.manual_seed(seed)

@@ -1,0 +1,54 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from emoface import settings
+
+
+def test_profile_from_argument_env_and_default(monkeypatch):
+    monkeypatch.delenv("EMOFACE_PROFILE", raising=False)
+    assert settings.get_profile().name == "demo"
+    monkeypatch.setenv("EMOFACE_PROFILE", "full")
+    assert settings.get_profile().name == "full"
+    assert settings.get_profile("Smoke").name == "smoke"  # the argument wins, case-insensitive
+
+
+def test_profiles_grow_from_smoke_to_full():
+    smoke, demo, full = (settings.PROFILES[n] for n in ("smoke", "demo", "full"))
+    assert smoke.synth_identities < demo.synth_identities < full.synth_identities
+    assert smoke.mug_frames_per_take <= demo.mug_frames_per_take <= full.mug_frames_per_take
+
+
+def test_unknown_profile_names_the_choices(monkeypatch):
+    monkeypatch.setenv("EMOFACE_PROFILE", "fast")
+    with pytest.raises(ValueError, match="smoke, demo, full"):
+        settings.get_profile()
+
+
+def test_folders_follow_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOFACE_DATA", str(tmp_path / "d"))
+    monkeypatch.setenv("EMOFACE_RUNS", str(tmp_path / "r"))
+    assert settings.data_dir() == (tmp_path / "d").resolve() and settings.data_dir().is_dir()
+    assert settings.runs_dir() == (tmp_path / "r").resolve() and settings.runs_dir().is_dir()
+
+
+def test_device_choice():
+    assert settings.pick_device("cpu").type == "cpu"
+    assert settings.pick_device().type in {"cpu", "cuda", "mps"}
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="no CUDA GPU"):
+            settings.pick_device("cuda")
+
+
+def test_seeding_repeats_every_generator():
+    def draw():
+        return random.random(), float(np.random.rand()), float(torch.rand(()))
+
+    settings.seed_everything(7)
+    first = draw()
+    settings.seed_everything(7)
+    assert draw() == first
+    settings.seed_everything(8)
+    assert draw() != first
