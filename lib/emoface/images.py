@@ -60,6 +60,8 @@ def _open(handle: io.IOBase, what: str) -> Image.Image:
         return Image.open(handle)
     except UnidentifiedImageError:
         raise ImageReadError(f"{what} is not an image format Pillow can read; save it as JPEG or PNG") from None
+    except (OSError, SyntaxError, ValueError) as err:  # a header cut short, or nonsense in it
+        raise ImageReadError(f"{what} could not be decoded ({err}); the file is probably truncated or corrupt") from None
 
 
 def _pil_to_rgb(image: Image.Image, max_pixels: int, what: str) -> np.ndarray:

@@ -1,0 +1,1013 @@
+"""SynthFaces: procedurally drawn faces, one identity in all seven expressions.
+
+The StarGAN lessons need a face set that ships with the repository, trains in minutes on a
+laptop and can be *graded*. Real sets (MUG, which the paper uses) cannot be redistributed, and
+a real set has no ground truth for a translation: nobody photographed that exact person, in that
+exact light, with the other expression. SynthFaces is a stylised, FERG-like set drawn with OpenCV
+in which the *identity* (face shape, skin, hair, glasses, beard, background, pose, light) is a
+frozen record and the *expression* is a separate, small table of geometry. Drawing one identity in
+two expressions changes only the pixels of the brows, eyes, nose, cheeks and mouth, so every
+``anger -> happiness`` translation the GAN makes can be compared with the true happy face.
+
+The expressions are told apart by the geometry a person reads, grounded in the action units
+(AUs) of the Facial Action Coding System (Ekman & Friesen), never by colour codes: see
+:data:`EXPRESSION_SHAPES`, the one table that defines them.
+
+Two renderers share the drawing code:
+
+* :func:`draw_face` gives the 128x128 training crop, framed like a Haar-cascade detection with a
+  small margin (what the real pipeline feeds the GAN);
+* :func:`draw_scene` gives a 640x480 "video frame" (face, neck, shoulders, plain wall) in which
+  OpenCV's stock Haar cascade finds the face, so the detection lesson also runs offline.
+
+Everything is drawn at 2x (or more) with anti-aliased primitives and shrunk with ``INTER_AREA``;
+a soft light map (a directional gradient, head roundness, socket and nose shadows) keeps the
+faces from looking like flat cartoons. Only numpy and OpenCV are used.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from emoface.labels import FACE_EXPRESSIONS
+
+__all__ = [
+    "EXPRESSION_SHAPES",
+    "ExpressionShape",
+    "FACE_BOX",
+    "HAIR_STYLES",
+    "Identity",
+    "SynthFaces",
+    "draw_face",
+    "draw_scene",
+    "random_identity",
+]
+
+Color = tuple[int, int, int]
+
+# ---------------------------------------------------------------------------------------------
+# Expressions: the one table
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpressionShape:
+    """How far each facial part moves from the relaxed face; the defaults *are* neutral.
+
+    Distances are in face units (1 = half the head's height, eye line at y = 0, y grows down);
+    the others are factors or strengths in 0..1. Keeping expressions as data, not code, lets a
+    lesson print the table and lets the tests check that the seven rows really differ.
+    """
+
+    brow_raise: float = 0.0  # whole brow up (+, AU1+2) or down (-, AU4)
+    brow_inner_raise: float = 0.0  # inner end up (+, AU1) or pulled down (-, AU4)
+    brow_squeeze: float = 0.0  # inner ends drawn toward the midline (AU4 corrugator)
+    brow_arch: float = 0.0  # extra curve (+) or flattening (-) of the brow
+    brow_furrow: float = 0.0  # vertical lines between the brows (AU4), 0..1
+    forehead_lines: float = 0.0  # horizontal forehead wrinkles (AU1+2), 0..1
+    eye_open: float = 1.0  # upper-lid opening: > 1 AU5 lid raiser, < 1 AU7 tightener / droop
+    lid_slant: float = 0.0  # upper lid: + outer half droops (sad), - inner half presses (glare)
+    lower_lid_raise: float = 0.0  # lower lid up (AU6/AU7); negative drops it (AU5, wide eyes)
+    cheek_raise: float = 0.0  # AU6: cheek bulge under the eyes, crow's feet, nasolabial folds
+    nose_wrinkle: float = 0.0  # AU9: wrinkles across the nose bridge, 0..1
+    nostril_flare: float = 0.0  # AU38: wider nostrils and wings, 0..1
+    mouth_width: float = 1.0  # AU12/AU20 widen (> 1), AU18/AU23 narrow (< 1)
+    mouth_curve: float = 0.0  # mouth corners up (+, AU12) or down (-, AU15)
+    mouth_open: float = 0.0  # lips apart and jaw drop (AU25/26/27), 0..1
+    mouth_square: float = 0.0  # shape of the opening: 0 oval (AU26), 1 stretched box (AU20)
+    teeth_upper: float = 0.0  # upper teeth show in the opening (1 = yes)
+    teeth_lower: float = 0.0  # lower teeth show in the opening (1 = yes)
+    lip_press: float = 0.0  # AU23/AU24: lips pressed thin, 0..1
+    upper_lip_raise: float = 0.0  # AU10 on one side: the sneer that bares the teeth, 0..1
+
+
+#: Expression -> geometry. Each row names the action units it draws.
+EXPRESSION_SHAPES: dict[str, ExpressionShape] = {
+    # Relaxed: every part at rest.
+    "neutral": ExpressionShape(),
+    # AU6 cheek raiser (cheeks up, lower lids up, eyes narrow, crow's feet)
+    # + AU12 lip corner puller (curved smile) + AU25 lips part (teeth show).
+    "happiness": ExpressionShape(
+        brow_raise=0.01,
+        eye_open=0.8,
+        lower_lid_raise=0.55,
+        cheek_raise=1.0,
+        mouth_width=1.22,
+        mouth_curve=1.0,
+        mouth_open=0.42,
+        teeth_upper=1.0,
+    ),
+    # AU1 inner brow raiser + AU4 brow lowerer (inner ends up and together, brows slope down
+    # to the outside) + drooping upper lids + AU15 lip corner depressor (+ AU17 chin raiser).
+    "sadness": ExpressionShape(
+        brow_raise=-0.02,
+        brow_inner_raise=0.10,
+        brow_squeeze=0.025,
+        brow_arch=-0.02,
+        eye_open=0.72,
+        lid_slant=0.55,
+        lower_lid_raise=0.1,
+        mouth_width=0.95,
+        mouth_curve=-0.9,
+    ),
+    # AU1+2 brows raised high and curved (forehead lines) + AU5 eyes wide (white above the
+    # iris) + AU26/27 jaw drop: an open oval mouth.
+    "surprise": ExpressionShape(
+        brow_raise=0.11,
+        brow_arch=0.04,
+        forehead_lines=1.0,
+        eye_open=1.75,
+        lower_lid_raise=-0.3,
+        mouth_width=0.7,
+        mouth_open=1.0,
+    ),
+    # AU1+2+4 brows raised *and* drawn together (flat, not arched) + AU5 eyes wide + AU20 lip
+    # stretcher + AU26 jaw drop: a wide, stretched open mouth with both rows of teeth.
+    "fear": ExpressionShape(
+        brow_raise=0.07,
+        brow_inner_raise=0.04,
+        brow_squeeze=0.03,
+        brow_arch=-0.03,
+        brow_furrow=0.4,
+        forehead_lines=0.6,
+        eye_open=1.6,
+        lower_lid_raise=-0.15,
+        mouth_width=1.2,
+        mouth_curve=-0.25,
+        mouth_open=0.55,
+        mouth_square=1.0,
+        teeth_upper=1.0,
+        teeth_lower=1.0,
+    ),
+    # AU4 brows lowered and pulled together in a V + AU5+7 glaring, tense lids + AU23/24 lips
+    # pressed thin + AU38 flared nostrils.
+    "anger": ExpressionShape(
+        brow_raise=-0.05,
+        brow_inner_raise=-0.08,
+        brow_squeeze=0.04,
+        brow_furrow=1.0,
+        eye_open=0.95,
+        lid_slant=-0.6,
+        lower_lid_raise=0.4,
+        nostril_flare=1.0,
+        mouth_width=0.85,
+        lip_press=0.85,
+    ),
+    # AU9 nose wrinkler (lines on the bridge, brows and lower lids pulled down/up, cheeks up)
+    # + AU10 upper lip raiser on one side (sneer) + AU15 corners down.
+    "disgust": ExpressionShape(
+        brow_raise=-0.035,
+        brow_inner_raise=-0.03,
+        brow_squeeze=0.02,
+        brow_furrow=0.4,
+        eye_open=0.78,
+        lower_lid_raise=0.45,
+        cheek_raise=0.45,
+        nose_wrinkle=1.0,
+        nostril_flare=0.5,
+        mouth_width=0.95,
+        mouth_curve=-0.45,
+        upper_lip_raise=1.0,
+        teeth_upper=1.0,
+    ),
+}
+
+# ---------------------------------------------------------------------------------------------
+# Identity
+# ---------------------------------------------------------------------------------------------
+
+#: Hair styles an identity can have.
+HAIR_STYLES: tuple[str, ...] = ("bald", "short", "fringe", "long", "curly")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Everything about a face that an expression must *not* change: the person and the shot.
+
+    Plain numbers, strings and tuples only, so ``dataclasses.asdict`` turns it into JSON and a
+    lesson can show, save or edit one. Colours are RGB tuples of ints in 0..255.
+    """
+
+    # face shape
+    face_width: float = 1.0  # head width factor
+    face_height: float = 1.0  # jaw length factor (eye line to chin)
+    jaw_square: float = 2.0  # superellipse exponent of the jaw: < 2 pointed chin, > 2 square
+    jaw_taper: float = 0.1  # how much the jaw narrows toward the chin
+    skin: Color = (224, 172, 130)
+    # hair
+    hair_style: str = "short"
+    hair_color: Color = (60, 40, 30)
+    hair_volume: float = 0.06
+    # eyes and brows
+    eye_spacing: float = 1.0
+    eye_size: float = 1.0
+    eye_tilt: float = 0.0  # canthal tilt: + outer corners up
+    iris_color: Color = (90, 60, 40)
+    brow_thickness: float = 1.0
+    brow_color: Color = (50, 35, 25)
+    # nose and mouth
+    nose_length: float = 1.0
+    nose_width: float = 1.0
+    mouth_width: float = 1.0
+    lip_fullness: float = 1.0
+    lip_color: Color = (180, 100, 95)
+    # accessories
+    glasses: bool = False
+    glasses_color: Color = (30, 30, 30)
+    beard: bool = False
+    moustache: bool = False
+    beard_density: float = 0.8  # 0.3 stubble .. 1 full
+    shirt_color: Color = (60, 80, 120)
+    # the shot
+    bg_top: Color = (200, 200, 200)
+    bg_bottom: Color = (170, 170, 170)
+    roll_deg: float = 0.0  # head roll
+    offset_x: float = 0.0  # crop offset, fraction of the image size
+    offset_y: float = 0.0
+    scale: float = 1.0  # zoom of the crop
+    light_angle: float = -120.0  # direction the light comes from, degrees (image plane, -90 = top)
+    light_strength: float = 0.15
+    brightness: float = 1.0
+
+
+_SKIN_TONES = np.array(
+    [
+        (255, 224, 200),
+        (241, 196, 165),
+        (226, 174, 135),
+        (200, 146, 104),
+        (170, 115, 78),
+        (135, 88, 58),
+        (100, 64, 42),
+        (72, 46, 32),
+    ],
+    dtype=np.float64,
+)
+_HAIR_COLORS: tuple[Color, ...] = (
+    (22, 18, 18),  # black
+    (48, 32, 24),  # dark brown
+    (92, 62, 40),  # brown
+    (125, 62, 34),  # auburn
+    (190, 155, 100),  # blond
+    (140, 138, 134),  # grey
+    (205, 203, 196),  # white
+)
+_IRIS_COLORS: tuple[Color, ...] = (
+    (60, 38, 24),
+    (95, 62, 36),
+    (120, 100, 55),
+    (70, 110, 80),
+    (70, 110, 160),
+    (110, 125, 135),
+)
+_FRAME_COLORS: tuple[Color, ...] = ((20, 20, 20), (70, 45, 30), (130, 130, 135), (110, 30, 35), (30, 40, 80))
+
+
+def _mix(a: Color | np.ndarray, b: Color | np.ndarray, t: float) -> Color:
+    """Linear blend of two colours (t = 0 gives a), rounded to ints."""
+    a_, b_ = np.asarray(a, float), np.asarray(b, float)
+    return tuple(int(round(v)) for v in np.clip(a_ + (b_ - a_) * t, 0, 255))  # type: ignore[return-value]
+
+
+def _scale(c: Color, k: float) -> Color:
+    """A colour darkened (k < 1) or lightened (k > 1)."""
+    return tuple(int(round(min(255.0, v * k))) for v in c)  # type: ignore[return-value]
+
+
+def _luma(c: Color) -> float:
+    return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+
+
+def _muted_color(rng: np.random.Generator, lo: float, hi: float, sat: float) -> Color:
+    """A random colour of lightness lo..hi and at most ``sat`` saturation (walls, shirts)."""
+    grey = rng.uniform(lo, hi)
+    hue = rng.uniform(0, 2 * math.pi)
+    s = rng.uniform(0, sat)
+    rgb = grey * (1 + s * np.cos(hue + np.array([0.0, 2.094, 4.189])))
+    return tuple(int(v) for v in np.clip(rgb, 0, 255))  # type: ignore[return-value]
+
+
+def random_identity(rng: np.random.Generator) -> Identity:
+    """Draw one person-and-shot at random; every field has a realistic, bounded range.
+
+    Skin tones span light to dark (interpolated between measured-looking anchors); hair and beard
+    colours follow the skin loosely so that combinations look plausible.
+    """
+    t = rng.uniform(0, len(_SKIN_TONES) - 1)
+    i = int(t)
+    j = min(i + 1, len(_SKIN_TONES) - 1)
+    skin_f = _SKIN_TONES[i] + (_SKIN_TONES[j] - _SKIN_TONES[i]) * (t - i) + rng.normal(0, 4, 3)
+    skin: Color = tuple(int(v) for v in np.clip(skin_f, 0, 255))  # type: ignore[assignment]
+    dark_skin = t > 4.0
+
+    hair_style = HAIR_STYLES[int(rng.choice(len(HAIR_STYLES), p=[0.1, 0.3, 0.2, 0.25, 0.15]))]
+    hair_p = np.array([0.45, 0.25, 0.1, 0.02, 0.02, 0.1, 0.06]) if dark_skin else np.array(
+        [0.15, 0.25, 0.2, 0.1, 0.15, 0.1, 0.05]
+    )
+    hair_color = _HAIR_COLORS[int(rng.choice(len(_HAIR_COLORS), p=hair_p / hair_p.sum()))]
+    hair_color = _mix(hair_color, _scale(hair_color, rng.uniform(0.85, 1.15)), 1.0)
+    # Brows are darker than hair and always darker than the skin: they carry the expression.
+    brow_color = _mix(hair_color, (25, 18, 15), 0.45)
+    if _luma(brow_color) > 0.55 * _luma(skin):
+        brow_color = _scale(brow_color, 0.55 * _luma(skin) / max(_luma(brow_color), 1.0))
+
+    lip_base = _mix(skin, (190, 80, 85), 0.45 if not dark_skin else 0.2)
+    lip_color = _mix(_scale(lip_base, 0.88), _scale(lip_base, 0.75), rng.uniform(0, 1))
+
+    beard = bool(rng.uniform() < (0.12 if hair_style == "long" else 0.25))
+    moustache = bool(rng.uniform() < (0.7 if beard else 0.12))
+    bg_top = _muted_color(rng, 90, 225, 0.35)
+    bg_bottom = _scale(bg_top, rng.uniform(0.75, 1.05))
+    return Identity(
+        face_width=float(rng.uniform(0.92, 1.08)),
+        face_height=float(rng.uniform(0.95, 1.07)),
+        jaw_square=float(rng.uniform(1.7, 2.8)),
+        jaw_taper=float(rng.uniform(0.0, 0.25)),
+        skin=skin,
+        hair_style=hair_style,
+        hair_color=hair_color,
+        hair_volume=float(rng.uniform(0.03, 0.1)),
+        eye_spacing=float(rng.uniform(0.92, 1.08)),
+        eye_size=float(rng.uniform(0.9, 1.12)),
+        eye_tilt=float(rng.uniform(-0.1, 0.15)),
+        iris_color=_IRIS_COLORS[int(rng.integers(len(_IRIS_COLORS)))] if not dark_skin else _IRIS_COLORS[
+            int(rng.integers(2))
+        ],
+        brow_thickness=float(rng.uniform(0.8, 1.35)),
+        brow_color=brow_color,
+        nose_length=float(rng.uniform(0.9, 1.1)),
+        nose_width=float(rng.uniform(0.85, 1.2)),
+        mouth_width=float(rng.uniform(0.88, 1.12)),
+        lip_fullness=float(rng.uniform(0.75, 1.3)),
+        lip_color=lip_color,
+        glasses=bool(rng.uniform() < 0.25),
+        glasses_color=_FRAME_COLORS[int(rng.integers(len(_FRAME_COLORS)))],
+        beard=beard,
+        moustache=moustache,
+        beard_density=float(rng.uniform(0.35, 1.0)),
+        shirt_color=_muted_color(rng, 40, 200, 0.6),
+        bg_top=bg_top,
+        bg_bottom=bg_bottom,
+        roll_deg=float(rng.uniform(-4, 4)),
+        offset_x=float(rng.uniform(-0.03, 0.03)),
+        offset_y=float(rng.uniform(-0.03, 0.03)),
+        scale=float(rng.uniform(0.94, 1.06)),
+        light_angle=float(rng.uniform(-150, -30)),
+        light_strength=float(rng.uniform(0.05, 0.28)),
+        brightness=float(rng.uniform(0.88, 1.08)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Face layout (face units: eye line at y = 0, top of the skull at y = -1, y grows down)
+# ---------------------------------------------------------------------------------------------
+
+_HEAD_A = 0.74  # half width of the head at the cheekbones
+_EYE_X = 0.30  # eye centre distance from the midline
+_EYE_HW = 0.135  # eye half width
+_EYE_UP = 0.050  # upper-lid opening at rest
+_EYE_LO = 0.042  # lower-lid opening at rest
+_IRIS_R = 0.058
+_BROW_Y = -0.19
+_BROW_IN = 0.10  # inner brow end, distance from the midline
+_BROW_OUT = 0.46  # outer brow end
+_NOSE_TIP = 0.33
+_MOUTH_Y = 0.60
+_MOUTH_HW = 0.22
+
+#: The face box (x0, y0, x1, y1) in face units: where OpenCV's frontal-face Haar cascade puts its
+#: box on these faces (measured), i.e. what :func:`draw_scene` returns and what
+#: :func:`draw_face` crops (plus :data:`_CROP_MARGIN`).
+FACE_BOX: tuple[float, float, float, float] = (-0.70, -0.42, 0.70, 0.98)
+_CROP_MARGIN = 1.2  # draw_face shows the face box enlarged by this factor
+
+
+class Canvas:
+    """An image plus the map from face units to its pixels (centre, scale, roll).
+
+    All facial-part functions draw in face units through this object, so one drawing routine
+    serves the 128-pixel crop and the 640x480 scene, at any pose.
+    """
+
+    SHIFT = 4  # sub-pixel bits for OpenCV's fixed-point drawing
+
+    def __init__(self, img: np.ndarray, center: tuple[float, float], unit: float, roll_deg: float):
+        self.img = img
+        self.cx, self.cy = center
+        self.unit = unit
+        r = math.radians(roll_deg)
+        self.cos, self.sin = math.cos(r), math.sin(r)
+
+    def px(self, pts: np.ndarray) -> np.ndarray:
+        """Face units (N, 2) -> pixel coordinates (N, 2), float."""
+        p = np.asarray(pts, dtype=np.float64) * self.unit
+        x = p[:, 0] * self.cos - p[:, 1] * self.sin + self.cx
+        y = p[:, 0] * self.sin + p[:, 1] * self.cos + self.cy
+        return np.stack([x, y], axis=1)
+
+    def to_face(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel coordinates -> face units (inverse of :meth:`px`)."""
+        dx, dy = (x - self.cx) / self.unit, (y - self.cy) / self.unit
+        return dx * self.cos + dy * self.sin, -dx * self.sin + dy * self.cos
+
+    def _fixed(self, pts: np.ndarray, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+        p = self.px(pts) - np.array(origin, dtype=np.float64)
+        return np.round(p * (1 << self.SHIFT)).astype(np.int32)
+
+    def width(self, w: float) -> int:
+        """A line width in face units as whole pixels (at least one)."""
+        return max(1, int(round(w * self.unit)))
+
+    def fill(self, pts: np.ndarray, color: Color) -> None:
+        cv2.fillPoly(self.img, [self._fixed(pts)], color, cv2.LINE_AA, self.SHIFT)
+
+    def stroke(self, pts: np.ndarray, color: Color, width: float, closed: bool = False) -> None:
+        cv2.polylines(self.img, [self._fixed(pts)], closed, color, self.width(width), cv2.LINE_AA, self.SHIFT)
+
+    def fill_alpha(self, pts: np.ndarray, color: Color, alpha: float) -> None:
+        """Fill a polygon with a translucent colour (stubble, lens tint)."""
+        p = self.px(pts)
+        h, w = self.img.shape[:2]
+        x0, y0 = max(int(p[:, 0].min()) - 2, 0), max(int(p[:, 1].min()) - 2, 0)
+        x1, y1 = min(int(p[:, 0].max()) + 3, w), min(int(p[:, 1].max()) + 3, h)
+        if x1 <= x0 or y1 <= y0:
+            return
+        roi = self.img[y0:y1, x0:x1]
+        layer = roi.copy()
+        cv2.fillPoly(layer, [self._fixed(pts, (x0, y0))], color, cv2.LINE_AA, self.SHIFT)
+        cv2.addWeighted(layer, alpha, roi, 1.0 - alpha, 0.0, dst=roi)
+
+
+def _ellipse_pts(cx: float, cy: float, rx: float, ry: float, n: int = 40, angle_deg: float = 0.0) -> np.ndarray:
+    th = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    x, y = rx * np.cos(th), ry * np.sin(th)
+    a = math.radians(angle_deg)
+    return np.stack([cx + x * math.cos(a) - y * math.sin(a), cy + x * math.sin(a) + y * math.cos(a)], axis=1)
+
+
+def _quad(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float], n: int = 12) -> np.ndarray:
+    """Points on the quadratic Bezier curve p0 -> p2 pulled toward p1."""
+    t = np.linspace(0, 1, n)[:, None]
+    a, b, c = (np.array(p, dtype=np.float64) for p in (p0, p1, p2))
+    return (1 - t) ** 2 * a + 2 * (1 - t) * t * b + t**2 * c
+
+
+def _head_a(ident: Identity) -> float:
+    return _HEAD_A * ident.face_width
+
+
+def head_outline(ident: Identity, n: int = 72) -> np.ndarray:
+    """The head contour: an ellipse over the skull, a superellipse jaw below the cheekbones."""
+    a, b = _head_a(ident), ident.face_height
+    th = np.linspace(math.pi, 2 * math.pi, n // 2, endpoint=False)
+    top = np.stack([a * np.cos(th), np.sin(th)], axis=1)
+    phi = np.linspace(0, math.pi, n // 2)
+    e = 2.0 / ident.jaw_square
+    c, s = np.cos(phi), np.sin(phi)
+    x = a * np.sign(c) * np.abs(c) ** e * (1 - ident.jaw_taper * s)
+    y = b * np.abs(s) ** e
+    return np.concatenate([top, np.stack([x, y], axis=1)[::-1]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Facial parts, back to front
+# ---------------------------------------------------------------------------------------------
+
+
+def draw_background(cv: Canvas, ident: Identity) -> None:
+    """A plain wall with a vertical gradient, as behind a studio recording."""
+    h = cv.img.shape[0]
+    ramp = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
+    top, bot = np.array(ident.bg_top, np.float32), np.array(ident.bg_bottom, np.float32)
+    cv.img[:] = (top + (bot - top) * ramp)[:, None, :].astype(np.uint8)
+
+
+def _back_hair_pts(ident: Identity) -> np.ndarray | None:
+    a = _head_a(ident)
+    if ident.hair_style == "long":
+        th = np.linspace(math.pi, 2 * math.pi, 24)
+        top = np.stack([a * 1.16 * np.cos(th), -0.1 + 1.0 * np.sin(th)], axis=1)
+        ends = np.array([[a * 1.3, 0.8], [a * 1.22, 1.55], [a * 0.7, 1.65], [-a * 0.7, 1.65], [-a * 1.22, 1.55], [-a * 1.3, 0.8]])
+        return np.concatenate([top, ends])
+    if ident.hair_style == "curly":
+        th = np.linspace(0, 2 * math.pi, 90, endpoint=False)
+        r = 1 + 0.035 * np.sin(13 * th)
+        return np.stack([a * 1.42 * r * np.cos(th), -0.22 + 1.02 * r * np.sin(th)], axis=1)
+    return None
+
+
+def draw_hair_back(cv: Canvas, ident: Identity) -> None:
+    """Hair that hangs behind the head (long and curly styles)."""
+    pts = _back_hair_pts(ident)
+    if pts is not None:
+        cv.fill(pts, _scale(ident.hair_color, 0.8))
+
+
+def draw_body(cv: Canvas, ident: Identity) -> None:
+    """Neck (in the chin's shadow) and shoulders in a shirt."""
+    b = ident.face_height
+    nw = 0.33 * ident.face_width
+    shirt = ident.shirt_color
+    shoulders = np.array(
+        [[-nw * 1.1, b + 0.55], [-0.9, b + 0.72], [-1.75, b + 1.0], [-2.2, b + 1.5], [-2.4, b + 4],
+         [2.4, b + 4], [2.2, b + 1.5], [1.75, b + 1.0], [0.9, b + 0.72], [nw * 1.1, b + 0.55]]
+    )
+    cv.fill(shoulders, shirt)
+    neck = np.array([[-nw, 0.3], [nw, 0.3], [nw * 1.05, b + 0.6], [nw * 1.3, b + 0.9], [-nw * 1.3, b + 0.9], [-nw * 1.05, b + 0.6]])
+    cv.fill(neck, _scale(ident.skin, 0.86))
+    collar = np.concatenate([_quad((-nw * 1.25, b + 0.6), (0, b + 1.1), (nw * 1.25, b + 0.6)), [[nw * 1.6, b + 0.66]], _quad((nw * 1.6, b + 0.66), (0, b + 1.3), (-nw * 1.6, b + 0.66))])
+    cv.fill(collar, _scale(shirt, 0.8))
+
+
+def draw_ears(cv: Canvas, ident: Identity) -> None:
+    a = _head_a(ident)
+    for s in (-1, 1):
+        cv.fill(_ellipse_pts(s * (a - 0.02), 0.12, 0.08, 0.17, 28), _scale(ident.skin, 0.93))
+        cv.stroke(_quad((s * (a + 0.015), 0.02), (s * (a + 0.06), 0.12), (s * (a + 0.01), 0.24), 10), _scale(ident.skin, 0.72), 0.012)
+
+
+def draw_head(cv: Canvas, ident: Identity) -> None:
+    cv.fill(head_outline(ident), ident.skin)
+
+
+def draw_beard(cv: Canvas, ident: Identity) -> None:
+    """Beard over jaw and chin, moustache over the upper lip; fixed, so drawn under the mouth."""
+    color = _scale(ident.hair_color, 0.9)
+    alpha = 0.3 + 0.62 * ident.beard_density
+    a = _head_a(ident)
+    if ident.beard:
+        outline = head_outline(ident, 96)
+        jaw = outline[(outline[:, 1] > 0.0)] * np.array([1.01, 1.015])
+        inner = np.concatenate(
+            [
+                _quad((a * 0.95, 0.05), (a * 0.6, 0.32), (0.27, 0.55), 10),
+                _quad((0.27, 0.55), (0.24, 0.76), (0.0, 0.74), 8)[1:],
+                _quad((0.0, 0.74), (-0.24, 0.76), (-0.27, 0.55), 8)[1:],
+                _quad((-0.27, 0.55), (-a * 0.6, 0.32), (-a * 0.95, 0.05), 10)[1:],
+            ]
+        )
+        cv.fill_alpha(_beard_polygon(jaw, inner), color, alpha)
+    if ident.moustache:
+        y0 = _MOUTH_Y - 0.04
+        top = _quad((-0.25, y0 + 0.05), (-0.12, _NOSE_TIP + 0.03), (0.0, _NOSE_TIP + 0.065), 10)
+        top = np.concatenate([top, (top * np.array([-1, 1]))[::-1][1:]])
+        bottom = _quad((0.25, y0 + 0.05), (0.12, y0 - 0.01), (0.0, y0), 10)
+        bottom = np.concatenate([bottom, (bottom * np.array([-1, 1]))[::-1][1:]])
+        cv.fill_alpha(np.concatenate([top, bottom]), color, min(1.0, alpha + 0.1))
+
+
+def _beard_polygon(jaw: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """Jaw contour (left to right along the chin) joined with the inner edge (right to left)."""
+    jaw = jaw[np.argsort(np.arctan2(jaw[:, 1], jaw[:, 0]))[::-1]]  # from left (angle ~ pi) to right
+    return np.concatenate([jaw, inner])
+
+
+def _eye_curves(ident: Identity, shape: ExpressionShape, n: int = 17) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """u (inner -1 .. outer +1), upper-lid and lower-lid y of one eye, in face units."""
+    u = np.linspace(-1, 1, n)
+    k = ident.eye_size
+    bell = np.sqrt(1 - u**2)
+    up = -_EYE_UP * k * shape.eye_open * (1 - u**2) ** 0.7
+    if shape.lid_slant > 0:  # sadness: the outer half of the upper lid droops
+        up += shape.lid_slant * _EYE_UP * k * bell * (1 + u) / 2
+    else:  # anger: the inner half presses down under the lowered brow
+        up += -shape.lid_slant * _EYE_UP * k * bell * (1 - u) / 2
+    lo = _EYE_LO * k * (1 - 0.7 * shape.lower_lid_raise) * (1 - u**2) ** 0.8
+    tilt = -ident.eye_tilt * 0.3 * _EYE_HW * k * u
+    up, lo = up + tilt, lo + tilt
+    up = np.minimum(up, lo - 0.004)
+    return u, up, lo
+
+
+def draw_eyes(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """Almond eyes: white, iris clipped by the lids, lash line, crease; AU5/6/7 move the lids."""
+    k = ident.eye_size
+    hw = _EYE_HW * k
+    ex = _EYE_X * ident.eye_spacing
+    u, up, lo = _eye_curves(ident, shape)
+    skin = ident.skin
+    lash = _mix((28, 20, 18), skin, 0.1)
+    r = _IRIS_R * k
+    for s in (-1, 1):
+        x = s * (ex + u * hw)
+        upper, lower = np.stack([x, up], 1), np.stack([x, lo], 1)
+        cv.fill(np.concatenate([upper, lower[::-1]]), (238, 234, 228))
+        ix = s * ex
+        cv.fill(_ellipse_pts(ix, 0.004, r, r, 32), _scale(ident.iris_color, 0.6))
+        cv.fill(_ellipse_pts(ix, 0.004, r * 0.84, r * 0.84, 32), ident.iris_color)
+        cv.fill(_ellipse_pts(ix, 0.004, r * 0.42, r * 0.42, 24), (18, 14, 14))
+        cv.fill(_ellipse_pts(ix - 0.3 * r, 0.004 - 0.35 * r, r * 0.17, r * 0.17, 12), (250, 250, 250))
+        # Skin covers whatever of the iris lies outside the lids.
+        x_in, x_out = s * (ex - hw - 0.02), s * (ex + hw + 0.02)
+        cv.fill(np.concatenate([upper, [[x_out, up[-1]], [x_out, -0.13], [x_in, -0.13], [x_in, up[0]]]]), skin)
+        cv.fill(np.concatenate([lower, [[x_out, lo[-1]], [x_out, 0.13], [x_in, 0.13], [x_in, lo[0]]]]), skin)
+        # Lash line (thicker toward the outer corner), lower lid, crease above the lid.
+        cv.stroke(upper, lash, 0.016 * k)
+        cv.stroke(upper[len(u) // 2 :], lash, 0.024 * k)
+        cv.stroke(lower, _scale(skin, 0.62), 0.008)
+        crease_y = up - (0.028 + 0.01 * max(0.0, 1 - shape.eye_open)) * (1 - u**2) ** 0.5
+        sel = slice(2, len(u) - 1)
+        cv.stroke(np.stack([x[sel], crease_y[sel]], 1), _scale(skin, 0.74), 0.008)
+        if shape.cheek_raise > 0 or shape.lower_lid_raise > 0.2:
+            # AU6/AU7: the raised lower lid bunches the skin under it into a bulge line.
+            amount = max(shape.cheek_raise, shape.lower_lid_raise)
+            bulge = np.stack([x[3:-3], lo[3:-3] + 0.045 * k], 1)
+            cv.stroke(bulge, _mix(skin, _scale(skin, 0.7), amount), 0.009)
+        if shape.cheek_raise > 0.6:  # crow's feet at the outer corner
+            ox, oy = s * (ex + hw + 0.015), up[-1]
+            for dy, ang in ((-0.02, -0.5), (0.015, 0.0), (0.045, 0.45)):
+                cv.stroke(np.array([[ox, oy + dy], [ox + s * 0.06, oy + dy + ang * 0.06]]), _scale(skin, 0.72), 0.007)
+
+
+def draw_brows(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """Tapered brows: AU1 lifts the inner end, AU2 the whole brow, AU4 lowers and squeezes it."""
+    t = np.linspace(0, 1, 16)
+    xi = _BROW_IN * ident.eye_spacing - shape.brow_squeeze
+    xo = _BROW_OUT * ident.eye_spacing
+    arch = 0.035 + shape.brow_arch
+    y = _BROW_Y - shape.brow_raise - shape.brow_inner_raise * (1 - t) ** 1.4 - arch * np.sin(math.pi * t**0.8)
+    y = y + 0.012 * t  # the tail sits a little lower than the head
+    th = 0.05 * ident.brow_thickness * (1 - 0.6 * t**1.5)
+    for s in (-1, 1):
+        x = s * (xi + (xo - xi) * t)
+        pts = np.concatenate([np.stack([x, y - th / 2], 1), np.stack([x, y + th / 2], 1)[::-1]])
+        cv.fill(pts, ident.brow_color)
+    if shape.brow_furrow > 0:  # AU4 corrugator lines between the brows
+        c = _mix(ident.skin, _scale(ident.skin, 0.62), shape.brow_furrow)
+        top = _BROW_Y - shape.brow_raise - 0.03
+        for s in (-1, 1):
+            cv.stroke(_quad((s * 0.03, top), (s * 0.045, top + 0.06), (s * 0.035, top + 0.12), 6), c, 0.01)
+
+
+def draw_forehead(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """AU1+2 fold the forehead into horizontal lines (short, central ones for AU1 alone)."""
+    if shape.forehead_lines <= 0:
+        return
+    c = _mix(ident.skin, _scale(ident.skin, 0.68), shape.forehead_lines)
+    half = 0.14 + 0.14 * shape.forehead_lines
+    for i, y in enumerate((-0.42, -0.49, -0.56)):
+        w = half * (1 - 0.15 * i)
+        cv.stroke(_quad((-w, y - shape.brow_raise + 0.02), (0, y - shape.brow_raise - 0.03), (w, y - shape.brow_raise + 0.02), 10), c, 0.009)
+
+
+def draw_nose(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """Nose wings and nostrils; AU9 wrinkles the bridge and lifts the wings, AU38 flares them."""
+    skin = ident.skin
+    yt = _NOSE_TIP * ident.nose_length - 0.015 * shape.nose_wrinkle
+    nw = ident.nose_width * (1 + 0.22 * shape.nostril_flare)
+    side = -1.0 if math.cos(math.radians(ident.light_angle)) > 0 else 1.0  # the shadowed side
+    cv.stroke(_quad((side * 0.045, 0.03), (side * 0.055, 0.15), (side * 0.06, yt - 0.06), 8), _scale(skin, 0.84), 0.01)
+    for s in (-1, 1):
+        cv.fill(_ellipse_pts(s * 0.043 * nw, yt + 0.013, 0.024 * nw, 0.012 * (1 + 0.3 * shape.nostril_flare), 20, s * 15), _scale(skin, 0.38))
+        wing = _quad((s * 0.055 * nw, yt - 0.055), (s * 0.125 * nw, yt - 0.005), (s * 0.055 * nw, yt + 0.03), 10)
+        cv.stroke(wing, _scale(skin, 0.62), 0.012)
+    cv.stroke(_quad((-0.028, yt + 0.028), (0, yt + 0.04), (0.028, yt + 0.028), 8), _scale(skin, 0.8), 0.008)
+    if shape.nose_wrinkle > 0:
+        c = _mix(skin, _scale(skin, 0.55), shape.nose_wrinkle)
+        for y in (0.03, 0.065, 0.10):
+            cv.stroke(_quad((-0.045, y + 0.008), (0, y - 0.012), (0.045, y + 0.008), 8), c, 0.01)
+        for s in (-1, 1):  # "bunny lines" on the sides of the bridge
+            cv.stroke(_quad((s * 0.06, 0.02), (s * 0.08, 0.06), (s * 0.1, 0.11), 6), c, 0.009)
+
+
+def _mouth_geometry(ident: Identity, shape: ExpressionShape, n: int = 25) -> dict[str, np.ndarray]:
+    """The four lip curves (outer/inner, upper/lower) of the mouth, in face units."""
+    t = np.linspace(-1, 1, n)
+    hw = _MOUTH_HW * ident.mouth_width * shape.mouth_width
+    x = t * hw
+    mid = _MOUTH_Y - shape.mouth_curve * 0.075 * t**2 + 0.012 * shape.mouth_curve
+    o = 0.2 * shape.mouth_open
+    prof = np.clip(1 - np.abs(t) ** (2 + 6 * shape.mouth_square), 0, 1) ** 0.5
+    smile_u = 1 - 0.55 * max(0.0, shape.mouth_curve)  # a smile opens mostly below
+    sneer = shape.upper_lip_raise * 0.065 * np.exp(-(((t - 0.42) / 0.3) ** 2))
+    inner_up = mid - 0.35 * o * prof * smile_u - sneer
+    inner_lo = mid + 0.65 * o * prof + 0.04 * max(0.0, shape.mouth_curve) * shape.mouth_open * prof
+    lip = ident.lip_fullness * (1 - 0.85 * shape.lip_press) * (1 - 0.25 * max(0.0, shape.mouth_curve))
+    bow = 1 - 0.3 * np.exp(-((t / 0.14) ** 2))
+    th_up = 0.038 * lip * (1 - t**2) ** 0.55 * bow + 0.004
+    th_lo = 0.052 * lip * (1 - t**2) ** 0.6 + 0.004
+    return {
+        "x": x,
+        "t": t,
+        "outer_up": inner_up - th_up,
+        "inner_up": inner_up,
+        "inner_lo": inner_lo,
+        "outer_lo": inner_lo + th_lo,
+    }
+
+
+def draw_mouth(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """Lips, the dark opening and teeth: AU12/15 bend the corners, AU25-27 open, AU23/24 press."""
+    g = _mouth_geometry(ident, shape)
+    x = g["x"]
+    iu, il = g["inner_up"], g["inner_lo"]
+    gap = il - iu
+    skin = ident.skin
+    line = _mix(_scale(ident.lip_color, 0.45), (40, 15, 15), 0.3)
+    if gap.max() > 0.006:
+        cv.fill(np.concatenate([np.stack([x, iu], 1), np.stack([x, il], 1)[::-1]]), (70, 24, 28))
+        if shape.teeth_upper > 0:
+            bottom = np.minimum(iu + 0.055, il)
+            cv.fill(np.concatenate([np.stack([x, iu - 0.005], 1), np.stack([x, bottom], 1)[::-1]]), (236, 231, 220))
+        if shape.teeth_lower > 0:
+            top = np.maximum(il - 0.04, iu + 0.055)
+            sel = top < il
+            if sel.sum() > 2:
+                cv.fill(np.concatenate([np.stack([x[sel], top[sel]], 1), np.stack([x[sel], il[sel] + 0.005], 1)[::-1]]), (222, 216, 205))
+        elif shape.mouth_open > 0.7:  # a tongue at the bottom of a wide-open mouth
+            sel = np.abs(g["t"]) < 0.7
+            top = il[sel] - 0.35 * gap[sel]
+            cv.fill(np.concatenate([np.stack([x[sel], top], 1), np.stack([x[sel], il[sel]], 1)[::-1]]), (150, 62, 68))
+    upper = np.concatenate([np.stack([x, g["outer_up"]], 1), np.stack([x, iu], 1)[::-1]])
+    lower = np.concatenate([np.stack([x, il], 1), np.stack([x, g["outer_lo"]], 1)[::-1]])
+    cv.fill(upper, _scale(ident.lip_color, 0.88))
+    cv.fill(lower, ident.lip_color)
+    cv.stroke(np.stack([x, iu], 1), line, 0.012 + 0.008 * shape.lip_press)
+    if gap.max() > 0.006:
+        cv.stroke(np.stack([x, il], 1), line, 0.008)
+    if shape.mouth_curve > 0.3:  # AU12 dimples the corners
+        for s in (-1, 1):
+            cx, cy = s * abs(x[-1]), iu[-1]
+            cv.stroke(_quad((cx - s * 0.01, cy - 0.03), (cx + s * 0.025, cy), (cx - s * 0.005, cy + 0.035), 6), _scale(skin, 0.7), 0.009)
+    if shape.lip_press > 0.5:  # AU24 bunches the chin under pressed lips
+        cv.stroke(_quad((-0.09, _MOUTH_Y + 0.14), (0, _MOUTH_Y + 0.17), (0.09, _MOUTH_Y + 0.14), 8), _scale(skin, 0.8), 0.008)
+
+
+def draw_cheeks(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """Nasolabial folds from nose wing to mouth corner, deepened by AU6/12 and (one side) AU10."""
+    g = _mouth_geometry(ident, shape)
+    yt = _NOSE_TIP * ident.nose_length
+    for s in (-1, 1):
+        k = max(shape.cheek_raise, shape.upper_lip_raise * (1.0 if s > 0 else 0.5))
+        if k <= 0:
+            continue
+        corner_x, corner_y = s * abs(g["x"][-1]), g["inner_up"][-1 if s > 0 else 0]
+        start = (s * (0.12 * ident.nose_width + 0.02), yt - 0.05)
+        end = (corner_x + s * 0.05, corner_y + 0.06)
+        ctrl = (s * (abs(end[0]) + 0.05), (start[1] + end[1]) / 2)
+        cv.stroke(_quad(start, ctrl, end, 12), _mix(ident.skin, _scale(ident.skin, 0.62), k), 0.013)
+
+
+def _hairline(ident: Identity, x: np.ndarray) -> np.ndarray:
+    """Where the hair on the head ends, as y(x): forehead line, temples, sideburns."""
+    a = _head_a(ident)
+    style = ident.hair_style
+    if style == "fringe":
+        y = -0.46 + 0.04 * (x / a) + 0.5 * np.abs(x / a) ** 8
+        return y + 0.025 * np.abs(np.sin(x * 22))  # scalloped strands of the bangs
+    if style == "long":
+        return -0.72 + 1.05 * np.abs(x / a) ** 1.6
+    if style == "curly":
+        return -0.58 + 0.6 * np.abs(x / a) ** 4 + 0.015 * np.sin(x * 40)
+    return -0.6 + 0.65 * np.abs(x / a) ** 5
+
+
+def draw_hair(cv: Canvas, ident: Identity) -> None:
+    """The hair over the head, from its outer contour to the hairline (nothing when bald)."""
+    if ident.hair_style == "bald":
+        return
+    a = _head_a(ident)
+    v = ident.hair_volume + (0.12 if ident.hair_style == "curly" else 0.0)
+    y_side = {"long": 0.42, "curly": 0.06, "fringe": 0.08}.get(ident.hair_style, 0.04)
+    xs = a * (0.93 if ident.hair_style == "long" else 0.99)
+    th0 = math.asin(min(0.95, y_side / (1 + v)))
+    th = np.linspace(math.pi - th0, 2 * math.pi + th0, 40)
+    bump = 1 + (0.03 * np.sin(16 * th) if ident.hair_style == "curly" else 0.0)
+    outer = np.stack([a * (1 + v) * bump * np.cos(th), (1 + v) * bump * np.sin(th)], axis=1)
+    hx = np.linspace(xs, -xs, 41)
+    inner = np.stack([hx, _hairline(ident, hx)], 1)
+    inner[0, 1] = inner[-1, 1] = y_side
+    color = ident.hair_color
+    cv.fill(np.concatenate([outer, inner]), color)
+    # A few darker strands along the crown give the mass some texture.
+    dark = _scale(color, 0.72) if _luma(color) > 40 else _mix(color, (90, 80, 75), 0.25)
+    for f, (lo, hi) in ((0.9, (0.15, 0.85)), (0.78, (0.25, 0.75))):
+        arc = np.linspace(math.pi + math.pi * lo, math.pi + math.pi * hi, 14)
+        cv.stroke(np.stack([a * (1 + v) * f * np.cos(arc), (1 + v) * f * np.sin(arc)], 1), dark, 0.01)
+    if ident.hair_style == "long":
+        cv.stroke(np.array([[0.0, -0.72], [0.02, -0.98]]), dark, 0.012)
+
+
+def draw_glasses(cv: Canvas, ident: Identity) -> None:
+    """Rounded rectangular frames, bridge and temples; fixed by identity, drawn over the eyes."""
+    if not ident.glasses:
+        return
+    ex = _EYE_X * ident.eye_spacing
+    hw, hh = _EYE_HW * ident.eye_size + 0.045, 0.115
+    th = np.linspace(0, 2 * math.pi, 40, endpoint=False)
+    c, s_ = np.cos(th), np.sin(th)
+    a = _head_a(ident)
+    for s in (-1, 1):
+        lens = np.stack([s * ex + hw * np.sign(c) * np.abs(c) ** 0.5, 0.005 + hh * np.sign(s_) * np.abs(s_) ** 0.5], 1)
+        cv.fill_alpha(lens, (235, 240, 245), 0.12)
+        cv.stroke(lens, ident.glasses_color, 0.022, closed=True)
+        cv.stroke(np.array([[s * (ex + hw), -0.03], [s * a * 0.99, -0.02]]), ident.glasses_color, 0.02)
+    cv.stroke(_quad((-(ex - hw), -0.02), (0, -0.06), (ex - hw, -0.02), 8), ident.glasses_color, 0.02)
+
+
+# ---------------------------------------------------------------------------------------------
+# Light
+# ---------------------------------------------------------------------------------------------
+
+# Soft shading blobs (x, y, sx, sy, darkening; negative = highlight), mirrored when x != 0.
+_SHADE_BLOBS: tuple[tuple[float, float, float, float, float], ...] = (
+    (_EYE_X, -0.02, 0.17, 0.085, 0.2),  # eye sockets
+    (0.0, -0.06, 0.05, 0.06, -0.06),  # between the eyes
+    (0.0, 0.14, 0.028, 0.14, -0.1),  # nose bridge highlight
+    (0.075, 0.17, 0.03, 0.12, 0.07),  # sides of the nose
+    (0.0, _NOSE_TIP + 0.075, 0.075, 0.025, 0.16),  # under the nose
+    (0.0, _MOUTH_Y + 0.15, 0.09, 0.03, 0.1),  # under the lower lip
+    (0.38, 0.22, 0.12, 0.1, -0.07),  # cheekbones
+    (0.0, -0.55, 0.28, 0.16, -0.05),  # forehead
+)
+
+
+def _light_map(cv: Canvas, ident: Identity, h: int, w: int, step: int) -> np.ndarray:
+    """Multiplicative light (h, w) for the canvas: directional gradient, head roundness, blobs.
+
+    Computed on a coarse grid and upsampled: light is smooth, and this keeps it cheap. It
+    depends on the identity only, so it never differs between expressions.
+    """
+    gh, gw = h // step + 2, w // step + 2
+    gy, gx = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    u, v = cv.to_face(gx * step, gy * step)
+    ang = math.radians(ident.light_angle)
+    lx, ly = math.cos(ang), math.sin(ang)
+    light = 1 + ident.light_strength * np.clip(u * lx + v * ly, -1.4, 1.4)
+    a, b = _head_a(ident), np.where(v > 0, ident.face_height, 1.0)
+    r2 = (u / a) ** 2 + (v / b) ** 2
+    dark = np.where(r2 < 1.0, 0.24 * r2**3, 0.0)
+    side = -1.0 if lx > 0 else 1.0
+    for bx, by, sx, sy, amt in _SHADE_BLOBS + ((side * 0.07, 0.17, 0.035, 0.12, 0.06),):
+        if bx == 0:
+            dark = dark + amt * np.exp(-(((u - bx) / sx) ** 2) - ((v - by) / sy) ** 2)
+        else:
+            for s in (-1, 1):
+                dark = dark + amt * np.exp(-(((u - s * bx * ident.eye_spacing) / sx) ** 2) - ((v - by) / sy) ** 2)
+    # The chin's shadow on the neck.
+    dark = dark + np.where(r2 >= 1.0, 0.3 * np.exp(-((u / 0.4) ** 2) - ((v - ident.face_height - 0.12) / 0.13) ** 2), 0.0)
+    m = (light * (1 - dark) * ident.brightness).astype(np.float32)
+    big = cv2.resize(m, (gw * step, gh * step), interpolation=cv2.INTER_LINEAR)
+    off = step // 2  # cell centres: grid point k sits at pixel k*step
+    return big[off : off + h, off : off + w] if big.shape[0] >= h + off else big[:h, :w]
+
+
+def _apply_light(cv: Canvas, ident: Identity, step: int) -> None:
+    h, w = cv.img.shape[:2]
+    m = _light_map(cv, ident, h, w, step)
+    lit = cv.img.astype(np.float32) * m[:, :, None]
+    np.clip(lit, 0, 255, out=lit)
+    cv.img[:] = lit.astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------------------------
+# Renderers
+# ---------------------------------------------------------------------------------------------
+
+
+def _shape_of(expression: str) -> ExpressionShape:
+    try:
+        return EXPRESSION_SHAPES[expression]
+    except KeyError:
+        raise ValueError(
+            f"unknown face expression {expression!r}; expected one of {', '.join(FACE_EXPRESSIONS)}"
+        ) from None
+
+
+def _draw_person(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """All parts, back to front. Identity-only parts never depend on ``shape``."""
+    draw_hair_back(cv, ident)
+    draw_body(cv, ident)
+    draw_ears(cv, ident)
+    draw_head(cv, ident)
+    draw_beard(cv, ident)
+    draw_forehead(cv, ident, shape)
+    draw_eyes(cv, ident, shape)
+    draw_brows(cv, ident, shape)
+    draw_nose(cv, ident, shape)
+    draw_cheeks(cv, ident, shape)
+    draw_mouth(cv, ident, shape)
+    draw_hair(cv, ident)
+    draw_glasses(cv, ident)
+
+
+def _supersample(size: int) -> int:
+    """Draw at >= 256 pixels (and at least 2x) so thin lines stay smooth after INTER_AREA."""
+    return max(2, -(-256 // size))
+
+
+def draw_face(identity: Identity, expression: str, size: int = 128) -> np.ndarray:
+    """The training image: an RGB uint8 (size, size, 3) face crop, like a Haar box plus margin.
+
+    The identity's shot (roll, offset, zoom, light) is part of the identity, so two expressions
+    of one identity differ only where the face moves: that is the GAN's ground truth.
+    """
+    shape = _shape_of(expression)
+    if size < 32:
+        raise ValueError(f"size must be at least 32 pixels to draw a face, got {size}")
+    ss = _supersample(size)
+    n = size * ss
+    img = np.empty((n, n, 3), np.uint8)
+    x0, y0, x1, y1 = FACE_BOX
+    unit = n / ((y1 - y0) * _CROP_MARGIN) * identity.scale
+    r = math.radians(identity.roll_deg)
+    bx, by = (x0 + x1) / 2 * unit, (y0 + y1) / 2 * unit  # box centre, face units -> pixels
+    cx = n * (0.5 + identity.offset_x) - (bx * math.cos(r) - by * math.sin(r))
+    cy = n * (0.5 + identity.offset_y) - (bx * math.sin(r) + by * math.cos(r))
+    cv = Canvas(img, (cx, cy), unit, identity.roll_deg)
+    draw_background(cv, identity)
+    _draw_person(cv, identity, shape)
+    _apply_light(cv, identity, step=4 * ss // 2)
+    return cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def draw_scene(
+    identity: Identity,
+    expression: str,
+    height: int = 480,
+    width: int = 640,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A MUG-like video frame (face, neck, shoulders, plain wall) and the face box (x, y, w, h).
+
+    For the face-detection lesson: OpenCV's stock frontal-face Haar cascade finds these faces.
+    ``rng`` places the face (box height 35-55 % of the frame) and adds faint sensor noise; with
+    ``rng=None`` the face is centred at 45 % of the frame height and there is no noise.
+    The box is :data:`FACE_BOX`, i.e. where the cascade itself puts it on these faces.
+    """
+    shape = _shape_of(expression)
+    if height < 64 or width < 64:
+        raise ValueError(f"scene must be at least 64x64 pixels, got {height}x{width}")
+    x0, y0, x1, y1 = FACE_BOX
+    frac = 0.45 if rng is None else float(rng.uniform(0.35, 0.55))
+    bh = frac * height
+    unit = bh / (y1 - y0)
+    bw = (x1 - x0) * unit
+    if rng is None:
+        bcx, bcy = width / 2, height * 0.48
+    else:
+        bcx = float(rng.uniform(bw / 2 + 0.05 * width, width - bw / 2 - 0.05 * width))
+        bcy = float(rng.uniform(bh / 2 + 0.06 * height, height - bh / 2 - 0.04 * height))
+    ss = 2
+    img = np.empty((height * ss, width * ss, 3), np.uint8)
+    r = math.radians(identity.roll_deg)
+    ox, oy = (x0 + x1) / 2 * unit * ss, (y0 + y1) / 2 * unit * ss
+    cx = bcx * ss - (ox * math.cos(r) - oy * math.sin(r))
+    cy = bcy * ss - (ox * math.sin(r) + oy * math.cos(r))
+    cv = Canvas(img, (cx, cy), unit * ss, identity.roll_deg)
+    draw_background(cv, identity)
+    _draw_person(cv, identity, shape)
+    _apply_light(cv, identity, step=16)
+    frame = cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA)
+    if rng is not None:
+        noise = rng.normal(0.0, 2.0, frame.shape).astype(np.float32)
+        frame = np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    box = (int(round(bcx - bw / 2)), int(round(bcy - bh / 2)), int(round(bw)), int(round(bh)))
+    return frame, box
+
+
+class SynthFaces:
+    """A deterministic, indexable face set: ``n_identities`` people x 7 expressions.
+
+    Item ``k = i * 7 + e`` is identity ``i`` in expression ``FACE_EXPRESSIONS[e]``, returned as
+    ``(image, e, i)``. Identity ``i`` comes from ``numpy.random.default_rng([seed, i])``, so it is
+    the same person whatever ``n_identities`` is, and the same seed gives byte-identical images.
+    Images are drawn on demand (nothing is cached), so a set of any size costs no memory.
+    """
+
+    def __init__(self, n_identities: int, seed: int = 0, size: int = 128):
+        if n_identities < 1:
+            raise ValueError(f"n_identities must be positive, got {n_identities}")
+        if size < 32:
+            raise ValueError(f"size must be at least 32 pixels to draw a face, got {size}")
+        self.n_identities = n_identities
+        self.seed = seed
+        self.size = size
+
+    def identity(self, i: int) -> Identity:
+        """Identity ``i``, independent of how many identities the set has."""
+        if not 0 <= i < self.n_identities:
+            raise IndexError(f"identity {i} out of range for {self.n_identities} identities")
+        return random_identity(np.random.default_rng([self.seed, i]))
+
+    def image(self, i: int, expression: str) -> np.ndarray:
+        """Identity ``i`` drawn with ``expression``: an RGB uint8 (size, size, 3) array."""
+        return draw_face(self.identity(i), expression, self.size)
+
+    def __len__(self) -> int:
+        return self.n_identities * len(FACE_EXPRESSIONS)
+
+    def __getitem__(self, k: int) -> tuple[np.ndarray, int, int]:
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(f"index {k} out of range for {len(self)} images")
+        i, e = divmod(k, len(FACE_EXPRESSIONS))
+        return self.image(i, FACE_EXPRESSIONS[e]), e, i
+
+    def __repr__(self) -> str:
+        return f"SynthFaces(n_identities={self.n_identities}, seed={self.seed}, size={self.size})"

@@ -1,0 +1,94 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from emoface.images import ImageReadError, load_rgb, sample_photo_path
+
+
+def png_bytes(image: Image.Image, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", **kwargs)
+    return buffer.getvalue()
+
+
+def test_the_sample_photo_is_a_real_rgb_photo():
+    rgb = load_rgb(sample_photo_path())
+    assert rgb.dtype == np.uint8 and rgb.shape == (600, 512, 3)
+    assert rgb.std() > 20  # a photograph, not a flat placeholder
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.full((5, 6), 7, np.uint8),
+        np.full((5, 6, 1), 7, np.uint8),
+        np.full((5, 6), 7 * 257, np.uint16),
+        np.full((5, 6, 3), 7 / 255, np.float32),
+    ],
+    ids=["gray", "gray-1ch", "16-bit", "float"],
+)
+def test_arrays_of_every_common_kind_become_rgb_uint8(array):
+    rgb = load_rgb(array)
+    assert rgb.shape == (5, 6, 3) and rgb.dtype == np.uint8
+    assert (rgb == 7).all()
+
+
+def test_transparent_pixels_become_white():
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[0, 0] = (255, 0, 0, 255)
+    rgb = load_rgb(rgba)
+    assert tuple(rgb[0, 0]) == (255, 0, 0) and tuple(rgb[1, 1]) == (255, 255, 255)
+    from_file = load_rgb(png_bytes(Image.fromarray(rgba, "RGBA")))
+    assert (from_file == rgb).all()
+
+
+def test_16_bit_and_grayscale_files(tmp_path):
+    sixteen = Image.fromarray(np.full((4, 4), 65535, np.uint16))
+    path = tmp_path / "deep.png"
+    sixteen.save(path)
+    assert (load_rgb(path) == 255).all()
+    assert load_rgb(png_bytes(Image.new("L", (3, 3), 9))).shape == (3, 3, 3)
+
+
+def test_exif_rotation_is_applied():
+    image = Image.new("RGB", (40, 20), "red")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    assert load_rgb(buffer.getvalue()).shape == (40, 20, 3)
+
+
+def test_truncated_file_is_refused_not_half_read(tmp_path):
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(buffer.getvalue()[:3000])
+    with pytest.raises(ImageReadError, match="truncated or corrupt"):
+        load_rgb(path)
+
+
+def test_not_an_image(tmp_path):
+    path = tmp_path / "notes.jpg"
+    path.write_text("this is text, not a photo")
+    with pytest.raises(ImageReadError, match="not an image format"):
+        load_rgb(path)
+
+
+def test_missing_file():
+    with pytest.raises(ImageReadError, match="no image file"):
+        load_rgb("/no/such/photo.jpg")
+
+
+def test_huge_images_are_refused_before_decoding():
+    data = png_bytes(Image.new("RGB", (400, 300)))
+    with pytest.raises(ImageReadError, match="400×300.*limit"):
+        load_rgb(data, max_pixels=100_000)
+
+
+@pytest.mark.parametrize("shape", [(4, 4, 2), (0, 4, 3), (2, 2, 2, 3)])
+def test_impossible_shapes(shape):
+    with pytest.raises(ImageReadError, match="expected H×W"):
+        load_rgb(np.zeros(shape, np.uint8))
