@@ -38,3 +38,29 @@ def grace_hopper() -> np.ndarray:
     from emoface.images import load_rgb, sample_photo_path
 
     return load_rgb(sample_photo_path())
+
+
+@pytest.fixture(scope="session")
+def fake_mug(tmp_path_factory: pytest.TempPathFactory, grace_hopper: np.ndarray) -> Path:
+    """A MUG-shaped tree: 4 SynthFaces subjects, a real photo subject, a faceless and a broken take.
+
+    ``subjects3/090`` is Grace Hopper (5 identical frames of "happiness"), ``091``'s anger take is
+    a landscape with no face, and ``092``'s only frame is a truncated JPEG.
+    """
+    import cv2
+
+    from emoface.faces.synth_mug import write_synth_mug
+
+    root = tmp_path_factory.mktemp("mug")
+    subjects = write_synth_mug(root, n_subjects=4, progress=False)
+    bgr = cv2.cvtColor(grace_hopper, cv2.COLOR_RGB2BGR)
+    landscape = np.dstack([np.tile(np.linspace(0, 255, 640, dtype=np.uint8), (480, 1))] * 3)
+    for frame in range(5):
+        (subjects / "090" / "happiness" / "take000").mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(subjects / "090" / "happiness" / "take000" / f"img_{frame:04d}.jpg"), bgr)
+        (subjects / "091" / "anger" / "take000").mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(subjects / "091" / "anger" / "take000" / f"img_{frame:04d}.jpg"), landscape)
+    broken = subjects / "092" / "session1" / "fear" / "take000"
+    broken.mkdir(parents=True)
+    (broken / "img_0000.jpg").write_bytes(cv2.imencode(".jpg", bgr)[1].tobytes()[:2000])
+    return root

@@ -64,3 +64,57 @@ def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
     target = atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=dpi))
     plt.close(fig)
     return target
+
+
+def draw_box(rgb: np.ndarray, box: tuple[int, int, int, int], color: tuple[int, int, int] = (40, 220, 40),
+             thickness: int | None = None) -> np.ndarray:
+    """A copy of ``rgb`` with ``box`` (x, y, w, h) outlined: the paper's Fig. 2 (a)."""
+    import cv2
+
+    out = rgb.copy()
+    x, y, w, h = box
+    thickness = thickness or max(2, round(max(rgb.shape[:2]) / 200))
+    cv2.rectangle(out, (x, y), (x + w, y + h), color, thickness, lineType=cv2.LINE_AA)
+    return out
+
+
+def equalization_figure(images: dict[str, np.ndarray], cell_inches: float = 2.6):
+    """Each image above its histograms (R, G, B and luminance): the paper's Fig. 3, for any number of variants."""
+    import matplotlib.pyplot as plt
+
+    from .faces.equalize import histograms
+
+    colours = {"red": "tab:red", "green": "tab:green", "blue": "tab:blue", "luminance": "black"}
+    fig, axes = plt.subplots(2, len(images), figsize=(cell_inches * len(images), cell_inches * 1.8), squeeze=False)
+    for column, (title, image) in enumerate(images.items()):
+        axes[0][column].imshow(image)
+        axes[0][column].set_title(title, fontsize=9)
+        axes[0][column].axis("off")
+        for name, counts in histograms(image).items():
+            axes[1][column].plot(counts / counts.sum(), color=colours[name], lw=1.2 if name == "luminance" else 0.8,
+                                 label=name)
+        axes[1][column].set_xlim(0, 255)
+        axes[1][column].set_yticks([])
+        axes[1][column].set_xlabel("level", fontsize=8)
+    axes[1][0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def bar_counts(counts: dict[str, dict[str, int]], title: str = "", ylabel: str = "images"):
+    """Grouped bars: ``{group: {class: count}}`` — class balance of a data set's splits."""
+    import matplotlib.pyplot as plt
+
+    classes = sorted({c for group in counts.values() for c in group})
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.8 * len(classes) * max(1, len(counts))), 3.0))
+    width = 0.8 / max(1, len(counts))
+    for g, (group, values) in enumerate(counts.items()):
+        xs = np.arange(len(classes)) + g * width
+        ax.bar(xs, [values.get(c, 0) for c in classes], width=width, label=group)
+    ax.set_xticks(np.arange(len(classes)) + width * (len(counts) - 1) / 2, classes, rotation=30, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    if len(counts) > 1:
+        ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig

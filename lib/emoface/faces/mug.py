@@ -90,6 +90,8 @@ def apex_frames(n_frames: int, frames_per_take: int) -> list[int]:
     first, last = n_frames // 3, max(n_frames // 3, -(-2 * n_frames // 3) - 1)
     if n_frames < 3:
         first, last = 0, n_frames - 1
+    if frames_per_take == 1:
+        return [(first + last) // 2]  # the centre of the take, the likeliest apex
     picks = np.linspace(first, last, num=min(frames_per_take, last - first + 1))
     return sorted({int(round(p)) for p in picks})
 

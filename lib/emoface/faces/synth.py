@@ -117,13 +117,13 @@ EXPRESSION_SHAPES: dict[str, ExpressionShape] = {
     # AU1+2 brows raised high and curved (forehead lines) + AU5 eyes wide (white above the
     # iris) + AU26/27 jaw drop: an open oval mouth.
     "surprise": ExpressionShape(
-        brow_raise=0.11,
+        brow_raise=0.09,
         brow_arch=0.04,
         forehead_lines=1.0,
         eye_open=1.75,
         lower_lid_raise=-0.3,
         mouth_width=0.7,
-        mouth_open=1.0,
+        mouth_open=0.85,
     ),
     # AU1+2+4 brows raised *and* drawn together (flat, not arched) + AU5 eyes wide + AU20 lip
     # stretcher + AU26 jaw drop: a wide, stretched open mouth with both rows of teeth.
@@ -382,7 +382,7 @@ _MOUTH_HW = 0.22
 #: The face box (x0, y0, x1, y1) in face units: where OpenCV's frontal-face Haar cascade puts its
 #: box on these faces (measured), i.e. what :func:`draw_scene` returns and what
 #: :func:`draw_face` crops (plus :data:`_CROP_MARGIN`).
-FACE_BOX: tuple[float, float, float, float] = (-0.70, -0.42, 0.70, 0.98)
+FACE_BOX: tuple[float, float, float, float] = (-0.80, -0.65, 0.80, 0.95)
 _CROP_MARGIN = 1.2  # draw_face shows the face box enlarged by this factor
 
 
@@ -470,7 +470,7 @@ def head_outline(ident: Identity, n: int = 72) -> np.ndarray:
     c, s = np.cos(phi), np.sin(phi)
     x = a * np.sign(c) * np.abs(c) ** e * (1 - ident.jaw_taper * s)
     y = b * np.abs(s) ** e
-    return np.concatenate([top, np.stack([x, y], axis=1)[::-1]])
+    return np.concatenate([top, np.stack([x, y], axis=1)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,7 +510,7 @@ def draw_hair_back(cv: Canvas, ident: Identity) -> None:
 def draw_body(cv: Canvas, ident: Identity) -> None:
     """Neck (in the chin's shadow) and shoulders in a shirt."""
     b = ident.face_height
-    nw = 0.33 * ident.face_width
+    nw = 0.4 * ident.face_width
     shirt = ident.shirt_color
     shoulders = np.array(
         [[-nw * 1.1, b + 0.55], [-0.9, b + 0.72], [-1.75, b + 1.0], [-2.2, b + 1.5], [-2.4, b + 4],
@@ -544,20 +544,20 @@ def draw_beard(cv: Canvas, ident: Identity) -> None:
         jaw = outline[(outline[:, 1] > 0.0)] * np.array([1.01, 1.015])
         inner = np.concatenate(
             [
-                _quad((a * 0.95, 0.05), (a * 0.6, 0.32), (0.27, 0.55), 10),
-                _quad((0.27, 0.55), (0.24, 0.76), (0.0, 0.74), 8)[1:],
-                _quad((0.0, 0.74), (-0.24, 0.76), (-0.27, 0.55), 8)[1:],
-                _quad((-0.27, 0.55), (-a * 0.6, 0.32), (-a * 0.95, 0.05), 10)[1:],
+                _quad((a * 0.97, 0.08), (a * 0.8, 0.5), (0.27, 0.56), 10),
+                _quad((0.27, 0.56), (0.24, 0.76), (0.0, 0.74), 8)[1:],
+                _quad((0.0, 0.74), (-0.24, 0.76), (-0.27, 0.56), 8)[1:],
+                _quad((-0.27, 0.56), (-a * 0.8, 0.5), (-a * 0.97, 0.08), 10)[1:],
             ]
         )
         cv.fill_alpha(_beard_polygon(jaw, inner), color, alpha)
     if ident.moustache:
-        y0 = _MOUTH_Y - 0.04
-        top = _quad((-0.25, y0 + 0.05), (-0.12, _NOSE_TIP + 0.03), (0.0, _NOSE_TIP + 0.065), 10)
-        top = np.concatenate([top, (top * np.array([-1, 1]))[::-1][1:]])
-        bottom = _quad((0.25, y0 + 0.05), (0.12, y0 - 0.01), (0.0, y0), 10)
-        bottom = np.concatenate([bottom, (bottom * np.array([-1, 1]))[::-1][1:]])
-        cv.fill_alpha(np.concatenate([top, bottom]), color, min(1.0, alpha + 0.1))
+        y0 = _MOUTH_Y - 0.04  # the top of the upper lip at rest
+        top = _quad((0.27, y0 + 0.07), (0.17, y0 - 0.075), (0.0, y0 - 0.065), 10)
+        bottom = _quad((0.27, y0 + 0.07), (0.13, y0 - 0.005), (0.0, y0 + 0.002), 10)
+        mirror = np.array([-1.0, 1.0])
+        outline = np.concatenate([top, (top * mirror)[::-1][1:], (bottom * mirror)[1:], bottom[::-1][1:-1]])
+        cv.fill_alpha(outline, color, min(1.0, alpha + 0.1))
 
 
 def _beard_polygon(jaw: np.ndarray, inner: np.ndarray) -> np.ndarray:
@@ -595,7 +595,7 @@ def draw_eyes(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
     for s in (-1, 1):
         x = s * (ex + u * hw)
         upper, lower = np.stack([x, up], 1), np.stack([x, lo], 1)
-        cv.fill(np.concatenate([upper, lower[::-1]]), (238, 234, 228))
+        cv.fill(np.concatenate([upper, lower[::-1]]), (224, 218, 210))
         ix = s * ex
         cv.fill(_ellipse_pts(ix, 0.004, r, r, 32), _scale(ident.iris_color, 0.6))
         cv.fill(_ellipse_pts(ix, 0.004, r * 0.84, r * 0.84, 32), ident.iris_color)
@@ -606,7 +606,7 @@ def draw_eyes(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
         cv.fill(np.concatenate([upper, [[x_out, up[-1]], [x_out, -0.13], [x_in, -0.13], [x_in, up[0]]]]), skin)
         cv.fill(np.concatenate([lower, [[x_out, lo[-1]], [x_out, 0.13], [x_in, 0.13], [x_in, lo[0]]]]), skin)
         # Lash line (thicker toward the outer corner), lower lid, crease above the lid.
-        cv.stroke(upper, lash, 0.016 * k)
+        cv.stroke(upper, lash, 0.02 * k)
         cv.stroke(upper[len(u) // 2 :], lash, 0.024 * k)
         cv.stroke(lower, _scale(skin, 0.62), 0.008)
         crease_y = up - (0.028 + 0.01 * max(0.0, 1 - shape.eye_open)) * (1 - u**2) ** 0.5
@@ -619,8 +619,8 @@ def draw_eyes(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
             cv.stroke(bulge, _mix(skin, _scale(skin, 0.7), amount), 0.009)
         if shape.cheek_raise > 0.6:  # crow's feet at the outer corner
             ox, oy = s * (ex + hw + 0.015), up[-1]
-            for dy, ang in ((-0.02, -0.5), (0.015, 0.0), (0.045, 0.45)):
-                cv.stroke(np.array([[ox, oy + dy], [ox + s * 0.06, oy + dy + ang * 0.06]]), _scale(skin, 0.72), 0.007)
+            for dy, ang in ((-0.015, -0.5), (0.015, 0.0), (0.04, 0.45)):
+                cv.stroke(np.array([[ox, oy + dy], [ox + s * 0.045, oy + dy + ang * 0.045]]), _scale(skin, 0.78), 0.007)
 
 
 def draw_brows(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
@@ -647,7 +647,7 @@ def draw_forehead(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
     """AU1+2 fold the forehead into horizontal lines (short, central ones for AU1 alone)."""
     if shape.forehead_lines <= 0:
         return
-    c = _mix(ident.skin, _scale(ident.skin, 0.68), shape.forehead_lines)
+    c = _mix(ident.skin, _scale(ident.skin, 0.8), shape.forehead_lines)
     half = 0.14 + 0.14 * shape.forehead_lines
     for i, y in enumerate((-0.42, -0.49, -0.56)):
         w = half * (1 - 0.15 * i)
@@ -683,7 +683,7 @@ def _mouth_geometry(ident: Identity, shape: ExpressionShape, n: int = 25) -> dic
     o = 0.2 * shape.mouth_open
     prof = np.clip(1 - np.abs(t) ** (2 + 6 * shape.mouth_square), 0, 1) ** 0.5
     smile_u = 1 - 0.55 * max(0.0, shape.mouth_curve)  # a smile opens mostly below
-    sneer = shape.upper_lip_raise * 0.065 * np.exp(-(((t - 0.42) / 0.3) ** 2))
+    sneer = shape.upper_lip_raise * 0.06 * np.sin(math.pi * np.clip(t + 0.1, 0, 1)) ** 1.5
     inner_up = mid - 0.35 * o * prof * smile_u - sneer
     inner_lo = mid + 0.65 * o * prof + 0.04 * max(0.0, shape.mouth_curve) * shape.mouth_open * prof
     lip = ident.lip_fullness * (1 - 0.85 * shape.lip_press) * (1 - 0.25 * max(0.0, shape.mouth_curve))
@@ -709,7 +709,7 @@ def draw_mouth(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
     skin = ident.skin
     line = _mix(_scale(ident.lip_color, 0.45), (40, 15, 15), 0.3)
     if gap.max() > 0.006:
-        cv.fill(np.concatenate([np.stack([x, iu], 1), np.stack([x, il], 1)[::-1]]), (70, 24, 28))
+        cv.fill(np.concatenate([np.stack([x, iu], 1), np.stack([x, il], 1)[::-1]]), (92, 34, 40))
         if shape.teeth_upper > 0:
             bottom = np.minimum(iu + 0.055, il)
             cv.fill(np.concatenate([np.stack([x, iu - 0.005], 1), np.stack([x, bottom], 1)[::-1]]), (236, 231, 220))
@@ -718,9 +718,9 @@ def draw_mouth(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
             sel = top < il
             if sel.sum() > 2:
                 cv.fill(np.concatenate([np.stack([x[sel], top[sel]], 1), np.stack([x[sel], il[sel] + 0.005], 1)[::-1]]), (222, 216, 205))
-        elif shape.mouth_open > 0.7:  # a tongue at the bottom of a wide-open mouth
+        elif shape.mouth_open > 0.6:  # a tongue at the bottom of a wide-open mouth
             sel = np.abs(g["t"]) < 0.7
-            top = il[sel] - 0.35 * gap[sel]
+            top = il[sel] - 0.45 * gap[sel]
             cv.fill(np.concatenate([np.stack([x[sel], top], 1), np.stack([x[sel], il[sel]], 1)[::-1]]), (150, 62, 68))
     upper = np.concatenate([np.stack([x, g["outer_up"]], 1), np.stack([x, iu], 1)[::-1]])
     lower = np.concatenate([np.stack([x, il], 1), np.stack([x, g["outer_lo"]], 1)[::-1]])
@@ -815,19 +815,41 @@ def draw_glasses(cv: Canvas, ident: Identity) -> None:
 
 # Soft shading blobs (x, y, sx, sy, darkening; negative = highlight), mirrored when x != 0.
 _SHADE_BLOBS: tuple[tuple[float, float, float, float, float], ...] = (
-    (_EYE_X, -0.02, 0.17, 0.085, 0.2),  # eye sockets
-    (0.0, -0.06, 0.05, 0.06, -0.06),  # between the eyes
-    (0.0, 0.14, 0.028, 0.14, -0.1),  # nose bridge highlight
+    (_EYE_X, -0.03, 0.18, 0.1, 0.3),  # eye sockets
+    (0.0, -0.06, 0.05, 0.07, -0.1),  # between the eyes
+    (0.0, 0.14, 0.03, 0.14, -0.14),  # nose bridge highlight
     (0.075, 0.17, 0.03, 0.12, 0.07),  # sides of the nose
     (0.0, _NOSE_TIP + 0.075, 0.075, 0.025, 0.16),  # under the nose
     (0.0, _MOUTH_Y + 0.15, 0.09, 0.03, 0.1),  # under the lower lip
-    (0.38, 0.22, 0.12, 0.1, -0.07),  # cheekbones
-    (0.0, -0.55, 0.28, 0.16, -0.05),  # forehead
+    (0.38, 0.24, 0.13, 0.1, -0.1),  # cheekbones
+    (0.0, -0.55, 0.28, 0.16, -0.06),  # forehead
 )
 
 
-def _light_map(cv: Canvas, ident: Identity, h: int, w: int, step: int) -> np.ndarray:
-    """Multiplicative light (h, w) for the canvas: directional gradient, head roundness, blobs.
+_SHEEN_BLOBS: tuple[tuple[float, float, float, float, float], ...] = (
+    (0.0, -0.5, 0.22, 0.12, 0.6),  # forehead
+    (0.0, 0.12, 0.025, 0.12, 0.8),  # nose bridge
+    (0.0, _NOSE_TIP - 0.02, 0.03, 0.025, 0.8),  # nose tip
+    (0.36, 0.2, 0.1, 0.06, 0.6),  # cheekbones
+    (0.0, 0.88, 0.1, 0.05, 0.5),  # chin
+)
+
+
+def _head_radius2(ident: Identity, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Squared "radius" of face points w.r.t. :func:`head_outline`: < 1 inside, 1 on the contour."""
+    a = _head_a(ident)
+    top = (u / a) ** 2 + v**2
+    n = ident.jaw_square
+    vb = np.clip(v / ident.face_height, 0, None)
+    a_low = a * (1 - ident.jaw_taper * np.clip(vb, 0, 1) ** (n / 2))
+    low = ((np.abs(u) / a_low) ** n + vb**n) ** (2 / n)
+    return np.where(v > 0, low, top)
+
+
+def _light_map(cv: Canvas, ident: Identity, h: int, w: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Light for the canvas as (multiplier, additive sheen), each (h, w).
+
+    The multiplier holds the directional gradient, the head's roundness and soft shadows.
 
     Computed on a coarse grid and upsampled: light is smooth, and this keeps it cheap. It
     depends on the identity only, so it never differs between expressions.
@@ -838,9 +860,7 @@ def _light_map(cv: Canvas, ident: Identity, h: int, w: int, step: int) -> np.nda
     ang = math.radians(ident.light_angle)
     lx, ly = math.cos(ang), math.sin(ang)
     light = 1 + ident.light_strength * np.clip(u * lx + v * ly, -1.4, 1.4)
-    a, b = _head_a(ident), np.where(v > 0, ident.face_height, 1.0)
-    r2 = (u / a) ** 2 + (v / b) ** 2
-    dark = np.where(r2 < 1.0, 0.24 * r2**3, 0.0)
+    dark = np.zeros_like(u)
     side = -1.0 if lx > 0 else 1.0
     for bx, by, sx, sy, amt in _SHADE_BLOBS + ((side * 0.07, 0.17, 0.035, 0.12, 0.06),):
         if bx == 0:
@@ -849,17 +869,51 @@ def _light_map(cv: Canvas, ident: Identity, h: int, w: int, step: int) -> np.nda
             for s in (-1, 1):
                 dark = dark + amt * np.exp(-(((u - s * bx * ident.eye_spacing) / sx) ** 2) - ((v - by) / sy) ** 2)
     # The chin's shadow on the neck.
-    dark = dark + np.where(r2 >= 1.0, 0.3 * np.exp(-((u / 0.4) ** 2) - ((v - ident.face_height - 0.12) / 0.13) ** 2), 0.0)
-    m = (light * (1 - dark) * ident.brightness).astype(np.float32)
-    big = cv2.resize(m, (gw * step, gh * step), interpolation=cv2.INTER_LINEAR)
-    off = step // 2  # cell centres: grid point k sits at pixel k*step
-    return big[off : off + h, off : off + w] if big.shape[0] >= h + off else big[:h, :w]
+    dark = dark + 0.2 * np.exp(-((u / 0.4) ** 2) - ((v - ident.face_height - 0.12) / 0.13) ** 2)
+    mult = light * (1 - dark) * ident.brightness
+    # Sheen: additive highlights on forehead, nose, cheekbones and chin, shifted toward the
+    # light. It shows most on dark skin, as in photographs, and keeps the face's relief readable.
+    su, sv = u - 0.06 * lx, v - 0.06 * ly
+    sheen = np.zeros_like(u)
+    for bx, by, sx, sy, amt in _SHEEN_BLOBS:
+        for sgn in (-1, 1) if bx else (1,):
+            sheen = sheen + amt * np.exp(-(((su - sgn * bx) / sx) ** 2) - ((sv - by) / sy) ** 2)
+    skin_dark = 1 - _luma(ident.skin) / 255
+    sheen = sheen * (70 * skin_dark**1.5 + 12) * ident.brightness
+    return _upsample(mult, h, w, step), _upsample(sheen, h, w, step)
+
+
+def _roundness(cv: Canvas, ident: Identity) -> tuple[tuple[slice, slice], np.ndarray]:
+    """Darkening toward the head's contour, at full resolution (a sharp edge must not be coarse).
+
+    Returns the pixel window around the head and the factor (< 1) to multiply it by. Just past
+    the contour it fades out quickly, so the edge has no lit rim and casts a faint halo.
+    """
+    h, w = cv.img.shape[:2]
+    corners = cv.px(np.array([[-1.0, -1.1], [1.0, -1.1], [1.0, 1.25], [-1.0, 1.25]]) * [ident.face_width, 1.0])
+    x0, y0 = np.clip(np.floor(corners.min(0)).astype(int), 0, [w, h])
+    x1, y1 = np.clip(np.ceil(corners.max(0)).astype(int), 0, [w, h])
+    gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    u, v = cv.to_face(gx, gy)
+    r2 = _head_radius2(ident, u, v)
+    dark = 0.24 * np.where(r2 < 1.0, r2**3, np.exp(-(r2 - 1.0) / 0.04))
+    return (slice(y0, y1), slice(x0, x1)), (1.0 - dark).astype(np.float32)
+
+
+def _upsample(grid: np.ndarray, h: int, w: int, step: int) -> np.ndarray:
+    """A coarse map (grid point k at pixel k*step) resized to (h, w) pixels."""
+    gh, gw = grid.shape
+    big = cv2.resize(grid.astype(np.float32), (gw * step, gh * step), interpolation=cv2.INTER_LINEAR)
+    off = step // 2  # resize puts source sample k at pixel k*step + step/2
+    return big[off : off + h, off : off + w]
 
 
 def _apply_light(cv: Canvas, ident: Identity, step: int) -> None:
     h, w = cv.img.shape[:2]
-    m = _light_map(cv, ident, h, w, step)
-    lit = cv.img.astype(np.float32) * m[:, :, None]
+    mult, add = _light_map(cv, ident, h, w, step)
+    window, round_ = _roundness(cv, ident)
+    mult[window] *= round_
+    lit = cv.img.astype(np.float32) * mult[:, :, None] + add[:, :, None]
     np.clip(lit, 0, 255, out=lit)
     cv.img[:] = lit.astype(np.uint8)
 

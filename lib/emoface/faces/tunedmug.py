@@ -194,8 +194,9 @@ def _write_summaries(out: Path, entries: list[dict], config: TunedMugConfig, n_s
         rows.append([e["split"], e["expression"], e["subject"], e["take"], e["frame"], e["output"], e["source"],
                      *face, *crop, e.get("n_faces", "")])
     atomic_write_text(out / "manifest.csv", _csv(MANIFEST_FIELDS, rows))
-    atomic_write_text(out / "no_face.csv", _csv(("source", "status", "reason"),
-                                                [[e["source"], e["status"], e["reason"]] for e in failed]))
+    atomic_write_text(out / "no_face.csv", _csv(("subject", "expression", "source", "status", "reason"),
+                                                [[e["subject"], e["expression"], e["source"], e["status"], e["reason"]]
+                                                 for e in failed]))
     counts = Counter((e["split"], e["expression"]) for e in written)
     report = {
         "config": asdict(config),
