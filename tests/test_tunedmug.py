@@ -63,7 +63,7 @@ def test_a_rerun_skips_finished_work(records, tmp_path, monkeypatch):
         raise AssertionError("finished work was done again")
 
     monkeypatch.setattr(tunedmug, "_process", must_not_run)
-    again = build_tunedmug(records, out, progress=False)
+    again = build_tunedmug(records, out, progress=False, workers=1)
     assert again["skipped_already_done"] == len(records)
     assert again["written"] == first["written"] and again["images"] == first["images"]
 
@@ -81,7 +81,7 @@ def test_an_interrupted_build_resumes_and_leaves_nothing_half_written(records, t
 
     monkeypatch.setattr(tunedmug, "_process", dies_after_five)
     with pytest.raises(KeyboardInterrupt):
-        build_tunedmug(records, out, progress=False)
+        build_tunedmug(records, out, progress=False, workers=1)
     assert not (out / "manifest.csv").exists()
     assert not list(out.rglob("*.tmp"))
     monkeypatch.setattr(tunedmug, "_process", real)

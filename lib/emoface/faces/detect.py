@@ -98,14 +98,20 @@ class FaceDetector:
         scale = min(1.0, self.detect_max_side / max(gray.shape))
         if scale < 1.0:
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        # Equalising the detector's copy (not the output) makes the cascade robust to exposure.
-        gray = cv2.equalizeHist(gray)
-        with self._lock:
-            found = self._cascade.detectMultiScale(
-                gray, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(24, 24)
-            )
+        found = self._run_cascade(gray)
+        if len(found) == 0:
+            # A dim or washed-out photo: an equalised copy for the detector (never for the output)
+            # rescues many. It is the second try, not the first, because on well-exposed faces it
+            # also sharpens shadows into false "eyes" and loses some true detections.
+            found = self._run_cascade(cv2.equalizeHist(gray))
         boxes = [Box(*(int(round(v / scale)) for v in box)) for box in np.asarray(found).reshape(-1, 4)]
         return sorted(boxes, key=lambda b: b.area, reverse=True)
+
+    def _run_cascade(self, gray: np.ndarray) -> np.ndarray:
+        with self._lock:
+            return self._cascade.detectMultiScale(
+                gray, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(24, 24)
+            )
 
     def crop(self, image: ImageSource, size: int = 128) -> FaceCrop:
         """The largest face as a ``size×size`` RGB crop, or :class:`NoFaceError`."""

@@ -123,7 +123,7 @@ EXPRESSION_SHAPES: dict[str, ExpressionShape] = {
         eye_open=1.75,
         lower_lid_raise=-0.3,
         mouth_width=0.7,
-        mouth_open=0.85,
+        mouth_open=0.7,
     ),
     # AU1+2+4 brows raised *and* drawn together (flat, not arched) + AU5 eyes wide + AU20 lip
     # stretcher + AU26 jaw drop: a wide, stretched open mouth with both rows of teeth.
@@ -138,7 +138,7 @@ EXPRESSION_SHAPES: dict[str, ExpressionShape] = {
         lower_lid_raise=-0.15,
         mouth_width=1.2,
         mouth_curve=-0.25,
-        mouth_open=0.55,
+        mouth_open=0.45,
         mouth_square=1.0,
         teeth_upper=1.0,
         teeth_lower=1.0,
@@ -305,8 +305,9 @@ def random_identity(rng: np.random.Generator) -> Identity:
     dark_skin = t > 4.0
 
     hair_style = HAIR_STYLES[int(rng.choice(len(HAIR_STYLES), p=[0.1, 0.3, 0.2, 0.25, 0.15]))]
-    hair_p = np.array([0.45, 0.25, 0.1, 0.02, 0.02, 0.1, 0.06]) if dark_skin else np.array(
-        [0.15, 0.25, 0.2, 0.1, 0.15, 0.1, 0.05]
+    # Mostly young adults, as in MUG: grey and white hair are rare.
+    hair_p = np.array([0.55, 0.3, 0.08, 0.02, 0.01, 0.03, 0.01]) if dark_skin else np.array(
+        [0.18, 0.27, 0.2, 0.12, 0.17, 0.04, 0.02]
     )
     hair_color = _HAIR_COLORS[int(rng.choice(len(_HAIR_COLORS), p=hair_p / hair_p.sum()))]
     hair_color = _mix(hair_color, _scale(hair_color, rng.uniform(0.85, 1.15)), 1.0)
@@ -372,6 +373,8 @@ _EYE_HW = 0.135  # eye half width
 _EYE_UP = 0.050  # upper-lid opening at rest
 _EYE_LO = 0.042  # lower-lid opening at rest
 _IRIS_R = 0.058
+_SCLERA: Color = (198, 192, 184)
+_TEETH: Color = (210, 203, 190)
 _BROW_Y = -0.19
 _BROW_IN = 0.10  # inner brow end, distance from the midline
 _BROW_OUT = 0.46  # outer brow end
@@ -382,7 +385,7 @@ _MOUTH_HW = 0.22
 #: The face box (x0, y0, x1, y1) in face units: where OpenCV's frontal-face Haar cascade puts its
 #: box on these faces (measured), i.e. what :func:`draw_scene` returns and what
 #: :func:`draw_face` crops (plus :data:`_CROP_MARGIN`).
-FACE_BOX: tuple[float, float, float, float] = (-0.80, -0.65, 0.80, 0.95)
+FACE_BOX: tuple[float, float, float, float] = (-0.83, -0.69, 0.83, 0.97)
 _CROP_MARGIN = 1.2  # draw_face shows the face box enlarged by this factor
 
 
@@ -595,7 +598,7 @@ def draw_eyes(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
     for s in (-1, 1):
         x = s * (ex + u * hw)
         upper, lower = np.stack([x, up], 1), np.stack([x, lo], 1)
-        cv.fill(np.concatenate([upper, lower[::-1]]), (224, 218, 210))
+        cv.fill(np.concatenate([upper, lower[::-1]]), _SCLERA)
         ix = s * ex
         cv.fill(_ellipse_pts(ix, 0.004, r, r, 32), _scale(ident.iris_color, 0.6))
         cv.fill(_ellipse_pts(ix, 0.004, r * 0.84, r * 0.84, 32), ident.iris_color)
@@ -649,9 +652,9 @@ def draw_forehead(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
         return
     c = _mix(ident.skin, _scale(ident.skin, 0.8), shape.forehead_lines)
     half = 0.14 + 0.14 * shape.forehead_lines
-    for i, y in enumerate((-0.42, -0.49, -0.56)):
+    for i, y in enumerate((-0.44, -0.5, -0.56)):
         w = half * (1 - 0.15 * i)
-        cv.stroke(_quad((-w, y - shape.brow_raise + 0.02), (0, y - shape.brow_raise - 0.03), (w, y - shape.brow_raise + 0.02), 10), c, 0.009)
+        cv.stroke(_quad((-w, y + 0.02), (0, y - 0.03), (w, y + 0.02), 10), c, 0.009)
 
 
 def draw_nose(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
@@ -712,12 +715,12 @@ def draw_mouth(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
         cv.fill(np.concatenate([np.stack([x, iu], 1), np.stack([x, il], 1)[::-1]]), (92, 34, 40))
         if shape.teeth_upper > 0:
             bottom = np.minimum(iu + 0.055, il)
-            cv.fill(np.concatenate([np.stack([x, iu - 0.005], 1), np.stack([x, bottom], 1)[::-1]]), (236, 231, 220))
+            cv.fill(np.concatenate([np.stack([x, iu - 0.005], 1), np.stack([x, bottom], 1)[::-1]]), _TEETH)
         if shape.teeth_lower > 0:
             top = np.maximum(il - 0.04, iu + 0.055)
             sel = top < il
             if sel.sum() > 2:
-                cv.fill(np.concatenate([np.stack([x[sel], top[sel]], 1), np.stack([x[sel], il[sel] + 0.005], 1)[::-1]]), (222, 216, 205))
+                cv.fill(np.concatenate([np.stack([x[sel], top[sel]], 1), np.stack([x[sel], il[sel] + 0.005], 1)[::-1]]), _scale(_TEETH, 0.92))
         elif shape.mouth_open > 0.6:  # a tongue at the bottom of a wide-open mouth
             sel = np.abs(g["t"]) < 0.7
             top = il[sel] - 0.45 * gap[sel]
@@ -760,7 +763,7 @@ def _hairline(ident: Identity, x: np.ndarray) -> np.ndarray:
         y = -0.46 + 0.04 * (x / a) + 0.5 * np.abs(x / a) ** 8
         return y + 0.025 * np.abs(np.sin(x * 22))  # scalloped strands of the bangs
     if style == "long":
-        return -0.72 + 1.05 * np.abs(x / a) ** 1.6
+        return -0.64 + 1.1 * np.abs(x / a) ** 3
     if style == "curly":
         return -0.58 + 0.6 * np.abs(x / a) ** 4 + 0.015 * np.sin(x * 40)
     return -0.6 + 0.65 * np.abs(x / a) ** 5
@@ -771,7 +774,7 @@ def draw_hair(cv: Canvas, ident: Identity) -> None:
     if ident.hair_style == "bald":
         return
     a = _head_a(ident)
-    v = ident.hair_volume + (0.12 if ident.hair_style == "curly" else 0.0)
+    v = ident.hair_volume + {"curly": 0.12, "short": 0.03, "long": 0.03}.get(ident.hair_style, 0.0)
     y_side = {"long": 0.42, "curly": 0.06, "fringe": 0.08}.get(ident.hair_style, 0.04)
     xs = a * (0.93 if ident.hair_style == "long" else 0.99)
     th0 = math.asin(min(0.95, y_side / (1 + v)))
@@ -788,8 +791,14 @@ def draw_hair(cv: Canvas, ident: Identity) -> None:
     for f, (lo, hi) in ((0.9, (0.15, 0.85)), (0.78, (0.25, 0.75))):
         arc = np.linspace(math.pi + math.pi * lo, math.pi + math.pi * hi, 14)
         cv.stroke(np.stack([a * (1 + v) * f * np.cos(arc), (1 + v) * f * np.sin(arc)], 1), dark, 0.01)
+    # A soft sheen on the side facing the light.
+    ang = math.radians(ident.light_angle)
+    mid = math.pi * 1.5 + 0.35 * math.cos(ang)
+    arc = np.linspace(mid - 0.35, mid + 0.35, 10)
+    shine = _mix(color, (235, 225, 210), 0.22)
+    cv.stroke(np.stack([a * (1 + v) * 0.86 * np.cos(arc), (1 + v) * 0.86 * np.sin(arc)], 1), shine, 0.02)
     if ident.hair_style == "long":
-        cv.stroke(np.array([[0.0, -0.72], [0.02, -0.98]]), dark, 0.012)
+        cv.stroke(np.array([[0.0, -0.64], [0.02, -0.98]]), dark, 0.012)
 
 
 def draw_glasses(cv: Canvas, ident: Identity) -> None:
@@ -815,7 +824,7 @@ def draw_glasses(cv: Canvas, ident: Identity) -> None:
 
 # Soft shading blobs (x, y, sx, sy, darkening; negative = highlight), mirrored when x != 0.
 _SHADE_BLOBS: tuple[tuple[float, float, float, float, float], ...] = (
-    (_EYE_X, -0.03, 0.18, 0.1, 0.3),  # eye sockets
+    (_EYE_X, -0.05, 0.2, 0.12, 0.4),  # eye sockets (deep: the cascade keys on dark eye bands)
     (0.0, -0.06, 0.05, 0.07, -0.1),  # between the eyes
     (0.0, 0.14, 0.03, 0.14, -0.14),  # nose bridge highlight
     (0.075, 0.17, 0.03, 0.12, 0.07),  # sides of the nose

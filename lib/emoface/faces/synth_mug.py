@@ -12,14 +12,15 @@ Taught in ``02_tunedmug.ipynb``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..atomic import atomic_write_bytes
 from ..labels import FACE_EXPRESSIONS
+from ..parallel import ordered_map
 from .synth import SynthFaces, draw_scene
 
 FRAMES_PER_TAKE = 5
@@ -38,25 +39,52 @@ def write_synth_mug(
     height: int = 480,
     width: int = 640,
     progress: bool = True,
+    workers: int | None = None,
 ) -> Path:
     """Write ``root/subjects3`` for ``n_subjects`` SynthFaces identities; existing frames are kept.
 
     Returns the ``subjects3`` folder. Frames are written atomically, so an interrupted run can be
-    repeated and only fills in what is missing.
+    repeated and only fills in what is missing. Takes are drawn on all cores (``workers``).
     """
-    faces = SynthFaces(n_subjects, seed=seed)
     subjects = Path(root) / "subjects3"
-    jobs = [(i, e, t) for i in range(n_subjects) for e in FACE_EXPRESSIONS for t in range(takes)]
-    for subject, expression, take in tqdm(jobs, desc="SynthFaces → MUG tree", unit="take", disable=not progress):
-        folder = subjects / f"{subject + 1:03d}" / expression / f"take{take:03d}"
-        for frame, shown in enumerate(take_expressions(expression)):
-            path = folder / f"img_{frame:04d}.jpg"
-            if path.exists():
-                continue
-            rng = np.random.default_rng([seed, subject, FACE_EXPRESSIONS.index(expression), take, frame])
-            rgb, _ = draw_scene(faces.identity(subject), shown, height=height, width=width, rng=rng)
-            ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
-            if not ok:
-                raise RuntimeError(f"OpenCV could not encode {path}")
-            atomic_write_bytes(path, jpeg.tobytes())
+    jobs = [
+        _Take(subjects, seed, n_subjects, subject, expression, take, height, width)
+        for subject in range(n_subjects)
+        for expression in FACE_EXPRESSIONS
+        for take in range(takes)
+        if not _take_folder(subjects, subject, expression, take).joinpath(f"img_{FRAMES_PER_TAKE - 1:04d}.jpg").exists()
+    ]
+    for _ in ordered_map(_write_take, jobs, workers, desc="SynthFaces → MUG tree", unit="take", progress=progress):
+        pass
     return subjects
+
+
+@dataclass(frozen=True)
+class _Take:
+    subjects: Path
+    seed: int
+    n_subjects: int
+    subject: int
+    expression: str
+    take: int
+    height: int
+    width: int
+
+
+def _take_folder(subjects: Path, subject: int, expression: str, take: int) -> Path:
+    return subjects / f"{subject + 1:03d}" / expression / f"take{take:03d}"
+
+
+def _write_take(job: _Take) -> None:
+    identity = SynthFaces(job.n_subjects, seed=job.seed).identity(job.subject)
+    folder = _take_folder(job.subjects, job.subject, job.expression, job.take)
+    for frame, shown in enumerate(take_expressions(job.expression)):
+        path = folder / f"img_{frame:04d}.jpg"
+        if path.exists():
+            continue
+        rng = np.random.default_rng([job.seed, job.subject, FACE_EXPRESSIONS.index(job.expression), job.take, frame])
+        rgb, _ = draw_scene(identity, shown, height=job.height, width=job.width, rng=rng)
+        ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+        if not ok:
+            raise RuntimeError(f"OpenCV could not encode {path}")
+        atomic_write_bytes(path, jpeg.tobytes())

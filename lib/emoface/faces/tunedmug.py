@@ -41,10 +41,10 @@ from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..images import ImageReadError, load_rgb
+from ..parallel import ordered_map
 from .detect import FaceDetector, NoFaceError, default_detector
 from .equalize import EqualizeMode, equalize
 from .mug import FaceRecord
@@ -91,22 +91,24 @@ def build_tunedmug(
     records: Sequence[FaceRecord],
     out_dir: str | Path,
     config: TunedMugConfig = TunedMugConfig(),
-    detector: FaceDetector | None = None,
     progress: bool = True,
+    workers: int | None = None,
 ) -> dict:
-    """Process ``records`` into ``out_dir`` (see the module docstring) and return the report."""
+    """Process ``records`` into ``out_dir`` (see the module docstring) and return the report.
+
+    Frames are cropped on all cores (``workers``; 1 keeps everything in this process), each with
+    the default :class:`~emoface.faces.detect.FaceDetector`; results are journalled in order.
+    """
     if not records:
         raise ValueError("no source images were given; scan a dataset first (emoface.faces.mug.scan_faces)")
     out = Path(out_dir)
     split_of = split_subjects((r.subject for r in records), config.test_fraction, config.seed)
     _claim_folder(out, config, split_of)
-    detector = detector or default_detector()
     journal_path = out / ".journal.jsonl"
     done = _read_journal(journal_path)
-    todo = [r for r in records if str(r.path) not in done]
+    todo = [(r, split_of[r.subject], out, config) for r in records if str(r.path) not in done]
     with open(journal_path, "a", encoding="utf-8") as journal:
-        for record in tqdm(todo, desc="tunedMUG", unit="img", disable=not progress):
-            entry = _process(record, split_of[record.subject], out, config, detector)
+        for entry in ordered_map(_process_job, todo, workers, desc="tunedMUG", unit="img", progress=progress):
             journal.write(json.dumps(entry) + "\n")
             journal.flush()
             done[entry["source"]] = entry
@@ -135,6 +137,10 @@ def prepare_face(rgb: np.ndarray, config: TunedMugConfig, detector: FaceDetector
         face = cv2.resize(rgb[top : top + side, left : left + side], (config.size, config.size),
                           interpolation=cv2.INTER_AREA)
     return equalize(face, config.equalize), found
+
+
+def _process_job(job: tuple[FaceRecord, str, Path, TunedMugConfig]) -> dict:
+    return _process(*job, detector=default_detector())
 
 
 def _process(record: FaceRecord, split: str, out: Path, config: TunedMugConfig, detector: FaceDetector) -> dict:
