@@ -1,0 +1,1 @@
+"""The text half of the paper: corpora, preprocessing, GloVe, RNN/LSTM classifiers, training."""

@@ -1,0 +1,72 @@
+"""The two text classifiers of the paper's Table 2: a plain RNN and an LSTM of the same size.
+
+§3.1 and §4.1: words are embedded with GloVe (50 dimensions), a recurrent network reads the
+sequence, and a softmax layer gives the emotion. The paper does not give sizes; ours are
+constructor arguments. The two models differ **only** in the recurrent cell, so Table 2 compares
+cells, not capacities:
+
+    tokens (B, T) ─► Embedding (GloVe-initialised) ─► RNN | LSTM ─► last hidden state (B, H)
+                 ─► dropout ─► Linear (H → classes) ─► logits (B, C)
+
+Sequences are packed, so padding never reaches the cell and the "last" state is the last *word*'s.
+
+Taught in ``03_text_lstm.ipynb``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+CellKind = Literal["rnn", "lstm"]
+
+
+class TextClassifier(nn.Module):
+    """Embedding → recurrent cell → linear, for ``n_classes`` emotions."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        n_classes: int,
+        kind: CellKind = "lstm",
+        embed_dim: int = 50,
+        hidden: int = 128,
+        layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.3,
+        freeze_embeddings: bool = False,
+    ) -> None:
+        super().__init__()
+        if kind not in ("rnn", "lstm"):
+            raise ValueError(f"kind must be 'rnn' or 'lstm', not {kind!r}")
+        self.kind = kind
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.embedding.weight.requires_grad = not freeze_embeddings
+        cell = nn.LSTM if kind == "lstm" else nn.RNN
+        self.rnn = cell(embed_dim, hidden, num_layers=layers, batch_first=True, bidirectional=bidirectional,
+                        dropout=dropout if layers > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden * (2 if bidirectional else 1), n_classes)
+
+    def load_embeddings(self, matrix: np.ndarray) -> None:
+        """Start from GloVe: ``matrix`` is ``(vocab_size, embed_dim)``."""
+        if tuple(matrix.shape) != tuple(self.embedding.weight.shape):
+            raise ValueError(f"embedding matrix {matrix.shape} does not fit {tuple(self.embedding.weight.shape)}")
+        with torch.no_grad():
+            self.embedding.weight.copy_(torch.from_numpy(matrix))
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """``tokens`` (B, T) int64 padded with 0, ``lengths`` (B,) ≥ 1 → logits (B, C)."""
+        embedded = self.dropout(self.embedding(tokens))                       # (B, T, E)
+        packed = pack_padded_sequence(embedded, lengths.cpu().clamp(min=1), batch_first=True, enforce_sorted=False)
+        _, state = self.rnn(packed)
+        hidden = state[0] if self.kind == "lstm" else state                   # (layers·dirs, B, H)
+        if self.rnn.bidirectional:
+            last = torch.cat([hidden[-2], hidden[-1]], dim=1)                 # forward and backward: (B, 2H)
+        else:
+            last = hidden[-1]                                                 # (B, H)
+        return self.head(self.dropout(last))                                  # (B, C)
