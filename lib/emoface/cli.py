@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--seed", type=int, default=0)
     build.set_defaults(run=_tunedmug)
 
+    classify = commands.add_parser("classify", help="the emotion of a text and the face expression it maps to")
+    classify.add_argument("text", help="the post, in quotes")
+    classify.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
+    classify.add_argument("--model", type=Path, help="a text-model checkpoint (default: the shipped one)")
+    classify.set_defaults(run=_classify)
+
     crop = commands.add_parser("crop", help="find the face in a photo and save the 128×128 crop")
     crop.add_argument("photo", type=Path)
     crop.add_argument("out", type=Path, help="output image (.png or .jpg)")
@@ -79,7 +85,8 @@ def _demo(args: argparse.Namespace) -> int:
         counts = report["images"][split]
         print(f"  {split}: {sum(counts.values())} images of {len(report['subjects'][split])} subjects — "
               + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    print(f"  frames without a usable face: {report['no_face']} (listed in {folder / 'no_face.csv'})")
+    print(f"  frames without a usable face: {report['no_face']} (listed in {folder / 'no_face.csv'}); "
+          f"frames with several faces, largest kept: {report['several_faces']}")
     print(f"grid: {grid}")
     return 0
 
@@ -93,6 +100,21 @@ def _tunedmug(args: argparse.Namespace) -> int:
     report = build_tunedmug(records, args.out, config)
     print(f"{report['written']} images written to {args.out} ({report['no_face']} without a face, "
           f"{report['unreadable']} unreadable; see no_face.csv)")
+    return 0
+
+
+def _classify(args: argparse.Namespace) -> int:
+    import json
+
+    from .text.classify import EmotionClassifier
+
+    prediction = EmotionClassifier.load(args.model).predict(args.text)
+    if args.json:
+        print(json.dumps(prediction.as_dict()))
+        return 0
+    note = "" if prediction.confident else f" (low confidence: the model's best guess was {prediction.top_emotion})"
+    print(f"emotion: {prediction.emotion} ({prediction.probability:.0%}){note}")
+    print(f"face expression: {prediction.expression}")
     return 0
 
 

@@ -51,7 +51,7 @@ def ordered_map(
             return
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker)
         try:
-            chunk = max(1, min(32, len(items) // (8 * workers)))
+            chunk = max(1, min(8, len(items) // (8 * workers)))  # small chunks keep the progress bar honest
             for result in pool.map(fn, items, chunksize=chunk):
                 yield result
                 bar.update()

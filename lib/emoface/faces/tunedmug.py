@@ -34,6 +34,7 @@ import io
 import json
 import math
 import random
+import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -128,7 +129,10 @@ def read_manifest(out_dir: str | Path) -> list[dict]:
 def prepare_face(rgb: np.ndarray, config: TunedMugConfig, detector: FaceDetector):
     """One frame → the training image (and its detection); raises NoFaceError like the detector."""
     if config.crop:
-        found = detector.crop(rgb, config.size)
+        with warnings.catch_warnings():
+            # Several faces in a frame are counted in the manifest and report, not warned about.
+            warnings.simplefilter("ignore", UserWarning)
+            found = detector.crop(rgb, config.size)
         face = found.face
     else:
         found = None
@@ -210,6 +214,7 @@ def _write_summaries(out: Path, entries: list[dict], config: TunedMugConfig, n_s
         "written": len(written),
         "no_face": sum(e["status"] == "no_face" for e in failed),
         "unreadable": sum(e["status"] == "unreadable" for e in failed),
+        "several_faces": sum(e.get("n_faces", 1) > 1 for e in written),
         "skipped_already_done": n_skipped,
         "images": {s: {x: n for (sp, x), n in sorted(counts.items()) if sp == s} for s in SPLITS},
         "subjects": {s: sorted({e["subject"] for e in entries if e["split"] == s}) for s in SPLITS},

@@ -53,6 +53,8 @@ class TextTrainConfig:
     val_fraction: float = 0.1
     patience: int = 4
     min_count: int = 1
+    #: Weight the loss by inverse class frequency: for mixed corpora where some labels are rare.
+    balance_classes: bool = False
     seed: int = 0
 
 
@@ -125,7 +127,11 @@ def train_text_model(
     model.load_embeddings(matrix)
     ids = [vocab.encode(t) for t in tokens]
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, betas=config.betas)
-    loss_fn = nn.CrossEntropyLoss()  # categorical cross-entropy over softmax outputs
+    weights = None
+    if config.balance_classes:
+        counts = torch.bincount(torch.tensor([y[i] for i in fit_idx]), minlength=len(labels)).float()
+        weights = counts.sum() / (len(labels) * counts.clamp(min=1))  # w_c = N / (C · n_c)
+    loss_fn = nn.CrossEntropyLoss(weight=weights)  # categorical cross-entropy over softmax outputs
     generator = torch.Generator().manual_seed(config.seed)
     best, best_f1, stale, history = copy.deepcopy(model.state_dict()), -1.0, 0, []
     epochs = tqdm(range(config.epochs), desc=f"{config.kind} epochs", disable=not progress)
@@ -141,7 +147,7 @@ def train_text_model(
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimiser.step()
-            total += float(loss) * len(batch)
+            total += loss.item() * len(batch)
         val = score([y[i] for i in val_idx], predict_ids(model, [ids[i] for i in val_idx]), labels)
         history.append({"epoch": epoch + 1, "train_loss": total / len(order), "val_accuracy": val.accuracy,
                         "val_macro_f1": val.macro_f1})

@@ -1,0 +1,109 @@
+"""Training, scoring, checkpoints and the classifier, on a slice of the bundled posts (seconds)."""
+
+import numpy as np
+import pytest
+import torch
+
+from emoface.labels import TEXT_EMOTIONS
+from emoface.text.classify import EmotionClassifier, EmptyTextError
+from emoface.text.corpora import Corpus, load_bundled
+from emoface.text.glove import shipped_glove
+from emoface.text.models import TextClassifier
+from emoface.text.train import (
+    TextTrainConfig,
+    TfidfLogisticRegression,
+    evaluate,
+    load_text_model,
+    pad_batch,
+    save_text_model,
+    score,
+    train_text_model,
+)
+
+
+@pytest.fixture(scope="module")
+def posts():
+    return load_bundled()
+
+
+@pytest.fixture(scope="module")
+def tiny_model(posts):
+    train = posts.subset("train")
+    config = TextTrainConfig(kind="lstm", hidden=32, epochs=3, patience=3)
+    return train_text_model(train, shipped_glove(), config, progress=False)
+
+
+def test_scores_by_hand():
+    s = score([0, 0, 1, 1], [0, 1, 1, 1], ["a", "b"])
+    assert s.accuracy == 0.75 and s.confusion.tolist() == [[1, 1], [0, 2]]
+    # F1(a) = 2·1·0.5/1.5 = 0.667, F1(b) = 2·(2/3)·1/(5/3) = 0.8
+    assert s.macro_f1 == pytest.approx((2 / 3 + 0.8) / 2)
+
+
+def test_pad_batch():
+    tokens, lengths = pad_batch([[5, 6, 7], [8], []])
+    assert tokens.tolist() == [[5, 6, 7], [8, 0, 0], [0, 0, 0]] and lengths.tolist() == [3, 1, 1]
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+def test_rnn_and_lstm_have_the_same_interface(kind):
+    model = TextClassifier(vocab_size=20, n_classes=9, kind=kind, embed_dim=8, hidden=6)
+    tokens, lengths = pad_batch([[2, 3, 4], [5]])
+    assert model(tokens, lengths).shape == (2, 9)
+    # Padding must not change the result: packed sequences never show it to the cell.
+    model.eval()
+    alone = model(*pad_batch([[5]]))
+    assert torch.allclose(model(tokens, lengths)[1], alone[0], atol=1e-6)
+    with pytest.raises(ValueError):
+        TextClassifier(20, 9, kind="gru")  # type: ignore[arg-type]
+
+
+def test_training_learns_and_stops_early(tiny_model, posts):
+    assert 1 <= len(tiny_model.history) <= 3
+    assert tiny_model.glove_coverage > 0.9
+    test = evaluate(tiny_model, posts.subset("test"))
+    assert test.accuracy > 2 / 9  # well above chance (1/9) after three small epochs
+    assert test.confusion.sum() == len(posts.subset("test"))
+
+
+def test_baseline_beats_chance(posts):
+    baseline = TfidfLogisticRegression().fit(posts.subset("train"))
+    assert baseline.evaluate(posts.subset("test")).accuracy > 0.3
+
+
+def test_checkpoint_round_trip_is_exact(tiny_model, tmp_path, posts):
+    path = save_text_model(tmp_path / "m.pt", tiny_model, extra={"note": "test"})
+    loaded, extra = load_text_model(path)
+    assert extra == {"note": "test"} and loaded.vocab.tokens == tiny_model.vocab.tokens
+    assert loaded.labels == tiny_model.labels == TEXT_EMOTIONS
+    sample = Corpus("s", posts.texts[:40], posts.labels[:40], posts.label_set)
+    assert np.array_equal(evaluate(loaded, sample).confusion, evaluate(tiny_model, sample).confusion)
+    # weights_only loading: the file holds tensors, strings and numbers, nothing pickled.
+    assert isinstance(torch.load(path, weights_only=True)["vocab"], list)
+
+
+def test_wrong_checkpoints_are_refused(tmp_path):
+    torch.save({"main.0.weight": torch.zeros(1)}, tmp_path / "gan.pt")
+    with pytest.raises(ValueError, match="not an emoface text model"):
+        load_text_model(tmp_path / "gan.pt")
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="not a readable PyTorch checkpoint"):
+        load_text_model(tmp_path / "junk.pt")
+    with pytest.raises(FileNotFoundError):
+        load_text_model(tmp_path / "absent.pt")
+
+
+def test_classifier_answers_and_falls_back_to_neutral(tiny_model):
+    classifier = EmotionClassifier(tiny_model, min_confidence=0.35)
+    prediction = classifier.predict("My sister surprised me with a puppy and I cried with happiness!")
+    assert set(prediction.probabilities) == set(TEXT_EMOTIONS)
+    assert sum(prediction.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    assert prediction.expression  # every emotion has a face
+    gibberish = classifier.predict("!!! ??? ...")
+    assert not gibberish.confident and gibberish.emotion == "neutral" and gibberish.expression == "neutral"
+    assert classifier.predict("x " * 500_000).emotion in TEXT_EMOTIONS  # a 1 MB post
+    strict = EmotionClassifier(tiny_model, min_confidence=1.01)
+    assert strict.predict("I love this").emotion == "neutral"
+    for empty in ("", "   \n\t"):
+        with pytest.raises(EmptyTextError, match="empty"):
+            classifier.predict(empty)
