@@ -1,0 +1,70 @@
+"""StarGAN's losses (Choi et al., 2018, §3), as small pure functions.
+
+The paper's Eq. 1 is the original GAN objective,
+
+    L(G, D) = E_x[log D(x)] + E_y[log(1 − D(G(y)))],
+
+but StarGAN — and so the paper's model — trains with the **Wasserstein** objective plus a gradient
+penalty (WGAN-GP, Gulrajani et al., 2017), which is far more stable:
+
+    L_adv^D = −E_x[D_src(x)] + E_x,c[D_src(G(x, c))] + λ_gp · E_x̂[(‖∇_x̂ D_src(x̂)‖₂ − 1)²]
+    L_adv^G = −E_x,c[D_src(G(x, c))]
+
+where x̂ is a random point on the line between a real and a generated image. Beside it:
+
+    L_cls^r = E[−log D_cls(c′ | x)]        D learns to tell the true domain c′ of a real image
+    L_cls^f = E[−log D_cls(c | G(x, c))]   G learns to make images D classifies as the target c
+    L_rec   = E[‖x − G(G(x, c), c′)‖₁]     the cycle back to the source domain keeps the identity
+
+    L_D = L_adv^D + λ_cls · L_cls^r              L_G = L_adv^G + λ_cls · L_cls^f + λ_rec · L_rec
+
+with λ_cls = 1, λ_rec = 10, λ_gp = 10. For one expression per image the domain loss is a softmax
+cross-entropy; for CelebA's independent attributes a binary cross-entropy per attribute.
+
+Mixed precision: compute :func:`gradient_penalty` in float32 (outside ``autocast``); its
+second-order gradients underflow in float16.
+
+Taught in ``04_stargan.ipynb``, each equation next to the line computing it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+
+def critic_loss(real_src: torch.Tensor, fake_src: torch.Tensor) -> torch.Tensor:
+    """−E[D_src(x)] + E[D_src(G(x, c))]: D raises real scores and lowers fake ones."""
+    return fake_src.mean() - real_src.mean()
+
+
+def generator_adversarial_loss(fake_src: torch.Tensor) -> torch.Tensor:
+    """−E[D_src(G(x, c))]: G raises the critic's score of its images."""
+    return -fake_src.mean()
+
+
+def gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """E[(‖∇_x̂ D_src(x̂)‖₂ − 1)²] at random interpolates x̂ = αx + (1 − α)x̃, α ~ U(0, 1) per sample."""
+    alpha = torch.rand(real.size(0), 1, 1, 1, device=real.device, generator=generator, dtype=real.dtype)
+    x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    score = critic(x_hat)
+    (grad,) = torch.autograd.grad(score, x_hat, grad_outputs=torch.ones_like(score), create_graph=True)
+    norm = grad.flatten(1).norm(2, dim=1)
+    return ((norm - 1) ** 2).mean()
+
+
+def classification_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Domain loss: cross-entropy for class ids (B,), binary cross-entropy for 0/1 vectors (B, C)."""
+    if target.dim() == 1:
+        return F.cross_entropy(logits, target)
+    return F.binary_cross_entropy_with_logits(logits, target.to(logits.dtype), reduction="sum") / logits.size(0)
+
+
+def reconstruction_loss(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
+    """E[‖x − G(G(x, c), c′)‖₁], the cycle-consistency that keeps who the person is."""
+    return (x - x_rec).abs().mean()
