@@ -49,3 +49,30 @@ def test_no_face_in_photo(tmp_path, capsys):
     Image.fromarray(np.full((300, 300, 3), 120, np.uint8)).save(tmp_path / "wall.png")
     assert main(["crop", str(tmp_path / "wall.png"), str(tmp_path / "o.png")]) == 2
     assert "no face found" in capsys.readouterr().err
+
+
+def test_classify_prints_emotion_and_face(capsys):
+    assert main(["classify", "My best friend surprised me with tickets to the concert, best day ever!"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("emotion: ") and "face expression: " in out
+
+
+def test_classify_json_is_one_object(capsys):
+    from emoface.labels import TEXT_EMOTIONS, TEXT_TO_FACE
+
+    assert main(["classify", "--json", "Someone keyed my car in the parking lot and just walked off."]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["probabilities"]) == set(TEXT_EMOTIONS)
+    assert result["expression"] == TEXT_TO_FACE[result["emotion"]]
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_classify_refuses_empty_text(text, capsys):
+    assert main(["classify", text]) == 2
+    assert "empty" in capsys.readouterr().err
+
+
+def test_classify_with_a_wrong_checkpoint(tmp_path, capsys):
+    (tmp_path / "x.pt").write_bytes(b"nope")
+    assert main(["classify", "--model", str(tmp_path / "x.pt"), "hello"]) == 2
+    assert "not a readable PyTorch checkpoint" in capsys.readouterr().err

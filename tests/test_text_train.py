@@ -102,6 +102,9 @@ def test_classifier_answers_and_falls_back_to_neutral(tiny_model):
     gibberish = classifier.predict("!!! ??? ...")
     assert not gibberish.confident and gibberish.emotion == "neutral" and gibberish.expression == "neutral"
     assert classifier.predict("x " * 500_000).emotion in TEXT_EMOTIONS  # a 1 MB post
+    assert classifier.predict("😡😡").tokens == ["angry", "angry"]  # emoji-only posts are read as words
+    foreign = classifier.predict("Aujourd'hui je suis allé au marché avec ma grand-mère")
+    assert foreign.emotion in TEXT_EMOTIONS and foreign.expression
     strict = EmotionClassifier(tiny_model, min_confidence=1.01)
     assert strict.predict("I love this").emotion == "neutral"
     for empty in ("", "   \n\t"):

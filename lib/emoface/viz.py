@@ -118,3 +118,24 @@ def bar_counts(counts: dict[str, dict[str, int]], title: str = "", ylabel: str =
         ax.legend(frameon=False)
     fig.tight_layout()
     return fig
+
+
+def confusion_figure(confusion: np.ndarray, labels: Sequence[str], title: str = ""):
+    """A confusion matrix as a heat map, rows normalised to recall, with the counts written in."""
+    import matplotlib.pyplot as plt
+
+    counts = np.asarray(confusion)
+    recall = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(0.55 * len(labels) + 2.2, 0.55 * len(labels) + 1.6))
+    ax.imshow(recall, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if recall[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
