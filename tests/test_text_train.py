@@ -45,9 +45,9 @@ def test_pad_batch():
     assert tokens.tolist() == [[5, 6, 7], [8, 0, 0], [0, 0, 0]] and lengths.tolist() == [3, 1, 1]
 
 
-@pytest.mark.parametrize("kind", ["rnn", "lstm"])
-def test_rnn_and_lstm_have_the_same_interface(kind):
-    model = TextClassifier(vocab_size=20, n_classes=9, kind=kind, embed_dim=8, hidden=6)
+@pytest.mark.parametrize("kind, pooling", [("rnn", "last"), ("lstm", "last"), ("lstm", "mean_max")])
+def test_rnn_and_lstm_have_the_same_interface(kind, pooling):
+    model = TextClassifier(vocab_size=20, n_classes=9, kind=kind, embed_dim=8, hidden=6, pooling=pooling)
     tokens, lengths = pad_batch([[2, 3, 4], [5]])
     assert model(tokens, lengths).shape == (2, 9)
     # Padding must not change the result: packed sequences never show it to the cell.

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from ..atomic import atomic_write
 from .corpora import Corpus
 from .glove import GloVe, embedding_matrix
-from .models import CellKind, TextClassifier
+from .models import CellKind, Pooling, TextClassifier
 from .preprocess import PreprocessConfig, Vocabulary, tokenize
 
 CHECKPOINT_FORMAT = "emoface-text/1"
@@ -43,6 +43,7 @@ class TextTrainConfig:
     """The paper's optimiser and batch (§4.1) plus the sizes and stopping rule it leaves open."""
 
     kind: CellKind = "lstm"
+    pooling: Pooling = "last"
     hidden: int = 128
     bidirectional: bool = True
     dropout: float = 0.3
@@ -123,7 +124,7 @@ def train_text_model(
     vocab = Vocabulary.build((tokens[i] for i in fit_idx), min_count=config.min_count)
     matrix, coverage = embedding_matrix(vocab, glove, config.seed)
     model = TextClassifier(len(vocab), len(labels), config.kind, glove.dim, config.hidden,
-                           bidirectional=config.bidirectional, dropout=config.dropout)
+                           bidirectional=config.bidirectional, dropout=config.dropout, pooling=config.pooling)
     model.load_embeddings(matrix)
     ids = [vocab.encode(t) for t in tokens]
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, betas=config.betas)
@@ -221,7 +222,8 @@ def load_text_model(path: str | Path) -> tuple[TextModel, dict]:
     vocab = Vocabulary(payload["vocab"])
     labels = tuple(payload["labels"])
     model = TextClassifier(len(vocab), len(labels), config.kind, payload["state_dict"]["embedding.weight"].shape[1],
-                           config.hidden, bidirectional=config.bidirectional, dropout=config.dropout)
+                           config.hidden, bidirectional=config.bidirectional, dropout=config.dropout,
+                           pooling=config.pooling)
     model.load_state_dict(payload["state_dict"])
     model.eval()
     trained = TextModel(model, vocab, labels, config, PreprocessConfig(**payload["preprocess"]), payload["history"],
