@@ -92,3 +92,8 @@ def test_huge_images_are_refused_before_decoding():
 def test_impossible_shapes(shape):
     with pytest.raises(ImageReadError, match="expected H×W"):
         load_rgb(np.zeros(shape, np.uint8))
+
+
+def test_a_dark_16_bit_image_stays_dark():
+    dark = np.full((3, 3), 200, np.uint16)  # 200 of 65535: nearly black, not 200 of 255
+    assert (load_rgb(dark) == 1).all()

@@ -116,8 +116,10 @@ def _to_uint8(array: np.ndarray, what: str) -> np.ndarray:
             raise ImageReadError(f"{what} holds no finite values")
         scale = 255.0 if finite.max() <= 1.0 else 1.0
         return np.clip(np.nan_to_num(array) * scale, 0, 255).round().astype(np.uint8)
+    if array.dtype == np.uint16:  # a 16-bit image: 0..65535 whatever its content
+        return np.round(array.astype(np.float64) / 257.0).astype(np.uint8)
     if np.issubdtype(array.dtype, np.integer):
-        # 16-bit sensors fill 0..65535; anything that fits in 8 bits is taken as it is.
+        # Other integer types (Pillow reads 16-bit PNGs as int32): values beyond 8 bits mean 16-bit.
         if array.max(initial=0) > 255:
             return np.clip(array.astype(np.float64) / 257.0, 0, 255).round().astype(np.uint8)
         return np.clip(array, 0, 255).astype(np.uint8)
