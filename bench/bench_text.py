@@ -45,7 +45,7 @@ def main() -> None:
     for kind in ("rnn", "lstm"):
         config = TextTrainConfig(kind=kind, dropout=0.5, epochs=2, patience=5)
         seconds = median_seconds(lambda: train_text_model(train, glove, config, progress=False), repeats=1)
-        rows.append((f"{kind} training, per epoch ({len(train)} posts)", seconds / config.epochs, "s/epoch"))
+        rows.append((f"{kind} training, per epoch ({len(train)} posts; 2 epochs with set-up)", seconds / config.epochs, "s/epoch"))
     print(f"emoface text bench — {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}\n")
     print("| step | speed | unit |\n|---|---:|---|")
     for name, value, unit in rows:

@@ -11,7 +11,8 @@ def test_synthfaces_is_the_fallback_and_mug_wins_when_present(isolated_dirs, fak
 
 
 def test_variants_get_their_own_folders(isolated_dirs):
-    plain, report = prepare_tunedmug("smoke", progress=False)
-    frames, _ = prepare_tunedmug("smoke", equalize="none", crop=False, progress=False)
+    plain, report, source = prepare_tunedmug("smoke", progress=False)
+    frames = prepare_tunedmug("smoke", equalize="none", crop=False, progress=False).folder
+    assert source == "synth"
     assert plain != frames and plain.name == "tunedmug-synth-smoke-crop-luminance"
     assert report["written"] > 0.9 * report["sources"]  # the Haar cascade finds the drawn faces

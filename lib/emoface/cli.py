@@ -73,8 +73,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     profile = get_profile(args.profile)
     print(f"emoface demo — profile {profile.name}")
-    folder, report = prepare_tunedmug(profile)
-    source = "MUG" if "-mug-" in folder.name else "SynthFaces (no MUG in the data folder)"
+    folder, report, source_name = prepare_tunedmug(profile)
+    source = "MUG" if source_name == "mug" else "SynthFaces (no MUG in the data folder)"
     subjects, rows = sample_rows(folder, "test", n_subjects=max(1, profile.grid_images // len(FACE_EXPRESSIONS)))
     fig = labelled_grid(rows, FACE_EXPRESSIONS, [f"subject {s}" for s in subjects],
                         title=f"tunedMUG test faces from {source.split(' ')[0]} ({profile.name} profile)")

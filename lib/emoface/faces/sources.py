@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..settings import Profile, data_dir, get_profile
 from .equalize import EqualizeMode
@@ -25,6 +26,14 @@ class FaceSource:
     name: str
     root: Path
     records: list[FaceRecord]
+
+
+class PreparedSet(NamedTuple):
+    """A built tunedMUG folder, its build report, and the name of the source it came from."""
+
+    folder: Path
+    report: dict
+    source: str
 
 
 def mug_folder() -> Path:
@@ -47,8 +56,8 @@ def prepare_tunedmug(
     equalize: EqualizeMode = "luminance",
     crop: bool = True,
     progress: bool = True,
-) -> tuple[Path, dict]:
-    """Build (or finish building) tunedMUG for the profile; returns its folder and report.
+) -> PreparedSet:
+    """Build (or finish building) tunedMUG for the profile: its folder, report and source name.
 
     ``equalize`` and ``crop`` select the variants of the paper's Fig. 6 ablation; each variant
     gets its own folder, so they never mix.
@@ -57,4 +66,4 @@ def prepare_tunedmug(
     source = face_source(profile, progress)
     config = TunedMugConfig(equalize=equalize, crop=crop, test_fraction=profile.test_fraction)
     out = data_dir() / f"tunedmug-{source.name}-{profile.name}-{'crop' if crop else 'frame'}-{equalize}"
-    return out, build_tunedmug(source.records, out, config, progress=progress)
+    return PreparedSet(out, build_tunedmug(source.records, out, config, progress=progress), source.name)
