@@ -115,3 +115,16 @@ def test_sample_rows_has_one_column_per_expression(records, tmp_path):
 def test_nothing_to_build():
     with pytest.raises(ValueError, match="scan a dataset first"):
         build_tunedmug([], "unused")
+
+
+def test_a_half_written_journal_line_costs_one_redo_only(records, tmp_path):
+    out = tmp_path / "tuned"
+    build_tunedmug(records[:4], out, progress=False, workers=1)
+    journal = out / ".journal.jsonl"
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join(lines[:3]) + "\n" + lines[3][: len(lines[3]) // 2])  # killed mid-write
+    report = build_tunedmug(records[:4], out, progress=False, workers=1)
+    assert report["skipped_already_done"] == 3
+    assert len(read_manifest(out)) == report["written"]
+    again = build_tunedmug(records[:4], out, progress=False, workers=1)
+    assert again["skipped_already_done"] == 4

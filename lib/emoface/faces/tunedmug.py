@@ -109,6 +109,8 @@ def build_tunedmug(
     done = _read_journal(journal_path)
     todo = [(r, split_of[r.subject], out, config) for r in records if str(r.path) not in done]
     with open(journal_path, "a", encoding="utf-8") as journal:
+        if journal.tell() and not journal_path.read_bytes().endswith(b"\n"):
+            journal.write("\n")  # an interrupted run may have left half a line: start on a fresh one
         for entry in ordered_map(_process_job, todo, workers, desc="tunedMUG", unit="img", progress=progress):
             journal.write(json.dumps(entry) + "\n")
             journal.flush()
