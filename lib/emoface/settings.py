@@ -23,8 +23,12 @@ import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # torch is imported where it is used, so reading settings stays cheap
+    import torch
 
 PROFILE_ENV = "EMOFACE_PROFILE"
 DATA_ENV = "EMOFACE_DATA"
@@ -79,7 +83,7 @@ def runs_dir() -> Path:
     return path
 
 
-def pick_device(preferred: str | None = None) -> "torch.device":  # noqa: F821 - torch imported lazily
+def pick_device(preferred: str | None = None) -> "torch.device":
     """The fastest device present (cuda, then Apple's mps, then cpu), or the one asked for.
 
     Asking for a device that is absent is an error rather than a silent fall-back: a student who

@@ -32,6 +32,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..atomic import atomic_write
+from ..checkpoints import read_checkpoint
 from . import losses
 from .model import Discriminator, Generator
 
@@ -227,16 +228,7 @@ class StarGANTrainer:
 
 def load_checkpoint(path: str | Path) -> dict:
     """A training checkpoint, read with ``weights_only=True``, with a clear error for any other file."""
-    path = Path(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
-    except Exception as err:  # torch raises several types for a file that is not a checkpoint
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(err).__name__}: {err})") from None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not an emoface StarGAN training checkpoint (format {CHECKPOINT_FORMAT!r})")
-    return state
+    return read_checkpoint(path, CHECKPOINT_FORMAT, "StarGAN training")
 
 
 class CsvLog:

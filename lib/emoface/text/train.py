@@ -30,6 +30,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..atomic import atomic_write
+from ..checkpoints import read_checkpoint
 from .corpora import Corpus
 from .glove import GloVe, embedding_matrix
 from .models import CellKind, Pooling, TextClassifier
@@ -208,16 +209,7 @@ def save_text_model(path: str | Path, trained: TextModel, extra: dict | None = N
 
 def load_text_model(path: str | Path) -> tuple[TextModel, dict]:
     """Read a checkpoint written by :func:`save_text_model`; returns the model and its ``extra``."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no text-model checkpoint at {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises several types for a file that is not a checkpoint
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(err).__name__}: {err})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not an emoface text model (expected format {CHECKPOINT_FORMAT!r}); "
-                         "pass the .pt file written by save_text_model")
+    payload = read_checkpoint(path, CHECKPOINT_FORMAT, "text model")
     config = TextTrainConfig(**{**payload["config"], "betas": tuple(payload["config"]["betas"])})
     vocab = Vocabulary(payload["vocab"])
     labels = tuple(payload["labels"])

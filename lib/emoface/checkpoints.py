@@ -1,0 +1,27 @@
+"""Reading emoface's checkpoints: safely, and with an error that says what the file is not.
+
+Every checkpoint emoface writes is a plain dictionary of tensors, strings and numbers with a
+``"format"`` entry, so it loads with ``torch.load(weights_only=True)`` — no pickled code runs — and
+a file of another kind (a text model passed where a GAN is expected, a truncated download) is
+refused with a message rather than a ``KeyError`` deep inside a ``load_state_dict``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+
+def read_checkpoint(path: str | Path, expected_format: str, what: str) -> dict:
+    """The dictionary in ``path`` if its ``"format"`` is ``expected_format``; ``what`` names it in errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} checkpoint at {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises several types for a file that is not a checkpoint
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(err).__name__}: {err})") from None
+    if not isinstance(payload, dict) or payload.get("format") != expected_format:
+        raise ValueError(f"{path} is not an emoface {what} checkpoint (expected format {expected_format!r})")
+    return payload
