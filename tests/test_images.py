@@ -97,3 +97,15 @@ def test_impossible_shapes(shape):
 def test_a_dark_16_bit_image_stays_dark():
     dark = np.full((3, 3), 200, np.uint16)  # 200 of 65535: nearly black, not 200 of 255
     assert (load_rgb(dark) == 1).all()
+
+
+def test_save_rgb_round_trips_and_refuses_other_formats(tmp_path):
+    from emoface.images import save_rgb
+
+    rgb = np.zeros((4, 5, 3), np.uint8)
+    rgb[0, 0] = (255, 0, 0)
+    assert (load_rgb(save_rgb(tmp_path / "a.png", rgb)) == rgb).all()  # lossless, and red stays red
+    assert load_rgb(save_rgb(tmp_path / "b.jpg", rgb)).shape == (4, 5, 3)
+    with pytest.raises(ValueError, match="use .png or .jpg"):
+        save_rgb(tmp_path / "c.gif", rgb)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.jpg"]

@@ -119,19 +119,13 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _crop(args: argparse.Namespace) -> int:
-    import cv2
-
-    from .atomic import atomic_write_bytes
     from .faces.detect import crop_face
     from .faces.equalize import equalize
+    from .images import save_rgb
 
     found = crop_face(args.photo)
     face = equalize(found.face, args.equalize)
-    suffix = args.out.suffix.lower() or ".png"
-    ok, data = cv2.imencode(suffix, cv2.cvtColor(face, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise ValueError(f"cannot write images as {suffix}; use .png or .jpg")
-    atomic_write_bytes(args.out, data.tobytes())
+    save_rgb(args.out, face)
     box = found.face_box
     print(f"face at x={box.x} y={box.y} w={box.w} h={box.h} ({found.n_faces} found); saved {args.out}")
     return 0

@@ -18,8 +18,11 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO, Union
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .atomic import atomic_write_bytes
 
 #: Larger images are refused before they are decoded: 150 MP of RGB is 450 MB of memory.
 MAX_PIXELS = 150_000_000
@@ -134,3 +137,15 @@ def sample_photo_path() -> Path:
     from matplotlib import cbook
 
     return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
+def save_rgb(path: str | os.PathLike, rgb: np.ndarray, jpeg_quality: int = 92) -> Path:
+    """Write an RGB ``uint8`` image atomically, as PNG or JPEG by the file's suffix (PNG if it has none)."""
+    suffix = Path(path).suffix.lower() or ".png"
+    if suffix not in (".png", ".jpg", ".jpeg"):
+        raise ValueError(f"cannot write images as {suffix}; use .png or .jpg")
+    params = [] if suffix == ".png" else [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
+    ok, data = cv2.imencode(suffix, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params)
+    if not ok:
+        raise RuntimeError(f"OpenCV could not encode the image for {path}")
+    return atomic_write_bytes(path, data.tobytes())

@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from ..atomic import atomic_write_bytes
+from ..images import save_rgb
 from ..labels import FACE_EXPRESSIONS
 from ..parallel import ordered_map
 from .synth import SynthFaces, draw_scene
@@ -84,7 +83,4 @@ def _write_take(job: _Take) -> None:
             continue
         rng = np.random.default_rng([job.seed, job.subject, FACE_EXPRESSIONS.index(job.expression), job.take, frame])
         rgb, _ = draw_scene(identity, shown, height=job.height, width=job.width, rng=rng)
-        ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
-        if not ok:
-            raise RuntimeError(f"OpenCV could not encode {path}")
-        atomic_write_bytes(path, jpeg.tobytes())
+        save_rgb(path, rgb, jpeg_quality=92)

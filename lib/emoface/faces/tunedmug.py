@@ -43,8 +43,8 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
-from ..atomic import atomic_write_bytes, atomic_write_text
-from ..images import ImageReadError, load_rgb
+from ..atomic import atomic_write_text
+from ..images import ImageReadError, load_rgb, save_rgb
 from ..parallel import ordered_map
 from .detect import FaceDetector, NoFaceError, default_detector
 from .equalize import EqualizeMode, equalize
@@ -157,10 +157,7 @@ def _process(record: FaceRecord, split: str, out: Path, config: TunedMugConfig, 
     except (NoFaceError, ImageReadError) as err:
         return {**entry, "status": "no_face" if isinstance(err, NoFaceError) else "unreadable", "reason": str(err)}
     relative = Path(split) / record.expression / output_name(record)
-    ok, png = cv2.imencode(".png", cv2.cvtColor(face, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise RuntimeError(f"OpenCV could not encode the face from {record.path} as PNG")
-    atomic_write_bytes(out / relative, png.tobytes())
+    save_rgb(out / relative, face)
     boxes = {}
     if found is not None:
         boxes = {"face_box": found.face_box.as_tuple(), "crop_box": found.crop_box.as_tuple(), "n_faces": found.n_faces}
