@@ -81,3 +81,71 @@ def test_bad_data_fails_at_once(data, tmp_path):
         StarGANTrainer(TINY, images[:, :, :8, :8], labels, tmp_path)
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
         StarGANTrainer(TINY, images, labels + 5, tmp_path)
+
+
+def test_mixed_precision_on_the_cpu_trains_and_resumes(data, tmp_path):
+    from emoface.stargan.trainer import amp_dtype
+
+    if amp_dtype("cpu") is None:
+        with pytest.raises(ValueError, match="no fast half precision"):
+            StarGANTrainer(TINY, *data, tmp_path, amp=True)
+        return
+    trainer = StarGANTrainer(TINY, *data, tmp_path / "a", amp=True)
+    trainer.train(steps=4, progress=False)
+    fp32 = StarGANTrainer(TINY, *data, tmp_path / "b", amp=False)
+    fp32.train(steps=4, progress=False)
+    assert trainer.amp_dtype == torch.bfloat16 and fp32.amp_dtype is None
+    # Same schedule, other rounding: close, not equal.
+    w16, w32 = weights(trainer), weights(fp32)
+    assert any(not torch.equal(w16[k], w32[k]) for k in w16)
+    resumed = StarGANTrainer.resume_or_start(TINY, *data, tmp_path / "a", amp=False)
+    assert resumed.step == 4
+
+
+def test_a_checkpoint_from_before_a_config_field_was_added_still_resumes(data, tmp_path):
+    trainer = StarGANTrainer(TINY, *data, tmp_path)
+    trainer.train(steps=2, progress=False)
+    state = load_checkpoint(tmp_path / "checkpoint.pt")
+    del state["config"]["lambda_mask"], state["config"]["g_attention"]
+    torch.save(state, tmp_path / "checkpoint.pt")
+    assert StarGANTrainer.resume_or_start(TINY, *data, tmp_path).step == 2
+    state["config"]["from_the_future"] = 1
+    torch.save(state, tmp_path / "checkpoint.pt")
+    with pytest.raises(ValueError, match="update emoface"):
+        StarGANTrainer.resume_or_start(TINY, *data, tmp_path)
+
+
+def test_attention_generator_trains_and_logs_its_mask(data, tmp_path):
+    config = StarGANConfig(**{**TINY.__dict__, "g_attention": True})
+    trainer = StarGANTrainer(config, *data, tmp_path)
+    logs = [trainer.train_step() for _ in range(2)]
+    assert 0 <= logs[1]["G/mask"] <= 1
+
+
+def test_sample_grid_shows_every_domain(data, tmp_path):
+    from emoface.images import load_rgb
+    from emoface.stargan.trainer import SampleGrid
+
+    images, _ = data
+    trainer = StarGANTrainer(TINY, *data, tmp_path, callbacks=(SampleGrid(images[:2], every=2),))
+    trainer.train(steps=2, progress=False)
+    grid = load_rgb(tmp_path / "samples" / "step_000002.png")
+    # 2 rows of (input + 3 domains), 16 px cells with 2 px padding.
+    assert grid.shape == (2 * 18 + 2, 4 * 18 + 2, 3)
+
+
+def test_tensorboard_log_says_what_to_install(monkeypatch):
+    import builtins
+
+    from emoface.stargan.trainer import TensorBoardLog
+
+    real_import = builtins.__import__
+
+    def no_tensorboard(name, *args, **kwargs):
+        if name.startswith("torch.utils.tensorboard"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tensorboard)
+    with pytest.raises(ImportError, match="pip install tensorboard"):
+        TensorBoardLog()

@@ -13,15 +13,20 @@ from pathlib import Path
 import torch
 
 
-def read_checkpoint(path: str | Path, expected_format: str, what: str) -> dict:
-    """The dictionary in ``path`` if its ``"format"`` is ``expected_format``; ``what`` names it in errors."""
+def load_plain(path: str | Path, what: str) -> object:
+    """Whatever ``path`` holds, read with ``weights_only=True``; clear errors for a missing or foreign file."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no {what} checkpoint at {path}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for a file that is not a checkpoint
         raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(err).__name__}: {err})") from None
+
+
+def read_checkpoint(path: str | Path, expected_format: str, what: str) -> dict:
+    """The dictionary in ``path`` if its ``"format"`` is ``expected_format``; ``what`` names it in errors."""
+    payload = load_plain(path, what)
     if not isinstance(payload, dict) or payload.get("format") != expected_format:
         raise ValueError(f"{path} is not an emoface {what} checkpoint (expected format {expected_format!r})")
     return payload

@@ -20,9 +20,13 @@ Taught in ``04_stargan.ipynb``.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .editing import EditMode, edit
 
 
 class Judge(nn.Module):
@@ -130,3 +134,98 @@ def cycle_error(generator: nn.Module, images: torch.Tensor, labels: torch.Tensor
     there = translate(generator, images, target, c_dim)
     back = torch.cat([translate(generator, there[i : i + 1], int(labels[i]), c_dim) for i in range(len(labels))])
     return float((back - images).abs().mean())
+
+
+@dataclass(frozen=True)
+class TargetScore:
+    """How well edits *into* one target expression worked, on held-out identities (see module doc)."""
+
+    target: str
+    edits: int  # G(x, target) scored: every held-out identity, from each of its other expressions
+    judge_real: float  # judge accuracy on the real test images of the target (its trustworthiness)
+    judge_edit: float  # share of edits the judge calls the target (StarGAN's metric)
+    l1_edit: float  # mean |G(x, c) - truth|, in [-1, 1] units
+    l1_input: float  # baseline: the input unchanged
+    l1_mean_face: float  # baseline: the training set's mean face of the target
+    psnr_edit: float
+    psnr_input: float
+    ssim_edit: float
+    ssim_input: float
+    cycle_l1: float  # |G(G(x, c), c_x) - x|
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@torch.no_grad()
+def grade_on_pairs(generator: nn.Module, judge: Judge, test_pairs: torch.Tensor, class_means: torch.Tensor,
+                   names: tuple[str, ...], mode: EditMode = "plain") -> list[TargetScore]:
+    """Score ``generator`` on ``test_pairs`` uint8 (identities, C, 3, H, W): identity i in class e at [i, e].
+
+    ``class_means`` (C, 3, H, W) in [-1, 1] are the mean *training* faces per class, the second baseline.
+    ``mode`` is the edit (:mod:`emoface.stargan.editing`); the residual edit infers each input's
+    expression itself, as it must for a user's photo. The cycle error is always the plain G's.
+    """
+    n, c_dim = test_pairs.shape[:2]
+    if len(names) != c_dim or class_means.shape[0] != c_dim:
+        raise ValueError(f"{c_dim} classes in the test pairs, {len(names)} names, {class_means.shape[0]} mean faces")
+    was_training = generator.training
+    generator.eval()
+    scores = []
+    for target in range(c_dim):
+        sources = [e for e in range(c_dim) if e != target]
+        x = to_float(test_pairs[:, sources].reshape(-1, *test_pairs.shape[2:]))  # identity-major
+        source_labels = torch.tensor(sources).repeat(n)
+        truth = to_float(test_pairs[:, target]).repeat_interleave(len(sources), dim=0)
+        plain = translate(generator, x, target, c_dim)
+        edit = plain if mode == "plain" else _edit_in_batches(generator, x, target, mode)
+        back = torch.cat([translate(generator, plain[source_labels == e], e, c_dim) for e in sources])
+        back_x = torch.cat([x[source_labels == e] for e in sources])
+        edit_d, input_d = image_distances(edit, truth), image_distances(x, truth)
+        mean_face = class_means[target].unsqueeze(0).expand_as(truth)
+        scores.append(TargetScore(
+            target=names[target], edits=len(x),
+            judge_real=judge_accuracy(judge, to_float(test_pairs[:, target]), torch.full((n,), target)),
+            judge_edit=judge_accuracy(judge, edit, torch.full((len(x),), target)),
+            l1_edit=edit_d["l1"], l1_input=input_d["l1"], l1_mean_face=float((mean_face - truth).abs().mean()),
+            psnr_edit=edit_d["psnr"], psnr_input=input_d["psnr"], ssim_edit=edit_d["ssim"], ssim_input=input_d["ssim"],
+            cycle_l1=float((back - back_x).abs().mean()),
+        ))
+    generator.train(was_training)
+    return scores
+
+
+def _edit_in_batches(generator: nn.Module, x: torch.Tensor, target: int, mode: EditMode,
+                     batch_size: int = 64) -> torch.Tensor:
+    device = next(generator.parameters()).device
+    return torch.cat([edit(generator, x[i : i + batch_size].to(device), target, mode).cpu()
+                      for i in range(0, len(x), batch_size)])
+
+
+def class_mean_faces(images: torch.Tensor, labels: torch.Tensor, c_dim: int) -> torch.Tensor:
+    """Mean training face per class, (C, 3, H, W) in [-1, 1]; a class with no image gets mid-grey."""
+    means = torch.zeros(c_dim, *images.shape[1:])
+    for c in range(c_dim):
+        chosen = images[labels == c]
+        if len(chosen):
+            means[c] = to_float(chosen).mean(0)
+    return means
+
+
+def scores_table(scores: list[TargetScore]) -> str:
+    """The evaluation as a Markdown table, one row per target expression and a mean row."""
+    header = ("| target | judge on real | judge on edits | L1 edit | L1 input | L1 mean face | PSNR edit | "
+              "PSNR input | SSIM edit | SSIM input | cycle L1 |\n|---|" + "---:|" * 10)
+    rows = [header]
+
+    def row(name: str, values: list[float]) -> str:
+        j_real, j_edit, *rest = values
+        return (f"| {name} | {100 * j_real:.1f} % | {100 * j_edit:.1f} % | "
+                + " | ".join(f"{v:.3f}" if i not in (3, 4) else f"{v:.2f}" for i, v in enumerate(rest)) + " |")
+
+    fields = ["judge_real", "judge_edit", "l1_edit", "l1_input", "l1_mean_face", "psnr_edit", "psnr_input",
+              "ssim_edit", "ssim_input", "cycle_l1"]
+    for s in scores:
+        rows.append(row(s.target, [getattr(s, f) for f in fields]))
+    rows.append(row("**mean**", [sum(getattr(s, f) for s in scores) / len(scores) for f in fields]))
+    return "\n".join(rows)

@@ -68,3 +68,8 @@ def classification_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Ten
 def reconstruction_loss(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
     """E[‖x − G(G(x, c), c′)‖₁], the cycle-consistency that keeps who the person is."""
     return (x - x_rec).abs().mean()
+
+
+def edited_area(keep: torch.Tensor) -> torch.Tensor:
+    """Mean share of pixels an attention generator repaints, ``mean(1 - keep)``: the mask penalty."""
+    return (1 - keep).mean()

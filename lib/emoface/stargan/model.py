@@ -11,7 +11,7 @@ one discriminator D says whether an image is real *and* which domain it belongs 
               ─► 3×3 conv ─► real/fake score per patch (PatchGAN)     (B, 1, H/64, W/64)
               ─► (H/64)×(H/64) conv ─► domain logits                  (B, C)
 
-The generator normalises with InstanceNorm (affine, with running statistics); the discriminator has
+The generator normalises with InstanceNorm (affine, always per image: see :class:`InstanceNorm`); the discriminator has
 no normalisation, because the gradient penalty of WGAN-GP is defined per sample and batch statistics
 would couple the samples.
 
@@ -26,7 +26,27 @@ Taught in ``04_stargan.ipynb``.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+
+class InstanceNorm(nn.InstanceNorm2d):
+    """Instance normalisation that always uses the image's own statistics, in training and at test time.
+
+    The official generator is built with ``track_running_stats=True``, so its checkpoints carry running
+    means and variances, and the layer keeps them to load those files with ``strict=True``. But the
+    official code never switches G to ``eval()``: its results come from per-image statistics. With
+    PyTorch's stock layer, ``eval()`` would switch to the running averages, and the edits turn to mush
+    (we measured a mean L1 error of 0.4 instead of 0.03 on SynthFaces). This layer ignores the buffers
+    in the forward pass and never updates them, so ``eval()`` is safe and inference mutates nothing,
+    which also makes one generator safe to share between threads.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(channels, affine=True, track_running_stats=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.instance_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
 
 
 class ResidualBlock(nn.Module):
@@ -36,10 +56,10 @@ class ResidualBlock(nn.Module):
         super().__init__()
         self.main = nn.Sequential(
             nn.Conv2d(channels, channels, kernel_size=3, stride=1, padding=1, bias=False),
-            nn.InstanceNorm2d(channels, affine=True, track_running_stats=True),
+            InstanceNorm(channels),
             nn.ReLU(inplace=True),
             nn.Conv2d(channels, channels, kernel_size=3, stride=1, padding=1, bias=False),
-            nn.InstanceNorm2d(channels, affine=True, track_running_stats=True),
+            InstanceNorm(channels),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -49,12 +69,13 @@ class ResidualBlock(nn.Module):
 class Generator(nn.Module):
     """G(x, c): an image and a target domain vector → the image translated into that domain."""
 
-    def __init__(self, conv_dim: int = 64, c_dim: int = 7, repeat_num: int = 6) -> None:
+    def __init__(self, conv_dim: int = 64, c_dim: int = 7, repeat_num: int = 6, attention: bool = False) -> None:
         super().__init__()
         self.c_dim = c_dim
+        self.attention = attention
         layers: list[nn.Module] = [
             nn.Conv2d(3 + c_dim, conv_dim, kernel_size=7, stride=1, padding=3, bias=False),
-            nn.InstanceNorm2d(conv_dim, affine=True, track_running_stats=True),
+            InstanceNorm(conv_dim),
             nn.ReLU(inplace=True),
         ]
         channels = conv_dim
@@ -62,7 +83,7 @@ class Generator(nn.Module):
         for _ in range(2):
             layers += [
                 nn.Conv2d(channels, channels * 2, kernel_size=4, stride=2, padding=1, bias=False),
-                nn.InstanceNorm2d(channels * 2, affine=True, track_running_stats=True),
+                InstanceNorm(channels * 2),
                 nn.ReLU(inplace=True),
             ]
             channels *= 2
@@ -72,18 +93,32 @@ class Generator(nn.Module):
         for _ in range(2):
             layers += [
                 nn.ConvTranspose2d(channels, channels // 2, kernel_size=4, stride=2, padding=1, bias=False),
-                nn.InstanceNorm2d(channels // 2, affine=True, track_running_stats=True),
+                InstanceNorm(channels // 2),
                 nn.ReLU(inplace=True),
             ]
             channels //= 2
-        layers += [nn.Conv2d(channels, 3, kernel_size=7, stride=1, padding=3, bias=False), nn.Tanh()]
+        # The official last layer: 3 colour channels (then tanh). With attention, a 4th channel is a mask.
+        layers += [nn.Conv2d(channels, 4 if attention else 3, kernel_size=7, stride=1, padding=3, bias=False)]
         self.main = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """``x`` (B, 3, H, W) in [-1, 1], ``c`` (B, c_dim) one-hot or 0/1 → (B, 3, H, W) in [-1, 1]."""
+        return self.forward_with_mask(x, c)[0]
+
+    def forward_with_mask(self, x: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The edit and, with ``attention``, the mask (B, 1, H, W): 1 where the input pixel is kept.
+
+        Attention (GANimation, Pumarola et al., 2018) is our extension of StarGAN: G paints only where
+        the expression changes and copies the input elsewhere, so hair, background and skin are the
+        person's own pixels, not a re-synthesis. The plain StarGAN redraws every pixel.
+        """
         # The domain label is tiled over every pixel and concatenated as extra input channels.
         c = c.to(x.dtype).view(c.size(0), c.size(1), 1, 1).expand(-1, -1, x.size(2), x.size(3))
-        return self.main(torch.cat([x, c], dim=1))
+        h = self.main(torch.cat([x, c], dim=1))
+        if not self.attention:
+            return torch.tanh(h), None
+        keep = torch.sigmoid(h[:, 3:])
+        return keep * x + (1 - keep) * torch.tanh(h[:, :3]), keep
 
 
 class Discriminator(nn.Module):

@@ -1,0 +1,84 @@
+"""Plain and residual edits, and the generator files (ours and the authors' release)."""
+
+import zipfile
+
+import pytest
+import torch
+
+from emoface.labels import FACE_EXPRESSIONS
+from emoface.stargan.editing import edit, infer_source
+from emoface.stargan.generator_file import load_generator, load_official_celeba_generator, save_generator
+from emoface.stargan.model import Generator
+from emoface.stargan.trainer import StarGANConfig
+
+
+class ShiftBy(torch.nn.Module):
+    """A stand-in generator: adds 0.1 × (domain index) everywhere, and a fixed blur-like offset."""
+
+    c_dim = 3
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x, c):
+        return x + 0.3 + 0.1 * c.argmax(1).view(-1, 1, 1, 1).to(x.dtype)
+
+
+def test_residual_edit_keeps_what_the_generator_gets_wrong_everywhere():
+    g, x = ShiftBy(), torch.zeros(2, 3, 8, 8)
+    plain = edit(g, x, target=2, mode="plain")
+    residual = edit(g, x, target=2, mode="residual", source=torch.tensor([0, 1]))
+    assert torch.allclose(plain, torch.full_like(x, 0.5))  # 0.3 offset + 0.2 domain shift
+    assert torch.allclose(residual[0], torch.full_like(x[0], 0.2)) and torch.allclose(residual[1], torch.full_like(x[1], 0.1))
+
+
+def test_residual_edit_of_a_large_face_keeps_its_size_and_detail():
+    g = ShiftBy()
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    out = edit(g, x, target=1, mode="residual", source=torch.tensor([1]), size=8)
+    assert out.shape == x.shape and torch.allclose(out, x, atol=1e-6)  # no change of domain: the input itself
+    with pytest.raises(ValueError, match="mode"):
+        edit(g, x, 1, mode="sharp")
+
+
+def test_the_source_is_the_domain_the_generator_reproduces_best():
+    class Identity(ShiftBy):
+        def forward(self, x, c):
+            return x + 0.1 * (c.argmax(1).view(-1, 1, 1, 1).to(x.dtype) - 1)  # domain 1 is the identity
+
+    assert infer_source(Identity(), torch.zeros(3, 3, 8, 8)).tolist() == [1, 1, 1]
+
+
+def test_a_saved_generator_loads_back_in_half_precision(tmp_path):
+    config = StarGANConfig(image_size=16, g_conv_dim=4, g_repeat_num=1)
+    g = Generator(4, 7, 1)
+    path = save_generator(tmp_path / "g.pt", g, config, FACE_EXPRESSIONS, {"step": 3})
+    loaded = load_generator(path)
+    assert loaded.config == config and loaded.classes == FACE_EXPRESSIONS and loaded.info == {"step": 3}
+    x, c = torch.rand(1, 3, 16, 16) * 2 - 1, torch.eye(7)[:1]
+    assert (loaded.generator(x, c) - g.eval()(x, c)).abs().max() < 0.02
+    (tmp_path / "text.pt").write_bytes(b"")
+    with pytest.raises(ValueError):
+        load_generator(tmp_path / "text.pt")
+    with pytest.raises(FileNotFoundError):
+        load_generator(tmp_path / "missing.pt")
+
+
+def test_the_authors_celeba_generator_format_loads_strictly(tmp_path):
+    # The official 200000-G.ckpt is a bare state dict of this architecture with c_dim 5 (CelebA attributes).
+    official = Generator(8, c_dim=5, repeat_num=2).state_dict()
+    torch.save(official, tmp_path / "200000-G.ckpt")
+    with zipfile.ZipFile(tmp_path / "celeba-128x128-5attrs.zip", "w") as zipped:
+        zipped.write(tmp_path / "200000-G.ckpt", "stargan_celeba_128/models/200000-G.ckpt")
+    (tmp_path / "200000-G.ckpt").unlink()
+    loaded = load_official_celeba_generator(tmp_path / "celeba-128x128-5attrs.zip")
+    assert loaded.config.c_dim == 5 and loaded.config.g_conv_dim == 8 and loaded.config.g_repeat_num == 2
+    assert loaded.classes[0] == "Black_Hair"
+    broken = {k: v for k, v in official.items() if k != "main.1.weight"}  # must not load half-way
+    torch.save(broken, tmp_path / "bad-G.ckpt")
+    with pytest.raises(RuntimeError, match="Missing key"):
+        load_official_celeba_generator(tmp_path / "bad-G.ckpt")
+    torch.save({"conv1.weight": torch.zeros(1)}, tmp_path / "200000-D.ckpt")
+    with pytest.raises(ValueError, match="G.ckpt"):
+        load_official_celeba_generator(tmp_path / "200000-D.ckpt")
