@@ -149,3 +149,18 @@ def test_tensorboard_log_says_what_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_tensorboard)
     with pytest.raises(ImportError, match="pip install tensorboard"):
         TensorBoardLog()
+
+
+def test_attribute_labels_train_with_shuffled_targets(data, tmp_path):
+    images, _ = data
+    attributes = torch.tensor([[1, 0, 1], [0, 1, 0], [1, 1, 0]] * 4)
+    trainer = StarGANTrainer(TINY, images, attributes, tmp_path)
+    x, source, target = trainer.sample_batch()
+    assert source.shape == target.shape == (4, 3) and source.dtype == torch.float32
+    assert sorted(map(tuple, source.tolist())) == sorted(map(tuple, target.tolist()))  # a permutation
+    logs = [trainer.train_step() for _ in range(2)]
+    assert "G/cls" in logs[1]
+    with pytest.raises(ValueError, match="0 or 1"):
+        StarGANTrainer(TINY, images, attributes * 2, tmp_path)
+    with pytest.raises(ValueError, match="same attributes"):
+        StarGANTrainer(TINY, images, torch.ones(12, 3), tmp_path)

@@ -86,7 +86,12 @@ Callback = Callable[["StarGANTrainer", dict], None]
 
 
 class StarGANTrainer:
-    """Runs the StarGAN schedule on a ``uint8`` image tensor ``(N, 3, H, W)`` with class ids ``(N,)``."""
+    """Runs the StarGAN schedule on a ``uint8`` image tensor ``(N, 3, H, W)`` and its domain labels.
+
+    Labels are class ids ``(N,)`` (one expression per face: targets drawn uniformly, cross-entropy) or
+    0/1 vectors ``(N, c_dim)`` (CelebA attributes: targets are the labels of the batch shuffled, as the
+    official code does, and binary cross-entropy).
+    """
 
     def __init__(self, config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,
                  run_dir: str | Path, device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
@@ -107,7 +112,8 @@ class StarGANTrainer:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.images = images.to(self.device)
-        self.labels = labels.to(self.device)
+        self.multi_label = labels.dim() == 2
+        self.labels = (labels.float() if self.multi_label else labels).to(self.device)
         torch.manual_seed(config.seed)
         self.G = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention).to(
             self.device, memory_format=self.memory_format)
@@ -136,10 +142,18 @@ class StarGANTrainer:
         n, batch = self.images.size(0), self.config.batch_size
         index = torch.randint(n, (batch,), generator=self.rng)
         flip = torch.rand(batch, generator=self.rng) < 0.5
-        target = torch.randint(self.config.c_dim, (batch,), generator=self.rng)
         x = self.images[index.to(self.device)].float().div(127.5).sub(1.0)
         x = torch.where(flip.to(self.device).view(-1, 1, 1, 1), x.flip(-1), x)
-        return x.contiguous(memory_format=self.memory_format), self.labels[index.to(self.device)], target.to(self.device)
+        source = self.labels[index.to(self.device)]
+        if self.multi_label:
+            target = source[torch.randperm(batch, generator=self.rng).to(self.device)]
+        else:
+            target = torch.randint(self.config.c_dim, (batch,), generator=self.rng).to(self.device)
+        return x.contiguous(memory_format=self.memory_format), source, target
+
+    def domain_vector(self, labels: torch.Tensor) -> torch.Tensor:
+        """The c fed to G: one-hot for class ids, the 0/1 vector itself for attributes."""
+        return labels if self.multi_label else _one_hot(labels, self.config.c_dim)
 
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=self.amp_dtype) if self.amp_dtype else nullcontext()
@@ -153,7 +167,7 @@ class StarGANTrainer:
         for group in self.d_optimizer.param_groups:
             group["lr"] = d_lr
         x_real, c_org, c_trg = self.sample_batch()
-        onehot_org, onehot_trg = _one_hot(c_org, cfg.c_dim), _one_hot(c_trg, cfg.c_dim)
+        onehot_org, onehot_trg = self.domain_vector(c_org), self.domain_vector(c_trg)
 
         # Discriminator: L_D = L_adv^D + λ_cls·L_cls^r, with L_adv^D including λ_gp·GP.
         with self._autocast():
@@ -398,8 +412,15 @@ def _check_data(config: StarGANConfig, images: torch.Tensor, labels: torch.Tenso
         raise ValueError(f"images must be a uint8 tensor (N, 3, H, W); got {images.dtype} {tuple(images.shape)}")
     if tuple(images.shape[2:]) != (config.image_size, config.image_size):
         raise ValueError(f"images are {tuple(images.shape[2:])} but the config says {config.image_size}×{config.image_size}")
-    if labels.shape != (images.size(0),):
-        raise ValueError(f"need one label per image: {tuple(labels.shape)} labels for {images.size(0)} images")
+    if labels.shape not in ((images.size(0),), (images.size(0), config.c_dim)):
+        raise ValueError(f"need one label per image, a class id or a 0/1 vector of {config.c_dim}: "
+                         f"{tuple(labels.shape)} labels for {images.size(0)} images")
+    if labels.dim() == 2:
+        if not torch.isin(labels, torch.tensor([0.0, 1.0], dtype=labels.dtype)).all():
+            raise ValueError("attribute labels must be 0 or 1")
+        if len(torch.unique(labels, dim=0)) < 2:
+            raise ValueError("every image has the same attributes; a StarGAN needs at least two domains")
+        return
     present = torch.unique(labels)
     if len(present) < 2:
         raise ValueError("the images cover fewer than two expressions; a StarGAN needs at least two domains")

@@ -1,0 +1,77 @@
+"""Face sets → trainer tensors; SynthFaces pairs; grading and the ablation at a tiny size."""
+
+import pytest
+import torch
+from torch.utils.data import Dataset
+
+from emoface.labels import FACE_EXPRESSIONS
+from emoface.stargan.data import training_tensors
+from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
+from emoface.stargan.model import Generator
+from emoface.stargan.synth_pairs import synth_pairs
+
+
+class FloatFaces(Dataset):
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        return torch.full((3, 4, 4), -1.0 + 0.5 * i), torch.tensor([i % 2, 1 - i % 2], dtype=torch.float32)
+
+
+def test_a_float_dataset_becomes_uint8_with_its_labels():
+    images, labels = training_tensors(FloatFaces(), progress=False)
+    assert images.dtype == torch.uint8 and images.shape == (5, 3, 4, 4) and labels.shape == (5, 2)
+    values = sorted(int(images[k, 0, 0, 0]) for k in range(5))
+    assert values == [0, 64, 128, 191, 255]  # -1, -0.5, 0, 0.5, 1 → uint8
+    small, _ = training_tensors(FloatFaces(), limit=2, progress=False)
+    assert small.shape[0] == 2
+
+
+def test_synth_pairs_hold_one_identity_in_every_expression():
+    pairs = synth_pairs(range(3, 5), size=32, workers=1, progress=False)
+    assert pairs.images.shape == (2, 7, 3, 32, 32) and pairs.images.dtype == torch.uint8
+    again = synth_pairs(range(4, 5), size=32, workers=1, progress=False)
+    assert torch.equal(pairs.images[1], again.images[0])  # identity 4 is the same person in any set
+    images, labels = pairs.flat()
+    assert images.shape == (14, 3, 32, 32) and labels.tolist() == list(range(7)) * 2
+    # Expressions differ only where the face moves: most pixels are shared between two expressions.
+    same = (pairs.images[0, 0] == pairs.images[0, 3]).float().mean()
+    assert 0.3 < same < 1.0
+
+
+def test_grading_an_identity_generator_scores_it_as_the_unchanged_input():
+    class Unchanged(Generator):
+        def forward(self, x, c):
+            return x
+
+    pairs = synth_pairs(range(4), size=32, workers=1, progress=False).images
+    images, labels = pairs.reshape(-1, 3, 32, 32), torch.arange(7).repeat(4)
+    judge = train_judge(images, labels, 7, epochs=1)
+    scores = grade_on_pairs(Unchanged(4, 7, 1), judge, pairs, class_mean_faces(images, labels, 7), FACE_EXPRESSIONS)
+    assert [s.target for s in scores] == list(FACE_EXPRESSIONS)
+    for s in scores:
+        assert s.edits == 4 * 6 and s.l1_edit == pytest.approx(s.l1_input) and s.cycle_l1 == 0
+        assert s.ssim_edit == pytest.approx(s.ssim_input) and s.l1_mean_face > 0
+    table = scores_table(scores)
+    assert table.count("\n") == 2 + 7 and "**mean**" in table
+    with pytest.raises(ValueError, match="names"):
+        grade_on_pairs(Unchanged(4, 7, 1), judge, pairs, class_mean_faces(images, labels, 7), FACE_EXPRESSIONS[:3])
+
+
+def test_the_ablation_prepares_three_variants_of_the_same_people(tmp_path):
+    from emoface.stargan.ablation import VARIANTS, ablation_table, run_ablation, scene_pairs
+    from emoface.stargan.trainer import StarGANConfig
+
+    pairs, dropped = scene_pairs(range(3), size=64, workers=1, progress=False)
+    assert set(pairs) == set(VARIANTS) and dropped == 0
+    assert all(p.shape == (3, 7, 3, 64, 64) for p in pairs.values())
+    # Uncropped frames show the whole room: their border is wall, the crops' border is face and hair.
+    assert not torch.equal(pairs["uncropped"], pairs["crop"])
+    config = StarGANConfig(image_size=64, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=5, batch_size=4,
+                           n_critic=2, num_iters=2, num_iters_decay=1)
+    rows = run_ablation({k: v[:2] for k, v in pairs.items()}, {k: v[2:] for k, v in pairs.items()}, config, 2,
+                        tmp_path, judge_epochs=1, progress=False)
+    assert [r.variant for r in rows] == list(VARIANTS) and all(r.steps == 2 for r in rows)
+    assert (tmp_path / "crop_equalise" / "checkpoint.pt").is_file()
+    assert ablation_table(rows).count("\n") == 1 + 3
