@@ -23,32 +23,35 @@ from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
 from emoface.stargan.generator_file import save_generator
 from emoface.stargan.synth_pairs import synth_pairs
+from emoface.stargan.recipes import DEMO_CONFIG, TEST_FIRST_IDENTITY
 from emoface.stargan.trainer import CsvLog, StarGANConfig, StarGANTrainer
-
-TEST_FIRST_IDENTITY = 1_000_000  # far from any training range
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-dir", type=Path, required=True)
-    parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--g-conv", type=int, default=32)
-    parser.add_argument("--d-conv", type=int, default=32)
-    parser.add_argument("--g-blocks", type=int, default=3)
-    parser.add_argument("--d-blocks", type=int, default=5)
-    parser.add_argument("--n-critic", type=int, default=5)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--iters", type=int, default=20_000)
-    parser.add_argument("--decay", type=int, default=10_000)
-    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--size", type=int, default=DEMO_CONFIG.image_size)
+    parser.add_argument("--g-conv", type=int, default=DEMO_CONFIG.g_conv_dim)
+    parser.add_argument("--d-conv", type=int, default=DEMO_CONFIG.d_conv_dim)
+    parser.add_argument("--g-blocks", type=int, default=DEMO_CONFIG.g_repeat_num)
+    parser.add_argument("--d-blocks", type=int, default=DEMO_CONFIG.d_repeat_num)
+    parser.add_argument("--n-critic", type=int, default=DEMO_CONFIG.n_critic)
+    parser.add_argument("--batch", type=int, default=DEMO_CONFIG.batch_size)
+    parser.add_argument("--iters", type=int, default=DEMO_CONFIG.num_iters)
+    parser.add_argument("--decay", type=int, default=DEMO_CONFIG.num_iters_decay)
+    parser.add_argument("--lr", type=float, default=DEMO_CONFIG.g_lr)
     parser.add_argument("--attention", action="store_true")
     parser.add_argument("--lambda-mask", type=float, default=0.1)
     parser.add_argument("--train-identities", type=int, default=1000)
     parser.add_argument("--test-identities", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=None)
-    parser.add_argument("--eval-every", type=int, default=2000)
+    parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--export", type=Path, default=None)
+    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=False,
+                        help="mixed precision (the shipped generator was trained in float32)")
+    parser.add_argument("--export-only", action="store_true",
+                        help="no training: grade and export the run's checkpoint as it is")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -77,17 +80,23 @@ def main() -> None:
                   f"{(time.monotonic() - started) / 60:.1f} min", flush=True)
 
     trainer = StarGANTrainer.resume_or_start(config, images, labels, args.run_dir, args.device,
-                                             callbacks=(CsvLog(), report))
+                                             callbacks=(CsvLog(), report), amp=args.amp)
     seconds_file = args.run_dir / "train_seconds.txt"
     seconds_before = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
     t0 = time.monotonic()
-    trainer.train(minutes=args.minutes, checkpoint_every=500, progress=False)
-    seconds = seconds_before + time.monotonic() - t0
-    seconds_file.write_text(f"{seconds:.0f}")
+    if not args.export_only:
+        trainer.train(minutes=args.minutes, checkpoint_every=500, progress=False)
+        seconds_file.write_text(f"{seconds_before + time.monotonic() - t0:.0f}")
+    seconds = seconds_before + (0 if args.export_only else time.monotonic() - t0)
 
-    scores = grade_on_pairs(trainer.G, judge.to(trainer.device), test.images, means, FACE_EXPRESSIONS)
+    judge = judge.to(trainer.device)
+    scores = grade_on_pairs(trainer.G, judge, test.images, means, FACE_EXPRESSIONS, mode="plain")
+    residual = grade_on_pairs(trainer.G, judge, test.images, means, FACE_EXPRESSIONS, mode="residual")
     print(f"\nstep {trainer.step} of {config.num_iters}, {seconds / 60:.1f} min of training on {args.device}\n")
+    print("plain StarGAN edits, G(x, c):\n")
     print(scores_table(scores))
+    print("\nresidual edits, x + G(x, c) - G(x, c_source), c_source inferred:\n")
+    print(scores_table(residual))
     if args.export:
         info = {"data": f"SynthFaces seed 0, identities 0-{args.train_identities - 1}, 7 expressions, "
                         f"{args.size}x{args.size}, luminance-equalised",
@@ -95,8 +104,9 @@ def main() -> None:
                 "device": str(trainer.device) if trainer.device.type != "cuda" else torch.cuda.get_device_name(),
                 "threads": torch.get_num_threads(), "torch": torch.__version__,
                 "evaluation": [s.as_dict() for s in scores],
+                "evaluation_residual": [s.as_dict() for s in residual],
                 "test_identities": f"{TEST_FIRST_IDENTITY}-{TEST_FIRST_IDENTITY + args.test_identities - 1}"}
-        save_generator(args.export, trainer.G, config, FACE_EXPRESSIONS, info)
+        save_generator(args.export, trainer.G, config, FACE_EXPRESSIONS, info, discriminator=trainer.D)
         print(f"\nwrote {args.export} ({args.export.stat().st_size / 1e6:.1f} MB)")
         (args.run_dir / "evaluation.json").write_text(json.dumps({"config": asdict(config), **info}, indent=1))
 

@@ -82,3 +82,22 @@ def test_the_authors_celeba_generator_format_loads_strictly(tmp_path):
     torch.save({"conv1.weight": torch.zeros(1)}, tmp_path / "200000-D.ckpt")
     with pytest.raises(ValueError, match="G.ckpt"):
         load_official_celeba_generator(tmp_path / "200000-D.ckpt")
+
+
+def test_a_stored_pair_fine_tunes_and_a_g_only_file_says_why_it_cannot(tmp_path):
+    from emoface.stargan.model import Discriminator
+    from emoface.stargan.trainer import StarGANTrainer
+
+    config = StarGANConfig(image_size=16, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=2, batch_size=4)
+    g, d = Generator(4, 7, 1), Discriminator(16, 4, 7, 2)
+    images, labels = torch.randint(0, 256, (14, 3, 16, 16), dtype=torch.uint8), torch.arange(14) % 7
+    save_generator(tmp_path / "gd.pt", g, config, FACE_EXPRESSIONS, discriminator=d, half=False)
+    trainer = StarGANTrainer.from_pretrained(load_generator(tmp_path / "gd.pt"), images, labels, tmp_path / "ft", steps=3)
+    assert torch.equal(trainer.D.main[0].weight, d.main[0].weight) and trainer.config.num_iters == 3
+    assert trainer.config.g_lr == config.g_lr / 2
+    trainer.train(progress=False)
+    again = StarGANTrainer.from_pretrained(load_generator(tmp_path / "gd.pt"), images, labels, tmp_path / "ft", steps=3)
+    assert again.step == 3  # resumes its own checkpoint, not the pretrained weights
+    save_generator(tmp_path / "g.pt", g, config, FACE_EXPRESSIONS)
+    with pytest.raises(ValueError, match="no discriminator"):
+        StarGANTrainer.from_pretrained(load_generator(tmp_path / "g.pt"), images, labels, tmp_path / "x", steps=3)

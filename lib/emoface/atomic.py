@@ -37,8 +37,16 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], object]) -> 
             write(out)
             out.flush()
             os.fsync(out.fileno())
+        # mkstemp makes the file private (0600); give it the permissions a plain open() would have.
+        os.chmod(name, 0o666 & ~_umask())
         os.replace(name, target)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -7,19 +7,19 @@ seven classes of :data:`emoface.labels.FACE_EXPRESSIONS`, and its original archi
 a public Hugging Face dataset file that downloads over plain HTTPS with no account, no token and
 no form: :data:`FER2013` below. The released R package ``torchvision`` (mlverse, on CRAN) downloads
 FER2013 from the same URL, and the MD5 it pins for the file, ``ca95d94f...``, is also the MD5 an
-independent loader pins for a Dropbox copy of ``fer2013.tar.gz``: the mirror is byte-for-byte the
+independent loader pins for a Dropbox copy of ``fer2013.tar.gz``: the mirror serves the same
 archive that has circulated since the challenge. We check that MD5 after every download.
 
-**Licence: none stated.** The archive carries a README asking users to cite the paper above, and
-no licence. The faces were found with Google image search (the paper), so their copyright
-stays with whoever took the photographs; it was released on Kaggle for the ICML 2013 workshop
-challenge ("Challenges in Representation Learning: Facial Expression Recognition Challenge",
-https://www.kaggle.com/c/challenges-in-representation-learning-facial-expression-recognition-challenge),
-whose rules say nothing about the data's licence. Microsoft's FER+ relabelling (MIT licence, for
-its *labels* only) says in its README "we can't host the actual image content". Treat it as a
-research and teaching set: do not redistribute the images or ship models trained on them in a
-product. The mirror's dataset card says ``license: mit``; that is the uploader's claim, not the
-authors', and we do not rely on it.
+**Licence: none stated.** The README inside the archive (quoted in many repositories) asks users
+to cite the paper above; we found no licence in it or anywhere from the authors. The faces were
+found with Google image search (the paper), so their copyright stays with whoever took the
+photographs. The set was released on Kaggle for the ICML 2013 workshop challenge
+(https://www.kaggle.com/c/challenges-in-representation-learning-facial-expression-recognition-challenge),
+and we found no licence for the data on its rules page either. Microsoft's FER+ relabelling (MIT
+licence, for its *labels* only) says in its README "we can't host the actual image content".
+Treat FER2013 as a research and teaching set: do not redistribute the images or ship models
+trained on them in a product. The mirror's dataset card says ``license: mit``; that is the
+uploader's claim, not the authors', and we do not rely on it.
 
 **Size.** 35,887 faces, 48×48 8-bit grayscale, in one CSV (``emotion,pixels,Usage``; the pixels
 are 2,304 space-separated numbers, row-major) inside a ~90 MB ``fer2013.tar.gz``. ``Usage``

@@ -49,6 +49,7 @@ class LoadedGenerator(NamedTuple):
     config: StarGANConfig
     classes: tuple[str, ...]  # what each entry of the domain vector c means
     info: dict  # provenance: data, steps, training time, evaluation
+    discriminator: dict | None = None  # D's weights when stored, to fine-tune (float32 state dict)
 
 
 def shipped_generator_path() -> Path:
@@ -57,11 +58,19 @@ def shipped_generator_path() -> Path:
 
 
 def save_generator(path: str | Path, generator: Generator, config: StarGANConfig, classes: tuple[str, ...],
-                   info: dict | None = None, half: bool = True) -> Path:
-    """Write G, its config and ``info`` atomically; ``half`` stores the weights as float16."""
-    state = {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in generator.state_dict().items()}
-    payload = {"format": GENERATOR_FORMAT, "config": asdict(config), "classes": list(classes), "G": state,
+                   info: dict | None = None, half: bool = True, discriminator: torch.nn.Module | None = None) -> Path:
+    """Write G, its config and ``info`` atomically; ``half`` stores the weights as float16.
+
+    With ``discriminator``, D is stored too, so the generator can be fine-tuned (see
+    :meth:`emoface.stargan.trainer.StarGANTrainer.from_pretrained`).
+    """
+    def plain(module: torch.nn.Module) -> dict:
+        return {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in module.state_dict().items()}
+
+    payload = {"format": GENERATOR_FORMAT, "config": asdict(config), "classes": list(classes), "G": plain(generator),
                "info": info or {}}
+    if discriminator is not None:
+        payload["D"] = plain(discriminator)
     return atomic_write(path, lambda handle: torch.save(payload, handle))
 
 
@@ -75,13 +84,20 @@ def load_generator(path: str | Path | None = None, device: torch.device | str = 
     if isinstance(payload, dict) and payload.get("format") == TRAINING_FORMAT:
         config, state, classes = config_from_dict(payload["config"]), payload["G"], FACE_EXPRESSIONS
         info = {"step": payload["step"], "from": "training checkpoint"}
+        d_state = payload["D"]
     else:
         payload = read_checkpoint(path, GENERATOR_FORMAT, "StarGAN generator")
         config = config_from_dict(payload["config"])
         state, classes, info = payload["G"], tuple(payload["classes"]), payload.get("info", {})
+        d_state = payload.get("D")
     generator = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention)
-    generator.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)
-    return LoadedGenerator(generator.to(device).eval(), config, tuple(classes), info)
+    generator.load_state_dict(_float32(state), strict=True)
+    return LoadedGenerator(generator.to(device).eval(), config, tuple(classes), info,
+                           _float32(d_state) if d_state is not None else None)
+
+
+def _float32(state: dict) -> dict:
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
 def load_official_celeba_generator(path: str | Path | None = None, device: torch.device | str = "cpu",

@@ -283,6 +283,29 @@ class StarGANTrainer:
         self.step = int(state["step"])
 
     @classmethod
+    def from_pretrained(cls, pretrained, images: torch.Tensor, labels: torch.Tensor, run_dir: str | Path,
+                        steps: int, device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
+                        lr_scale: float = 0.5, **options) -> "StarGANTrainer":
+        """Fine-tune a stored generator and discriminator (:func:`~emoface.stargan.generator_file.load_generator`)
+        for ``steps``, the learning rate decaying linearly from ``lr_scale`` × the original to 0.
+
+        Resumable like any run: the fine-tune's own config (same networks, this schedule) is in its checkpoint.
+        """
+        if pretrained.discriminator is None:
+            raise ValueError("this generator file stores no discriminator, so it cannot be fine-tuned; "
+                             "train from scratch with StarGANTrainer.resume_or_start")
+        base = pretrained.config
+        config = StarGANConfig(**{**asdict(base), "num_iters": steps, "num_iters_decay": steps,
+                                  "g_lr": base.g_lr * lr_scale, "d_lr": base.d_lr * lr_scale})
+        trainer = cls(config, images, labels, run_dir, device, callbacks, **options)
+        if trainer.checkpoint_path.is_file():
+            trainer.load_state(load_checkpoint(trainer.checkpoint_path))
+        else:
+            trainer.G.load_state_dict(pretrained.generator.state_dict())
+            trainer.D.load_state_dict(pretrained.discriminator)
+        return trainer
+
+    @classmethod
     def resume_or_start(cls, config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor, run_dir: str | Path,
                         device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
                         **options) -> "StarGANTrainer":
