@@ -8,7 +8,7 @@
 * **ours, float32** — :class:`emoface.stargan.trainer.StarGANTrainer`: the set as a uint8 tensor on
   the device, G under ``no_grad`` in the D step, channels-last on CUDA;
 * **ours, mixed precision** — the same with autocast (bfloat16 on a CPU that has it, float16 or
-  bfloat16 on CUDA), the gradient penalty in float32. This is the trainer's default where it is fast.
+  bfloat16 on CUDA; the gradient penalty in float32 under float16). The trainer's default where it is fast.
 
 Both use the same networks (ours, whose parameters are the official ones) at the paper's size by
 default: 128×128, batch 16, 64 channels, 6 residual blocks, n_critic 5. An *iteration* is one D

@@ -15,8 +15,9 @@ What the official code lacks and its users ask for most:
 * the training set as one ``uint8`` tensor on the device, batches drawn by index (no JPEG decoding);
 * mixed precision: on CUDA float16 with loss scaling (a T4 has no fast bfloat16) or bfloat16 where the
   GPU has it, on a CPU with bfloat16 instructions (AVX-512 BF16, AMX) bfloat16, which runs the
-  convolutions about 1.8× faster than float32 here. The gradient penalty is always computed in
-  float32: it is a gradient of a gradient, whose small values underflow in float16;
+  convolutions about 1.8× faster than float32 here. With float16 the gradient penalty is computed in
+  float32 (it is a gradient of a gradient, whose small values underflow in float16); bfloat16 has
+  float32's exponent range, so there it stays in autocast;
 * on CUDA, channels-last memory layout, and optionally a ``torch.compile``d generator (D cannot be
   compiled: the penalty differentiates through it twice, which compiled graphs do not support);
 * losses in ``losses.csv`` (:class:`CsvLog`; :class:`TensorBoardLog` when ``tensorboard`` is installed,
@@ -179,8 +180,11 @@ class StarGANTrainer:
             d_adv = losses.critic_loss(out_src.float(), fake_src.float())
         alpha_seed = int(torch.randint(2**31 - 1, (1,), generator=self.rng))
         gp_rng = torch.Generator(device=self.device).manual_seed(alpha_seed)
-        # Outside autocast: the penalty is a gradient of a gradient, kept in float32.
-        d_loss_gp = losses.gradient_penalty(lambda x: self.D(x)[0], x_real, x_fake.float(), generator=gp_rng)
+        # The penalty is a gradient of a gradient: in float16 its small values underflow, so it runs in
+        # float32 then; bfloat16 has float32's range and keeps it (measured in bench/bench_stargan.py).
+        with self._autocast() if self.amp_dtype == torch.bfloat16 else nullcontext():
+            d_loss_gp = losses.gradient_penalty(lambda x: self.D(x)[0].float(), x_real, x_fake.float(),
+                                                generator=gp_rng)
         d_loss = d_adv + cfg.lambda_cls * d_loss_cls + cfg.lambda_gp * d_loss_gp
         self.d_optimizer.zero_grad(set_to_none=True)
         self.d_scaler.scale(d_loss).backward()
