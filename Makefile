@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.emoface-installed
 
-.PHONY: setup run test bench lab clean
+.PHONY: setup run test bench lab docs serve clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,12 @@ bench: setup
 
 lab: setup
 	$(BIN)/jupyter lab notebooks
+
+docs: setup
+	$(BIN)/python scripts/make_docs_figures.py
+
+serve: setup
+	$(BIN)/emoface serve
 
 clean:
 	rm -rf build runs .pytest_cache

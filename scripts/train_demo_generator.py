@@ -102,7 +102,7 @@ def main() -> None:
                         f"{args.size}x{args.size}, luminance-equalised",
                 "step": trainer.step, "train_minutes": round(seconds / 60, 1),
                 "device": str(trainer.device) if trainer.device.type != "cuda" else torch.cuda.get_device_name(),
-                "threads": torch.get_num_threads(), "torch": torch.__version__,
+                "threads": torch.get_num_threads(), "torch": str(torch.__version__), "amp": bool(args.amp),
                 "evaluation": [s.as_dict() for s in scores],
                 "evaluation_residual": [s.as_dict() for s in residual],
                 "test_identities": f"{TEST_FIRST_IDENTITY}-{TEST_FIRST_IDENTITY + args.test_identities - 1}"}

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -6,14 +7,47 @@ from emoface.cli import main
 from emoface.images import load_rgb, sample_photo_path
 
 
-def test_demo_builds_tunedmug_and_writes_a_grid(isolated_dirs, capsys):
-    assert main(["demo", "--profile", "smoke"]) == 0
+def test_demo_edits_the_bundled_photos_for_the_bundled_posts(isolated_dirs, capsys):
+    from emoface.demo import DEMO_POST_IDS
+
+    assert main(["demo"]) == 0
     printed = capsys.readouterr().out
-    assert "SynthFaces" in printed and "grid:" in printed
-    grid = isolated_dirs / "runs" / "demo" / "tunedmug_grid.png"
-    assert load_rgb(grid).shape[0] > 200
-    report = json.loads(next((isolated_dirs / "data").glob("tunedmug-synth-smoke-*/report.json")).read_text())
-    assert report["written"] > 0 and report["images"]["test"]
+    assert printed.count("post ") >= len(DEMO_POST_IDS) and "grid:" in printed
+    out = isolated_dirs / "runs" / "demo"
+    summary = json.loads((out / "demo.json").read_text())
+    assert [p["id"] for p in summary["posts"]] == list(DEMO_POST_IDS)
+    assert len(summary["photos"]) == 2
+    for photo in summary["photos"].values():
+        assert len(photo["edits"]) == len(DEMO_POST_IDS)
+        assert all(Path(e["output"]).is_file() for e in photo["edits"])
+    # The real photograph is outside the SynthFaces generator's domain, and the demo says so.
+    assert summary["photos"]["photograph (Grace Hopper)"]["out_of_domain"] is True
+    assert summary["photos"]["SynthFaces profile"]["out_of_domain"] is False
+    grid = load_rgb(out / "before_after.png")
+    assert grid.shape[0] > 200 and grid.shape[1] > 600
+
+
+def test_edit_writes_the_photo_and_prints_one_json_object(tmp_path, capsys):
+    from emoface.demo import demo_profile_photo
+    from emoface.images import save_rgb
+
+    photo = save_rgb(tmp_path / "me.png", demo_profile_photo())
+    argv = ["edit", "--json", "--text", "My dog died this morning and I cannot stop crying.",
+            "--photo", str(photo), "--out", str(tmp_path / "sad.png")]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["emotion"] == "sadness" and result["expression"] == "sadness"
+    assert len(result["face_box"]) == 4 and result["output"] == str(tmp_path / "sad.png")
+    edited, before = load_rgb(tmp_path / "sad.png"), load_rgb(photo)
+    assert edited.shape == before.shape and (edited != before).any()
+
+
+def test_edit_help_names_every_option(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["edit", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(option in out for option in ("--text", "--photo", "--out", "--generator", "--json"))
 
 
 def test_crop_writes_the_face(tmp_path, capsys):
@@ -32,7 +66,9 @@ def test_tunedmug_command(fake_mug, tmp_path, capsys):
     "argv, message",
     [
         (["crop", "/no/such.jpg", "x.png"], "no image file"),
-        (["demo", "--profile", "huge"], "unknown profile"),
+        (["edit", "--text", "hi", "--photo", "/no/such.jpg", "--out", "x.png"], "no image file"),
+        (["edit", "--text", " ", "--photo", str(sample_photo_path()), "--out", "x.png"], "empty"),
+        (["demo", "--generator", "/no/such.pt"], "/no/such.pt"),
         (["tunedmug", "/no/mug", "out"], "mug.ee.auth.gr"),
     ],
 )
@@ -46,9 +82,13 @@ def test_no_face_in_photo(tmp_path, capsys):
     import numpy as np
     from PIL import Image
 
-    Image.fromarray(np.full((300, 300, 3), 120, np.uint8)).save(tmp_path / "wall.png")
+    Image.fromarray(np.full((300, 400, 3), 120, np.uint8)).save(tmp_path / "wall.png")
     assert main(["crop", str(tmp_path / "wall.png"), str(tmp_path / "o.png")]) == 2
     assert "no face found" in capsys.readouterr().err
+    assert main(["edit", "--text", "So happy today!", "--photo", str(tmp_path / "wall.png"),
+                 "--out", str(tmp_path / "o.png")]) == 2
+    assert "no face found" in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()
 
 
 def test_classify_prints_emotion_and_face(capsys):

@@ -1,8 +1,9 @@
-"""The ``emoface`` command: the main job and the data tools, for people who do not open notebooks.
+"""The ``emoface`` command: the paper's system and its data tools, for people who do not open notebooks.
 
-``emoface demo`` is the README's main job. Until the text → face pipeline exists it builds the
-tunedMUG set of the chosen profile (real MUG if ``$EMOFACE_DATA/mug`` exists, else SynthFaces)
-and writes a grid of test faces, one row per held-out subject, one column per expression.
+``emoface demo`` is the README's main job: the bundled profile photos and a few bundled posts go
+through :class:`emoface.pipeline.Pipeline` (text → emotion → face expression → edited photo), offline
+on the CPU, and a before/after grid is written. ``emoface edit`` does the same for one text and one
+photo of yours; ``emoface serve`` serves the blog as a page.
 
 Every mistake a user can make ends in one line on stderr and exit code 2, never a traceback.
 """
@@ -35,10 +36,27 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="emoface", description="Altering facial expression based on textual emotion.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="the main job: build tunedMUG for a profile and write a sample grid")
-    demo.add_argument("--profile", help="smoke | demo | full (default: $EMOFACE_PROFILE or demo)")
-    demo.add_argument("--out", type=Path, help="where to write the grid (default: runs/demo)")
+    demo = commands.add_parser("demo", help="the main job: bundled photos and posts → before/after grid (offline)",
+                               description="Classify six bundled posts and redraw two bundled profile photos (a "
+                                           "SynthFaces person and a real photograph) with each post's emotion.")
+    demo.add_argument("--out", type=Path, help="output folder (default: runs/demo)")
+    demo.add_argument("--generator", type=Path, help="a StarGAN generator file (default: the shipped one)")
+    demo.add_argument("--text-model", type=Path, help="a text-model checkpoint (default: the shipped one)")
     demo.set_defaults(run=_demo)
+
+    edit = commands.add_parser("edit", help="redraw the face in a photo with the emotion of a text",
+                               description="Classify TEXT, edit the face in PHOTO into the matching expression, "
+                                           "paste it back and save the whole photo to OUT.")
+    edit.add_argument("--text", required=True, help="the post, in quotes")
+    edit.add_argument("--photo", type=Path, required=True, help="a photo with one frontal face (JPEG, PNG, …)")
+    edit.add_argument("--out", type=Path, required=True, help="where to save the edited photo (.png or .jpg)")
+    edit.add_argument("--generator", type=Path, help="a StarGAN generator file or training checkpoint "
+                                                     "(default: the shipped SynthFaces one)")
+    edit.add_argument("--text-model", type=Path, help="a text-model checkpoint (default: the shipped one)")
+    edit.add_argument("--low-confidence", choices=("keep", "neutral"), default="keep",
+                      help="when the text's emotion is unclear: keep the photo (default) or draw a neutral face")
+    edit.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
+    edit.set_defaults(run=_edit)
 
     build = commands.add_parser("tunedmug", help="build tunedMUG from MUG or any folder of faces labelled by expression")
     build.add_argument("source", type=Path, help="MUG's subjects3 folder (or its parent), or <root>/[<subject>/]<expression>/*.jpg")
@@ -61,33 +79,45 @@ def _parser() -> argparse.ArgumentParser:
     crop.add_argument("out", type=Path, help="output image (.png or .jpg)")
     crop.add_argument("--equalize", choices=("luminance", "per_channel", "none"), default="none")
     crop.set_defaults(run=_crop)
+
+    serve = commands.add_parser("serve", help="the blog of the paper's Fig. 7 as a web page on this computer (Voilà)",
+                                description="Serve the blog on http://127.0.0.1:PORT/ until Ctrl+C. Needs "
+                                            "pip install 'emoface[serve]'.")
+    serve.add_argument("--port", type=int, default=8866, help="TCP port on 127.0.0.1 (default 8866)")
+    serve.add_argument("--db", type=Path, help="the blog's SQLite file (default: $EMOFACE_BLOG_DB or runs/blog.sqlite)")
+    serve.add_argument("--open", action="store_true", help="open the page in the default web browser")
+    serve.set_defaults(run=_serve)
     return parser
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .faces.sources import prepare_tunedmug
-    from .faces.tunedmug import sample_rows
-    from .labels import FACE_EXPRESSIONS
-    from .settings import get_profile, runs_dir
-    from .viz import labelled_grid, save_figure
+    from .demo import run_demo
+    from .pipeline import Pipeline
+    from .settings import runs_dir
 
-    profile = get_profile(args.profile)
-    print(f"emoface demo — profile {profile.name}")
-    folder, report, source_name = prepare_tunedmug(profile)
-    source = "MUG" if source_name == "mug" else "SynthFaces (no MUG in the data folder)"
-    subjects, rows = sample_rows(folder, "test", n_subjects=max(1, profile.grid_images // len(FACE_EXPRESSIONS)))
-    fig = labelled_grid(rows, FACE_EXPRESSIONS, [f"subject {s}" for s in subjects],
-                        title=f"tunedMUG test faces from {source.split(' ')[0]} ({profile.name} profile)")
-    grid = save_figure(fig, (args.out or runs_dir() / "demo") / "tunedmug_grid.png")
-    print(f"source: {source}")
-    print(f"tunedMUG: {folder}")
-    for split in ("train", "test"):
-        counts = report["images"][split]
-        print(f"  {split}: {sum(counts.values())} images of {len(report['subjects'][split])} subjects — "
-              + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    print(f"  frames without a usable face: {report['no_face']} (listed in {folder / 'no_face.csv'}); "
-          f"frames with several faces, largest kept: {report['several_faces']}")
-    print(f"grid: {grid}")
+    print("emoface demo — the shipped text model and generator, offline, on the CPU")
+    pipeline = Pipeline(text_model=args.text_model, generator=args.generator)
+    run_demo(args.out or runs_dir() / "demo", pipeline)
+    return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    import json
+
+    from .images import load_rgb
+    from .pipeline import Pipeline
+
+    photo = load_rgb(args.photo)  # read first: a wrong path fails before the models load
+    pipeline = Pipeline(text_model=args.text_model, generator=args.generator, low_confidence=args.low_confidence)
+    result = pipeline.edit(args.text, photo)
+    result.save(args.out)
+    if args.json:
+        print(json.dumps(result.as_dict(args.out)))
+        return 0
+    prediction = result.prediction
+    print(f"emotion: {prediction.emotion} ({prediction.probability:.0%}); face expression: {result.expression}")
+    print(f"face at {result.face_box.as_tuple()} (x, y, w, h); {result.message}")
+    print(f"saved {args.out}")
     return 0
 
 
@@ -129,6 +159,12 @@ def _crop(args: argparse.Namespace) -> int:
     box = found.face_box
     print(f"face at x={box.x} y={box.y} w={box.w} h={box.h} ({found.n_faces} found); saved {args.out}")
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .blog.serve import serve
+
+    return serve(port=args.port, db=args.db, open_browser=args.open)
 
 
 if __name__ == "__main__":

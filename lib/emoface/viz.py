@@ -139,3 +139,47 @@ def confusion_figure(confusion: np.ndarray, labels: Sequence[str], title: str = 
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+#: The paper's Fig. 1, as boxes: (label, emoface module) in the order the data flows.
+PIPELINE_STAGES: tuple[tuple[str, str], ...] = (
+    ("post text", "blog.app"),
+    ("emotion\n(GloVe + LSTM)", "text.classify"),
+    ("face expression", "labels.to_expression"),
+    ("profile photo", "blog.store"),
+    ("Haar crop +\nequalisation", "faces.detect / equalize"),
+    ("StarGAN G(x, c)", "stargan.editing"),
+    ("paste back", "faces.paste"),
+    ("post with the\nredrawn photo", "blog.app"),
+)
+
+
+def pipeline_diagram():
+    """The paper's Fig. 1 as a diagram: the text branch on top, the photo branch below, meeting at G.
+
+    Each box names the emoface module that does the step, so the figure doubles as a map of the code.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    # (x, y) of each stage's box centre: text branch on the top row, photo branch on the bottom row.
+    places = [(0.7, 2), (2.4, 2), (4.1, 2), (0.7, 0.6), (2.4, 0.6), (5.8, 0.6), (7.5, 0.6), (9.2, 0.6)]
+    colours = ["#dbe9f6"] * 3 + ["#fde2cf"] * 2 + ["#e3f1dc"] * 3
+    fig, ax = plt.subplots(figsize=(11, 3.2))
+    for (label, module), (x, y), colour in zip(PIPELINE_STAGES, places, colours):
+        ax.add_patch(FancyBboxPatch((x - 0.72, y - 0.38), 1.44, 0.76, boxstyle="round,pad=0.04", fc=colour, ec="0.3"))
+        ax.text(x, y + 0.08, label, ha="center", va="center", fontsize=9)
+        ax.text(x, y - 0.28, module, ha="center", va="center", fontsize=6.5, color="0.35", family="monospace")
+    arrows = [(0, 1), (1, 2), (2, 5), (3, 4), (4, 5), (5, 6), (6, 7)]
+    for a, b in arrows:
+        (xa, ya), (xb, yb) = places[a], places[b]
+        start = (xa + 0.74, ya) if ya == yb else (xa + 0.74, ya - 0.1)
+        end = (xb - 0.74, yb) if ya == yb else (xb - 0.3, yb + 0.4)
+        ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "0.25", "lw": 1.2})
+    ax.text(4.95, 1.55, "target domain c", fontsize=8, color="0.3", rotation=-33)
+    ax.set_xlim(-0.2, 10.1)
+    ax.set_ylim(0, 2.6)
+    ax.axis("off")
+    ax.set_title("Fig. 1 — text → emotion → expression; photo → face → StarGAN → pasted back", fontsize=10)
+    fig.tight_layout()
+    return fig

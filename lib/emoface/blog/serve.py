@@ -1,0 +1,163 @@
+"""``emoface serve``: the blog of Fig. 7 as a web page on this computer, through Voilà.
+
+Voilà runs a notebook in a fresh kernel for each visitor and shows its widgets, not its code. The
+notebook is the tiny ``assets/blog.ipynb`` (build a :class:`~emoface.blog.app.BlogApp`, display
+it); everything else lives in :mod:`emoface.blog.app`, so the page, the lesson and the tests run
+the same code.
+
+Three details make it dependable rather than "works on my machine":
+
+* **the kernel is this interpreter.** Voilà starts the kernel the notebook's metadata names, and a
+  ``python3`` kernelspec in ``~/.local/share/jupyter`` may point at another Python without
+  emoface. :func:`prepare_site` writes a copy of the notebook that names a kernelspec of our own,
+  ``emoface-blog``, written beside it with ``argv = [sys.executable, "-m", "ipykernel_launcher", …]``,
+  and that folder goes first on ``JUPYTER_PATH``;
+* **paths are absolute.** The kernel runs in that temporary folder, so the database path and the
+  data/runs folders are resolved here and passed in the environment (``EMOFACE_BLOG_DB``, …);
+* **the port is the one asked for.** Voilà quietly moves to the next free port when one is taken,
+  which would make the printed address wrong; ``port_retries=0`` makes it fail instead.
+
+Taught in ``05_pipeline_app.ipynb``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import webbrowser
+from importlib.resources import files
+from pathlib import Path
+
+from ..settings import DATA_ENV, RUNS_ENV, runs_dir
+
+#: The environment variable that tells the blog's notebook which SQLite file to use.
+DB_ENV = "EMOFACE_BLOG_DB"
+#: The kernelspec :func:`prepare_site` writes: this interpreter, whatever else is installed.
+KERNEL_NAME = "emoface-blog"
+DEFAULT_PORT = 8866
+
+
+def default_db_path() -> Path:
+    """The blog's database: ``$EMOFACE_BLOG_DB``, else ``blog.sqlite`` in the runs folder."""
+    chosen = os.environ.get(DB_ENV)
+    return Path(chosen).expanduser().resolve() if chosen else runs_dir() / "blog.sqlite"
+
+
+def notebook_path() -> Path:
+    """The notebook Voilà serves (shipped in the package)."""
+    return Path(str(files("emoface") / "assets" / "blog.ipynb"))
+
+
+def prepare_site(folder: Path) -> Path:
+    """Write the served notebook and a kernelspec for this interpreter into ``folder``; return the notebook.
+
+    Put ``folder`` first on ``JUPYTER_PATH`` so that Voilà finds the kernelspec.
+    """
+    notebook = json.loads(notebook_path().read_text(encoding="utf-8"))
+    notebook["metadata"]["kernelspec"] = {"name": KERNEL_NAME, "display_name": "emoface blog", "language": "python"}
+    served = folder / "blog.ipynb"
+    served.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    spec_dir = folder / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "emoface blog", "language": "python"}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return served
+
+
+def voila_command(notebook: Path, port: int = DEFAULT_PORT) -> list[str]:
+    """The command line that serves ``notebook`` on ``127.0.0.1:port`` only."""
+    return [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0", str(notebook)]
+
+
+def serve_environment(db: Path, site: Path) -> dict[str, str]:
+    """This process's environment plus what the blog's kernel needs, every path absolute."""
+    env = dict(os.environ)
+    env[DB_ENV] = str(db)
+    for name, default in ((RUNS_ENV, "runs"), (DATA_ENV, "data")):
+        env[name] = str(Path(os.environ.get(name) or default).expanduser().resolve())
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(site), os.environ.get("JUPYTER_PATH", "")) if p)
+    return env
+
+
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 60.0,
+                  process: subprocess.Popen | None = None) -> None:
+    """Return once something listens on ``host:port``; raise if ``process`` exits or time runs out.
+
+    It only connects: a GET of the page would make Voilà start a kernel.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode} before it answered; "
+                               "its messages are above")
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1.0)
+            if probe.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.25)
+    raise RuntimeError(f"nothing answered on {host}:{port} within {timeout:.0f} s")
+
+
+def voila_installed() -> bool:
+    return importlib.util.find_spec("voila") is not None
+
+
+def serve(port: int = DEFAULT_PORT, db: str | os.PathLike | None = None, open_browser: bool = False) -> int:
+    """Serve the blog on ``http://127.0.0.1:port/`` until Ctrl+C (or SIGTERM); return Voilà's exit code."""
+    if not voila_installed():
+        raise RuntimeError("Voilà is not installed; install it with: pip install 'emoface[serve]'")
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is not a TCP port; use one in 1024–65535, e.g. {DEFAULT_PORT}")
+    database = Path(db).expanduser().resolve() if db else default_db_path()
+    database.parent.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory(prefix="emoface-serve-") as tmp:
+        site = Path(tmp)
+        command = voila_command(prepare_site(site), port)
+        print(f"emoface blog: {url} (database {database}); the first visit starts a kernel, give it "
+              "up to a minute. Ctrl+C stops the server.", flush=True)
+        process = subprocess.Popen(command, env=serve_environment(database, site), cwd=site)
+        previous = _exit_on_sigterm()
+        try:
+            if open_browser:
+                wait_for_port(port, process=process)
+                webbrowser.open(url)
+            return process.wait()
+        finally:
+            _stop(process)
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm() -> signal.Handlers | None:
+    """Make SIGTERM unwind like Ctrl+C, so Voilà and its kernels are stopped too (main thread only)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, _exit)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Ask Voilà to stop (on SIGTERM it shuts its kernels down), and kill it if it has not within 10 s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

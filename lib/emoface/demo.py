@@ -1,0 +1,136 @@
+"""The main job, ``emoface demo``: the paper's whole system on a profile photo and a few posts, offline.
+
+The paper's Fig. 7 shows one user's profile photo beside two posts, redrawn happy and sad. The demo
+does the same with what ships in the package, on the CPU, with nothing downloaded:
+
+* the **posts** are six of the bundled posts (``assets/posts.csv``), one per strong emotion, all from
+  its *test* split, so the shipped text model has never seen them; what it says about each is
+  printed as measured, right or wrong, beside the label the post was written with;
+* the **profile photos** are a SynthFaces person the generator never saw (a 640×480 scene, found by
+  the Haar cascade like any upload) and a real photograph that ships with matplotlib (Grace
+  Hopper). The shipped generator was trained on SynthFaces only: on the photograph the pipeline
+  flags the edit as out of its domain, and the grid shows honestly what it does there;
+* for each photo and post, :class:`emoface.pipeline.Pipeline` classifies the text, picks the face
+  expression, edits the face and pastes it back into the whole photo.
+
+It writes ``before_after.png`` (one row per photo: the face before, then after each post), the
+edited whole photos, and ``demo.json`` (every emotion, probability and face box) to the output folder.
+
+Taught in ``05_pipeline_app.ipynb``, which runs the same steps one at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .atomic import atomic_write_text
+from .images import save_rgb
+
+#: Bundled posts (ids in ``assets/posts.csv``, test split) shown by the demo: joy, sadness, anger,
+#: fear, surprise, disgust, as their writers labelled them.
+DEMO_POST_IDS: tuple[int, ...] = (25, 115, 436, 11, 2, 118)
+
+#: The SynthFaces person of the demo's profile photo: held out from the generator's training
+#: (training identities are 0, 1, 2, …; see :data:`emoface.stargan.recipes.TEST_FIRST_IDENTITY`).
+DEMO_IDENTITY = 1_000_001
+
+
+@dataclass(frozen=True)
+class DemoPost:
+    """A bundled post: its id, its text and the emotion its writer labelled it with."""
+
+    id: int
+    text: str
+    label: str
+
+
+def demo_posts(ids: tuple[int, ...] = DEMO_POST_IDS) -> list[DemoPost]:
+    """The bundled posts with these ids, in this order."""
+    with open(Path(str(files("emoface") / "assets" / "posts.csv")), newline="", encoding="utf-8") as handle:
+        by_id = {int(row["id"]): row for row in csv.DictReader(handle)}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise ValueError(f"no bundled posts with ids {missing}; the ids are in the first column of assets/posts.csv")
+    return [DemoPost(i, by_id[i]["text"], by_id[i]["emotion"]) for i in ids]
+
+
+def demo_profile_photo() -> np.ndarray:
+    """The demo's SynthFaces profile photo: a 640×480 scene of a person the generator never saw."""
+    from .faces.synth import draw_scene, random_identity
+    from .stargan.recipes import TEST_FIRST_IDENTITY
+
+    identity = random_identity(np.random.default_rng([0, TEST_FIRST_IDENTITY + 1]))
+    scene, _ = draw_scene(identity, "neutral", rng=np.random.default_rng(1))
+    return scene
+
+
+def demo_photos() -> dict[str, np.ndarray]:
+    """Name → RGB photo: the SynthFaces profile photo and the real photograph matplotlib ships."""
+    from .images import load_rgb, sample_photo_path
+
+    return {"SynthFaces profile": demo_profile_photo(), "photograph (Grace Hopper)": load_rgb(sample_photo_path())}
+
+
+def run_demo(out_dir: str | Path, pipeline=None, posts: list[DemoPost] | None = None,
+             photos: dict[str, np.ndarray] | None = None, say: Callable[[str], None] = print) -> dict:
+    """Edit every photo for every post, write the grid, the photos and ``demo.json``; return the summary."""
+    from .pipeline import Pipeline
+
+    out = Path(out_dir)
+    pipeline = pipeline or Pipeline()
+    posts = posts if posts is not None else demo_posts()
+    photos = photos if photos is not None else demo_photos()
+    summary: dict = {"posts": [], "photos": {}}
+    rows, titles = [], ["before"]
+    for k, post in enumerate(posts):
+        prediction = pipeline.classify(post.text)
+        summary["posts"].append({"id": post.id, "text": post.text, "label": post.label, **prediction.as_dict()})
+        note = "" if prediction.confident else f", unsure: {prediction.top_emotion}?"
+        say(f"post {k + 1}: {_short(post.text)}\n   → {prediction.emotion} ({prediction.probability:.0%}{note}), "
+            f"face: {prediction.expression}   [written as {post.label}]")
+        titles.append(f"{k + 1}: {prediction.emotion}")
+    for n, (name, photo) in enumerate(photos.items()):
+        results = [pipeline.edit(post.text, photo) for post in posts]
+        first = results[0]
+        row = [_crop_view(first.photo_before, first.crop_box)]
+        row += [_crop_view(r.photo, r.crop_box) for r in results]
+        rows.append(row)
+        paths = [str(save_rgb(out / "photos" / f"{n}_{k + 1}_{r.expression}.jpg", r.photo))
+                 for k, r in enumerate(results)]
+        summary["photos"][name] = {"face_box": list(first.face_box.as_tuple()), "out_of_domain": first.out_of_domain,
+                                   "message": first.message, "edits": [r.as_dict(p) for r, p in zip(results, paths)]}
+        say(f"{name}: face at {first.face_box.as_tuple()}; "
+            + ("OUT OF DOMAIN — " + first.message if first.out_of_domain else "in the generator's domain"))
+    summary["grid"] = str(_save_grid(rows, titles, list(photos), out / "before_after.png"))
+    atomic_write_text(out / "demo.json", json.dumps(summary, indent=1))
+    say(f"grid: {summary['grid']}\nall results: {out / 'demo.json'}")
+    return summary
+
+
+def _short(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _crop_view(photo: np.ndarray, box, size: int = 160) -> np.ndarray:
+    """The square around the face (clipped to the photo), at a size that shows the expression."""
+    import cv2
+
+    height, width = photo.shape[:2]
+    x0, y0 = max(0, box.x), max(0, box.y)
+    x1, y1 = min(width, box.x + box.w), min(height, box.y + box.h)
+    return cv2.resize(np.ascontiguousarray(photo[y0:y1, x0:x1]), (size, size), interpolation=cv2.INTER_AREA)
+
+
+def _save_grid(rows: list[list[np.ndarray]], titles: list[str], names: list[str], path: Path) -> Path:
+    from .viz import labelled_grid, save_figure
+
+    fig = labelled_grid(rows, titles, names, cell_inches=1.45,
+                        title="emoface demo — each post's emotion redraws the profile photo (pasted back, face region shown)")
+    return save_figure(fig, path)

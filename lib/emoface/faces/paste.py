@@ -1,0 +1,179 @@
+"""Paste an edited face back into the whole photograph, with no seam and no change of skin tone.
+
+The paper (§3.2, Fig. 1) shows the generator's 128×128 output as the new profile picture and
+stops there; a blog needs the *whole* photo back. Three things go wrong with a plain
+``photo[box] = resize(face)``, and each has its fix here:
+
+* **a square seam.** The generator redraws the whole crop (hair, wall, collar), so its border
+  never matches the pixels around it. The change is blended through :func:`feather_mask`, an
+  ellipse inscribed in the crop square: 1 over the face, a smoothstep falloff over the outer
+  ``feather`` of the radius, and exactly 0 on the square's border, where the crop meets the photo.
+* **a different skin tone.** The generator works in the equalised (tunedMUG) domain: its input
+  was histogram-equalised (``faces.equalize``), so its output is brighter and more contrasted than
+  the photo. With ``original_face`` (the equalised input the edit started from, pixel-aligned with
+  the crop), a per-channel *transfer curve* from equalised levels to the photo's levels is
+  estimated from that aligned pair (a kernel regression over the 256 levels, made monotone) and
+  applied to both faces, which undoes the equalisation whatever its curve was. Without it, the
+  edited face's mean and standard deviation in CIE-LAB, inside the mask, are matched to the photo's
+  (Reinhard et al.'s colour transfer), which undoes any brightness and contrast change.
+* **blur.** The generator is 64 or 128 pixels wide; a profile photo's face is often 500. With
+  ``original_face`` only the *difference* ``edited − original`` is upsampled and added to the
+  photo's own full-resolution pixels, so skin, hair and eyes keep their sharpness and only what
+  the expression moved is painted (the same idea as the residual edit, ``stargan.editing``).
+  Pasting the unedited face back changes nothing at all.
+
+A crop box that reaches past the photo's border (the detector edge-replicated the missing part)
+is clipped: only the pixels inside the photo are written. Pixels outside the crop box are never
+touched.
+
+Taught in ``05_pipeline_app.ipynb``; :class:`emoface.pipeline.Pipeline` uses it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .detect import Box, _resize_mode, cut
+
+#: Bandwidth (in 8-bit levels) of the kernel regression behind the transfer curves.
+CURVE_BANDWIDTH = 6.0
+
+
+def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, original_face: np.ndarray | None = None,
+               feather: float = 0.12, match_colour: bool = True) -> np.ndarray:
+    """``photo`` (H×W×3 RGB uint8) with ``edited_face`` (square, any size) pasted into ``crop_box``.
+
+    ``original_face`` is the face the edit started from, same size and domain as ``edited_face``;
+    give it whenever you have it (difference paste, see the module docstring). ``feather`` is the
+    width of the mask's falloff as a fraction of the ellipse's radius. ``match_colour=False``
+    pastes the generator's colours as they are (for a figure that shows why matching is needed).
+    Returns a new array; ``photo`` is not modified.
+    """
+    _check_rgb(photo, "photo")
+    _check_rgb(edited_face, "edited_face")
+    if original_face is not None:
+        _check_rgb(original_face, "original_face")
+        if original_face.shape != edited_face.shape:
+            raise ValueError(f"original_face {original_face.shape} and edited_face {edited_face.shape} must have the "
+                             "same shape: pass the generator's input and its output")
+    if crop_box.w < 1 or crop_box.h < 1:
+        raise ValueError(f"crop box {crop_box} is empty; pass the crop_box the face detector returned")
+    out = photo.copy()
+    visible = _visible(crop_box, photo.shape[:2])
+    if visible is None:  # the box lies wholly outside the photo
+        return out
+    region = cut(photo, crop_box).astype(np.float32)  # h×w×3, edge-replicated where it leaves the photo
+    mask = feather_mask(crop_box.h, crop_box.w, feather)[:, :, None]
+    if original_face is not None:
+        change = _change(edited_face, original_face, region if match_colour else None)
+        pasted = region + cv2.resize(change, (crop_box.w, crop_box.h), interpolation=cv2.INTER_CUBIC)
+    else:
+        mode = _resize_mode(edited_face.shape[0], crop_box.w)
+        pasted = cv2.resize(edited_face, (crop_box.w, crop_box.h), interpolation=mode)
+        pasted = match_mean_std(pasted, region, mask[:, :, 0]) if match_colour else pasted.astype(np.float32)
+    # out = region·(1 − m) + pasted·m, written so that m = 0 gives the region back exactly
+    blended = region + mask * (pasted - region)
+    photo_part, region_part = visible
+    out[photo_part] = np.clip(np.round(blended[region_part]), 0, 255).astype(np.uint8)
+    return out
+
+
+def feather_mask(height: int, width: int, feather: float = 0.12) -> np.ndarray:
+    """A ``height×width`` float32 mask: 1 inside the inscribed ellipse, smoothstep to 0 at its rim.
+
+    The border pixels sit at normalised radius ≥ 1, so the mask is exactly 0 all along the crop
+    square's edge: what is pasted meets the photo without a step.
+    """
+    if not 0.0 < feather <= 1.0:
+        raise ValueError(f"feather must be in (0, 1] (a fraction of the ellipse's radius), got {feather}")
+    v = np.linspace(-1.0, 1.0, height, dtype=np.float32)[:, None]  # −1 and +1 on the border rows
+    u = np.linspace(-1.0, 1.0, width, dtype=np.float32)[None, :]
+    # r = 1 on the ellipse inscribed in the box
+    r = np.sqrt(u * u + v * v)
+    t = np.clip((1.0 - r) / feather, 0.0, 1.0)
+    # smoothstep: s(t) = 3t² − 2t³, flat at both ends, so the falloff has no visible edge either
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+
+
+def transfer_curves(source: np.ndarray, target: np.ndarray, bandwidth: float = CURVE_BANDWIDTH) -> np.ndarray:
+    """(3, 256) float32: for each channel, the mean ``target`` level at each ``source`` level.
+
+    ``source`` and ``target`` are pixel-aligned images of one scene in two tone mappings (the
+    equalised crop and the photo's own crop). The curve is a Nadaraya–Watson kernel regression
+    over the levels (a Gaussian of ``bandwidth`` levels), so levels with few or no pixels borrow
+    from their neighbours instead of adding noise; levels beyond the data are held flat; the curve
+    is then made non-decreasing, as every tone mapping of one scene is.
+    """
+    kernel = _gaussian_kernel(bandwidth)
+    levels = np.arange(256, dtype=np.float32)
+    curves = np.empty((3, 256), np.float32)
+    for c in range(3):
+        s = source[:, :, c].ravel()
+        counts = np.convolve(np.bincount(s, minlength=256).astype(np.float64), kernel, mode="same")
+        sums = np.convolve(np.bincount(s, weights=target[:, :, c].ravel(), minlength=256), kernel, mode="same")
+        known = counts > 1e-3
+        curve = np.interp(levels, levels[known], sums[known] / counts[known])
+        curves[c] = np.maximum.accumulate(curve)
+    return curves
+
+
+def match_mean_std(image: np.ndarray, reference: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``image`` with its per-channel LAB mean and std (weighted by ``weights``) made those of ``reference``.
+
+    Both are H×W×3 RGB (uint8 or float in 0..255, same size); returns float32 RGB in 0..255.
+    """
+    image_lab, reference_lab = _lab(image), _lab(reference)
+    w = weights[:, :, None].astype(np.float32)
+    total = max(float(w.sum()), 1e-6)
+    mean_i, mean_r = (image_lab * w).sum((0, 1)) / total, (reference_lab * w).sum((0, 1)) / total
+    std_i = np.sqrt((((image_lab - mean_i) ** 2) * w).sum((0, 1)) / total)
+    std_r = np.sqrt((((reference_lab - mean_r) ** 2) * w).sum((0, 1)) / total)
+    # x' = (x − μ_x) · σ_ref / σ_x + μ_ref, per LAB channel
+    matched = (image_lab - mean_i) * (std_r / np.maximum(std_i, 1e-3)) + mean_r
+    rgb = cv2.cvtColor(matched.astype(np.float32), cv2.COLOR_Lab2RGB)
+    return np.clip(rgb * 255.0, 0.0, 255.0)
+
+
+def _change(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None) -> np.ndarray:
+    """edited − original at the face's size, in the photo's tone mapping when ``region`` is given."""
+    if region is None:
+        return edited.astype(np.float32) - original.astype(np.float32)
+    size = original.shape[0]
+    # The photo's crop at the face's size: what the detector resized before equalising.
+    small = cv2.resize(region, (size, size), interpolation=_resize_mode(region.shape[0], size))
+    curves = transfer_curves(original, small)
+    channels = np.arange(3)
+    # Δ = f(edited) − f(original), with f the per-channel transfer curve (equalised → photo)
+    return curves[channels, edited] - curves[channels, original]
+
+
+def _visible(box: Box, shape: tuple[int, int]) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
+    """The part of ``box`` inside an image of ``shape``: (its slices in the photo, in the box's region)."""
+    height, width = shape
+    x0, y0 = max(0, box.x), max(0, box.y)
+    x1, y1 = min(width, box.x + box.w), min(height, box.y + box.h)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    in_photo = (slice(y0, y1), slice(x0, x1))
+    in_region = (slice(y0 - box.y, y1 - box.y), slice(x0 - box.x, x1 - box.x))
+    return in_photo, in_region
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def _gaussian_kernel(bandwidth: float) -> np.ndarray:
+    radius = int(np.ceil(3 * bandwidth))
+    offsets = np.arange(-radius, radius + 1, dtype=np.float64)
+    return np.exp(-0.5 * (offsets / bandwidth) ** 2)
+
+
+def _check_rgb(image: np.ndarray, name: str) -> None:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        shape, dtype = getattr(image, "shape", type(image).__name__), getattr(image, "dtype", "?")
+        raise ValueError(f"{name} must be an H×W×3 RGB uint8 array, got {shape} of {dtype}; "
+                         "read images with emoface.images.load_rgb")
+    if name != "photo" and image.shape[0] != image.shape[1]:
+        raise ValueError(f"{name} must be square (the generator's output), got {image.shape[1]}×{image.shape[0]}")

@@ -1,0 +1,71 @@
+"""Regenerate the pictures the README shows (notebooks are committed without outputs), into ``docs/``.
+
+    .venv/bin/python scripts/make_docs_figures.py        # or: make docs
+
+* ``docs/fig4.png`` — the shipped generator's residual edits of four held-out SynthFaces people
+  into every expression (the paper's Fig. 4, lesson 04);
+* ``docs/fig7.png`` — one profile photo under a happy and a sad bundled post (the paper's Fig. 7,
+  lesson 05), with the emotions the text model found;
+* ``docs/demo_before_after.png`` — what ``make run`` writes: both bundled photos, six bundled posts.
+
+Everything comes from the shipped models, offline, on the CPU, in about a minute.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from emoface.demo import demo_posts, demo_profile_photo, run_demo
+from emoface.labels import FACE_EXPRESSIONS
+from emoface.pipeline import Pipeline
+from emoface.stargan.figures import expression_rows
+from emoface.stargan.recipes import TEST_FIRST_IDENTITY
+from emoface.stargan.synth_pairs import synth_pairs
+from emoface.viz import labelled_grid, save_figure
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def fig4(pipeline: Pipeline) -> Path:
+    pairs = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + 4), size=pipeline.size, progress=False)
+    neutral = FACE_EXPRESSIONS.index("neutral")
+    faces = [pairs.images[i, neutral].permute(1, 2, 0).numpy() for i in range(4)]
+    fig = labelled_grid(expression_rows(pipeline.generator, faces, "residual"), ["input", *FACE_EXPRESSIONS],
+                        title="Fig. 4 — the shipped generator's edits of held-out SynthFaces people", cell_inches=1.15)
+    return save_figure(fig, DOCS / "fig4.png")
+
+
+def fig7(pipeline: Pipeline) -> Path:
+    photo = demo_profile_photo()
+    results = [pipeline.edit(post.text, photo) for post in demo_posts((25, 115))]
+    x, y, w, h = results[0].crop_box.as_tuple()
+
+    def face(image: np.ndarray) -> np.ndarray:
+        return image[max(0, y) : y + h, max(0, x) : x + w]
+
+    cells = [face(results[0].photo_before)] + [face(r.photo) for r in results]
+    titles = ["profile photo"] + [f"post {k + 1}: {r.prediction.emotion} ({r.prediction.probability:.0%})"
+                                  for k, r in enumerate(results)]
+    fig = labelled_grid([cells], titles, cell_inches=2.3, title="Fig. 7 — one profile, a happy and a sad post")
+    return save_figure(fig, DOCS / "fig7.png")
+
+
+def demo_grid(pipeline: Pipeline) -> Path:
+    with tempfile.TemporaryDirectory() as folder:
+        summary = run_demo(folder, pipeline, say=lambda line: None)
+        return Path(shutil.copyfile(summary["grid"], DOCS / "demo_before_after.png"))
+
+
+def main() -> None:
+    DOCS.mkdir(exist_ok=True)
+    pipeline = Pipeline()
+    for make in (fig4, fig7, demo_grid):
+        print(f"wrote {make(pipeline)}")
+
+
+if __name__ == "__main__":
+    main()

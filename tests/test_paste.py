@@ -1,0 +1,130 @@
+"""Pasting an edited face back: nothing changes outside the crop, no seam, no new skin tone."""
+
+import cv2
+import numpy as np
+import pytest
+
+from emoface.faces.detect import Box, cut
+from emoface.faces.equalize import equalize
+from emoface.faces.paste import feather_mask, paste_face, transfer_curves
+
+SIZE = 64  # the shipped generator's size
+
+
+@pytest.fixture(scope="module")
+def photo(grace_hopper):
+    """Grace Hopper at half size (256×300): small enough to be quick, real enough to have texture."""
+    return cv2.resize(grace_hopper, (256, 300), interpolation=cv2.INTER_AREA)
+
+
+def model_face(photo: np.ndarray, box: Box) -> np.ndarray:
+    """What the pipeline gives the generator: the crop at model size, luminance-equalised."""
+    return equalize(cv2.resize(cut(photo, box), (SIZE, SIZE), interpolation=cv2.INTER_AREA))
+
+
+def outside(box: Box, shape) -> np.ndarray:
+    keep = np.ones(shape[:2], bool)
+    keep[max(0, box.y) : box.y + box.h, max(0, box.x) : box.x + box.w] = False
+    return keep
+
+
+def an_edit(face: np.ndarray) -> np.ndarray:
+    """A stand-in for the generator: a bright 'mouth' in the lower middle of the face."""
+    edited = face.copy()
+    edited[40:50, 20:44] = np.clip(edited[40:50, 20:44].astype(int) + 60, 0, 255)
+    return edited
+
+
+BOX = Box(60, 50, 140, 140)
+
+
+def test_pasting_the_unedited_face_back_changes_nothing(photo):
+    before = model_face(photo, BOX)
+    assert np.array_equal(paste_face(photo, before, BOX, original_face=before), photo)
+    # Without the original, the face is the photo's own crop at full size: colour matching is an identity.
+    same = paste_face(photo, cut(photo, BOX), BOX)
+    assert np.abs(same.astype(int) - photo).max() <= 2
+
+
+@pytest.mark.parametrize("with_original", [True, False])
+def test_pixels_outside_the_crop_and_on_its_border_never_change(photo, with_original):
+    before = model_face(photo, BOX)
+    rng = np.random.default_rng(0)
+    edited = rng.integers(0, 256, before.shape, dtype=np.uint8)  # the worst possible edit
+    out = paste_face(photo, edited, BOX, original_face=before if with_original else None)
+    assert out.shape == photo.shape and out.dtype == np.uint8
+    assert np.array_equal(out[outside(BOX, photo.shape)], photo[outside(BOX, photo.shape)])
+    # The seam: along the crop square's border the mask is 0, so the photo is untouched there too.
+    x0, y0, x1, y1 = BOX.x, BOX.y, BOX.x + BOX.w - 1, BOX.y + BOX.h - 1
+    for edge in (np.s_[y0, x0 : x1 + 1], np.s_[y1, x0 : x1 + 1], np.s_[y0 : y1 + 1, x0], np.s_[y0 : y1 + 1, x1]):
+        assert np.array_equal(out[edge], photo[edge])
+    assert np.abs(out.astype(int) - photo).max() > 50  # ... while the face itself did change
+
+
+def test_the_photo_itself_is_not_modified(photo):
+    copy = photo.copy()
+    paste_face(photo, an_edit(model_face(photo, BOX)), BOX, original_face=model_face(photo, BOX))
+    assert np.array_equal(photo, copy)
+
+
+@pytest.mark.parametrize("box", [Box(-40, -30, 120, 120), Box(180, 220, 100, 100), Box(-10, 100, 300, 300)])
+def test_a_crop_box_that_leaves_the_photo_is_clipped(photo, box):
+    before = model_face(photo, box)  # cut() edge-replicates the missing part, as the detector does
+    out = paste_face(photo, an_edit(before), box, original_face=before)
+    assert out.shape == photo.shape and out.dtype == np.uint8
+    assert np.array_equal(out[outside(box, photo.shape)], photo[outside(box, photo.shape)])
+    assert not np.array_equal(out, photo)
+    assert np.array_equal(paste_face(photo, before, box, original_face=before), photo)
+
+
+def test_a_box_wholly_outside_the_photo_changes_nothing(photo):
+    face = np.zeros((SIZE, SIZE, 3), np.uint8)
+    assert np.array_equal(paste_face(photo, face, Box(1000, 1000, 50, 50)), photo)
+
+
+def test_the_equalised_domain_does_not_show_in_the_paste(photo):
+    dark = (photo * 0.45).astype(np.uint8)  # an underexposed photo: equalisation brightens it a lot
+    before = model_face(dark, BOX)
+    inside = ~outside(BOX, dark.shape)
+    # Pasting the equalised face as it is would brighten the face; matching brings the photo's tone back.
+    raw = paste_face(dark, before, BOX, match_colour=False)
+    matched = paste_face(dark, before, BOX)
+    assert raw[inside].mean() - dark[inside].mean() > 15
+    assert abs(matched[inside].mean() - dark[inside].mean()) < 3
+    # In the difference paste, a change of +60 equalised levels is a smaller one in the dark photo's levels.
+    edited = an_edit(before)
+    raw_change = paste_face(dark, edited, BOX, before, match_colour=False).astype(int) - dark
+    change = paste_face(dark, edited, BOX, before).astype(int) - dark
+    assert 0 < change.max() < raw_change.max()
+
+
+def test_the_mask_is_one_in_the_middle_and_zero_on_the_border():
+    mask = feather_mask(101, 81, feather=0.2)
+    assert mask.shape == (101, 81) and mask.dtype == np.float32
+    assert mask[50, 40] == 1.0 and mask.min() == 0.0 and mask.max() == 1.0
+    assert not mask[0].any() and not mask[-1].any() and not mask[:, 0].any() and not mask[:, -1].any()
+    row = mask[50, :41]
+    assert np.all(np.diff(row) >= 0)  # a smooth, monotone falloff toward the edge
+    with pytest.raises(ValueError, match="feather"):
+        feather_mask(10, 10, feather=0.0)
+
+
+def test_transfer_curves_undo_a_tone_curve():
+    rng = np.random.default_rng(1)
+    source = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    target = (0.5 * source + 20).astype(np.float32)  # a known mapping to recover
+    curves = transfer_curves(source, target)
+    assert curves.shape == (3, 256) and np.all(np.diff(curves, axis=1) >= 0)
+    assert np.abs(curves[:, 30:226] - (0.5 * np.arange(30, 226) + 20)).max() < 1.5
+
+
+def test_bad_inputs_say_what_to_pass(photo):
+    face = np.zeros((SIZE, SIZE, 3), np.uint8)
+    with pytest.raises(ValueError, match="square"):
+        paste_face(photo, np.zeros((64, 32, 3), np.uint8), BOX)
+    with pytest.raises(ValueError, match="same shape"):
+        paste_face(photo, face, BOX, original_face=np.zeros((32, 32, 3), np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        paste_face(photo.astype(np.float32), face, BOX)
+    with pytest.raises(ValueError, match="empty"):
+        paste_face(photo, face, Box(0, 0, 0, 0))

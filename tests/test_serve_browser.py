@@ -1,0 +1,278 @@
+"""``emoface serve`` end to end: Voilà serves the blog, headless Chromium uses it like a person would.
+
+The first tests check the pieces of :mod:`emoface.blog.serve` without a server. The last one
+starts ``python -m emoface.cli serve`` on a free port with a temporary database, opens the page
+in Debian's Chromium through Selenium and Debian's chromedriver (no Selenium Manager, no
+download: ``SE_OFFLINE=true``), signs up, uploads a photo, posts a sad text and a text full of
+HTML, and checks what the feed shows. A screenshot is left in the test's tmp folder.
+
+Without Chromium, chromedriver, selenium or Voilà the browser test is skipped with the command
+that installs them; CI sets ``EMOFACE_REQUIRE_BROWSER=1`` to make that a failure instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from emoface.blog import serve as blog_serve
+from emoface.images import load_rgb
+
+REQUIRE_ENV = "EMOFACE_REQUIRE_BROWSER"
+INSTALL = ("sudo apt-get install -y chromium chromium-driver && "
+           "pip install 'emoface[test,serve]' (selenium and voila)")
+SAD = "My best friend died yesterday and I cannot stop crying."
+HOSTILE = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'"> so happy today!'
+#: Voilà starts a kernel per visit, which imports torch and loads both models: 5–40 s on 2 cores,
+#: minutes when they are busy with other work. Waits end as soon as the page is ready.
+SERVER_TIMEOUT_S = 180
+PAGE_TIMEOUT_S = 300
+ACTION_TIMEOUT_S = 180
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync")
+
+# ipywidgets 8 never puts FileUpload's <input type=file> into the page: its button calls
+# input.click() on a detached element, which opens the OS file dialog. This makes such a click
+# attach the input to the page instead, where Selenium can hand it a file like a person would.
+ATTACH_FILE_INPUTS = """
+const click = HTMLInputElement.prototype.click;
+HTMLInputElement.prototype.click = function () {
+  if (this.type !== 'file') { return click.call(this); }
+  if (!this.isConnected) { this.classList.add('emoface-file-input'); document.body.appendChild(this); }
+};
+"""
+
+
+# --- the pieces, without a server ----------------------------------------------------------------
+
+def test_prepare_site_pins_the_kernel_to_this_interpreter(tmp_path):
+    notebook = blog_serve.prepare_site(tmp_path)
+    served = json.loads(notebook.read_text())
+    assert served["metadata"]["kernelspec"]["name"] == blog_serve.KERNEL_NAME
+    spec = json.loads((tmp_path / "kernels" / blog_serve.KERNEL_NAME / "kernel.json").read_text())
+    assert spec["argv"][:3] == [sys.executable, "-m", "ipykernel_launcher"]
+    code = "".join(served["cells"][0]["source"])
+    assert "BlogApp(BlogStore(default_db_path()), Pipeline())" in code
+
+
+def test_the_shipped_notebook_has_no_outputs():
+    notebook = json.loads(blog_serve.notebook_path().read_text())
+    assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in notebook["cells"])
+
+
+def test_voila_listens_on_localhost_only_and_on_the_port_asked(tmp_path):
+    command = blog_serve.voila_command(tmp_path / "blog.ipynb", 9123)
+    assert command[:3] == [sys.executable, "-m", "voila"]
+    assert {"--no-browser", "--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"} <= set(command)
+
+
+def test_the_kernel_gets_absolute_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOFACE_RUNS", "relative/runs")
+    monkeypatch.setenv("JUPYTER_PATH", "/elsewhere")
+    env = blog_serve.serve_environment(tmp_path / "b.sqlite", tmp_path)
+    assert env[blog_serve.DB_ENV] == str(tmp_path / "b.sqlite")
+    assert Path(env["EMOFACE_RUNS"]).is_absolute() and Path(env["EMOFACE_DATA"]).is_absolute()
+    assert env["JUPYTER_PATH"] == os.pathsep.join([str(tmp_path), "/elsewhere"])
+
+
+def test_default_db_path(tmp_path, monkeypatch, isolated_dirs):
+    monkeypatch.delenv(blog_serve.DB_ENV, raising=False)
+    assert blog_serve.default_db_path() == isolated_dirs / "runs" / "blog.sqlite"
+    monkeypatch.setenv(blog_serve.DB_ENV, str(tmp_path / "x.sqlite"))
+    assert blog_serve.default_db_path() == tmp_path / "x.sqlite"
+
+
+def test_serve_without_voila_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(blog_serve, "voila_installed", lambda: False)
+    with pytest.raises(RuntimeError, match=r"emoface\[serve\]"):
+        blog_serve.serve(port=9124)
+
+
+def test_cli_serve_help(capsys):
+    from emoface.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert "--port" in out and "--db" in out and "EMOFACE_BLOG_DB" in out
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+def _unavailable(what: str) -> None:
+    message = f"{what}; install with: {INSTALL}"
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{message} ({REQUIRE_ENV}=1 makes this a failure, not a skip)")
+    pytest.skip(message)
+
+
+def _browser_tools() -> tuple[str, str]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        _unavailable("Chromium or chromedriver is not installed")
+    for module in ("selenium", "voila"):
+        if importlib.util.find_spec(module) is None:
+            _unavailable(f"the Python package {module} is not installed")
+    return chromium, driver
+
+
+@pytest.mark.parametrize("required, outcome", [("1", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_a_missing_browser_skips_unless_required(monkeypatch, required, outcome):
+    monkeypatch.setenv(REQUIRE_ENV, required)
+    with pytest.raises(outcome, match="apt-get install -y chromium chromium-driver"):
+        _unavailable("Chromium is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """``emoface serve`` on a free port with a fresh database; yields the page's URL."""
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "wb")
+    env = {**os.environ, "EMOFACE_RUNS": str(tmp_path / "runs"), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emoface.cli", "serve", "--port", str(port), "--db", str(tmp_path / "blog.sqlite")],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )
+    try:
+        try:
+            blog_serve.wait_for_port(port, timeout=SERVER_TIMEOUT_S, process=process)
+        except RuntimeError as err:
+            pytest.fail(f"{err}; server log:\n{(tmp_path / 'serve.log').read_text(errors='replace')}")
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()  # serve() stops Voilà, which shuts its kernel down
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the group this fixture started
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def browser(tmp_path, monkeypatch):
+    chromium, driver_path = _browser_tools()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    monkeypatch.setenv("SE_OFFLINE", "true")  # never let Selenium Manager reach the network
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in CHROMIUM_ARGS:
+        options.add_argument(argument)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    options.add_argument("--window-size=1000,1400")
+    # Voilà streams the page while the kernel runs the notebook; "none" returns from get() at once
+    # and the test waits for the widgets itself (a normal load can outlast Selenium's 120 s read timeout).
+    options.page_load_strategy = "none"
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _image_of(data_uri: str) -> np.ndarray:
+    header, _, payload = data_uri.partition(",")
+    assert header.startswith("data:image/") and header.endswith(";base64"), header[:40]
+    return load_rgb(base64.b64decode(payload))
+
+
+def test_a_person_posts_and_sees_their_face_turn_sad(browser, server, tmp_path):  # browser first: it may skip
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from emoface.faces.synth import draw_scene, random_identity
+
+    photo = draw_scene(random_identity(np.random.default_rng([0, 1_000_001])), "neutral",
+                       rng=np.random.default_rng(1))[0]
+    photo_path = tmp_path / "me.png"
+    cv2.imwrite(str(photo_path), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+
+    def find(css: str):
+        return browser.find_element(By.CSS_SELECTOR, css)
+
+    def wait_for(condition, what: str, timeout: float = ACTION_TIMEOUT_S):
+        try:
+            return WebDriverWait(browser, timeout, poll_frequency=0.25).until(condition)
+        except TimeoutException:
+            browser.save_screenshot(str(tmp_path / "timeout.png"))
+            status = browser.find_elements(By.CSS_SELECTOR, ".emoface-status")
+            log = (tmp_path / "serve.log").read_text(errors="replace")[-3000:]
+            pytest.fail(f"timed out waiting for {what}; status: {status[0].text if status else '(no page)'!r}; "
+                        f"screenshot {tmp_path / 'timeout.png'}; server log tail:\n{log}")
+
+    def status_says(text: str):
+        return lambda driver: text in driver.find_element(By.CSS_SELECTOR, ".emoface-status").text
+
+    started = time.monotonic()
+    browser.get(server)
+    wait_for(ec.element_to_be_clickable((By.CSS_SELECTOR, "button.emoface-signup")), "the sign-up form",
+             PAGE_TIMEOUT_S)
+    page_ready = time.monotonic() - started
+    assert "your face feels what you write" in find(".emoface-header").text
+    browser.execute_script(ATTACH_FILE_INPUTS)
+
+    find(".emoface-username input").send_keys("grace")
+    find(".emoface-password input").send_keys("correct horse battery")
+    find("button.emoface-signup").click()
+    wait_for(status_says("Welcome, grace"), "the welcome message")
+
+    find(".emoface-upload").click()  # attaches the file input (see ATTACH_FILE_INPUTS)
+    wait_for(ec.presence_of_element_located((By.CSS_SELECTOR, "input[type=file]")), "the file input")
+    find("input[type=file]").send_keys(str(photo_path))
+    wait_for(status_says("Profile photo saved"), "the photo upload")
+    profile_photo = _image_of(find("img.emoface-profile-photo").get_attribute("src"))
+    assert profile_photo.shape == photo.shape
+
+    find(".emoface-text textarea").send_keys(SAD)
+    find("button.emoface-post-button").click()
+    wait_for(ec.presence_of_element_located((By.CSS_SELECTOR, ".emoface-post-card")), "the post in the feed")
+    card = find(".emoface-post-card")
+    assert SAD in card.find_element(By.CSS_SELECTOR, ".emoface-post-text").text
+    assert card.find_element(By.CSS_SELECTOR, ".emoface-author").text == "grace"
+    assert card.find_element(By.CSS_SELECTOR, ".emoface-emotion").get_attribute("data-emotion") == "sadness"
+    picture = _image_of(card.find_element(By.CSS_SELECTOR, "img.emoface-picture").get_attribute("src"))
+    original = cv2.resize(photo, picture.shape[1::-1], interpolation=cv2.INTER_AREA)
+    change = np.abs(picture.astype(int) - original.astype(int)).mean(axis=2)
+    assert change.max() > 30, "the post's picture is the profile photo unchanged"
+    assert np.median(change) < 3, "more than the face changed"
+    assert find(".emoface-text textarea").get_attribute("value") == ""
+
+    # Someone else's HTML in a post must show as text, never run.
+    title = browser.title
+    find(".emoface-text textarea").send_keys(HOSTILE)
+    find("button.emoface-post-button").click()
+    wait_for(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, ".emoface-post-card")) == 2, "the second post")
+    newest = find(".emoface-post-card .emoface-post-text")
+    assert newest.text == HOSTILE
+    assert browser.title == title != "pwned"
+    assert not browser.find_elements(By.CSS_SELECTOR, ".emoface-feed script, .emoface-feed img[src=x]")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "button.emoface-delete")) == 2
+
+    browser.save_screenshot(str(tmp_path / "blog.png"))
+    print(f"page ready after {page_ready:.1f} s, whole visit {time.monotonic() - started:.1f} s; "
+          f"screenshot {tmp_path / 'blog.png'}")
