@@ -202,6 +202,7 @@ def _image_of(data_uri: str) -> np.ndarray:
 def test_a_person_posts_and_sees_their_face_turn_sad(browser, server, tmp_path):  # browser first: it may skip
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -237,7 +238,7 @@ def test_a_person_posts_and_sees_their_face_turn_sad(browser, server, tmp_path):
     browser.execute_script(ATTACH_FILE_INPUTS)
 
     find(".emoface-username input").send_keys("grace")
-    find(".emoface-password input").send_keys("correct horse battery")
+    find(".emoface-password input").send_keys("correct horse battery", Keys.TAB)  # leaving a field syncs it
     find("button.emoface-signup").click()
     wait_for(status_says("Welcome, grace"), "the welcome message")
 
@@ -248,7 +249,7 @@ def test_a_person_posts_and_sees_their_face_turn_sad(browser, server, tmp_path):
     profile_photo = _image_of(find("img.emoface-profile-photo").get_attribute("src"))
     assert profile_photo.shape == photo.shape
 
-    find(".emoface-text textarea").send_keys(SAD)
+    find(".emoface-text textarea").send_keys(SAD, Keys.TAB)
     find("button.emoface-post-button").click()
     wait_for(ec.presence_of_element_located((By.CSS_SELECTOR, ".emoface-post-card")), "the post in the feed")
     card = find(".emoface-post-card")
@@ -264,7 +265,7 @@ def test_a_person_posts_and_sees_their_face_turn_sad(browser, server, tmp_path):
 
     # Someone else's HTML in a post must show as text, never run.
     title = browser.title
-    find(".emoface-text textarea").send_keys(HOSTILE)
+    find(".emoface-text textarea").send_keys(HOSTILE, Keys.TAB)
     find("button.emoface-post-button").click()
     wait_for(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, ".emoface-post-card")) == 2, "the second post")
     newest = find(".emoface-post-card .emoface-post-text")

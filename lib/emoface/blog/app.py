@@ -321,9 +321,16 @@ class BlogApp:
                                "blog")
 
     def _build_auth(self) -> widgets.VBox:
-        """Logged out: user name, password, sign up, log in."""
-        self.username = _classed(widgets.Text(placeholder="user name", description="User"), "username")
-        self.password = _classed(widgets.Password(placeholder="password", description="Password"), "password")
+        """Logged out: user name, password, sign up, log in.
+
+        The fields sync when they lose focus (``continuous_update=False``), not on every key: the
+        front end throttles per-key updates while the kernel is busy, and a button click sent
+        meanwhile would reach the kernel before the last keys (a truncated password).
+        """
+        self.username = _classed(widgets.Text(placeholder="user name", description="User", continuous_update=False),
+                                 "username")
+        self.password = _classed(widgets.Password(placeholder="password", description="Password",
+                                                  continuous_update=False), "password")
         self.sign_up_button = _classed(widgets.Button(description="Sign up", button_style="primary"), "signup")
         self.log_in_button = _classed(widgets.Button(description="Log in"), "login")
         self.sign_up_button.on_click(lambda _: self._guarded(self._on_sign_up))
@@ -337,7 +344,7 @@ class BlogApp:
         self.log_out_button.on_click(lambda _: self._guarded(self.log_out))
         self.profile = _classed(widgets.HTML(), "profile")
         self.upload_slot = widgets.Box([self._new_upload()])
-        self.text = _classed(widgets.Textarea(placeholder="What's on your mind?",
+        self.text = _classed(widgets.Textarea(placeholder="What's on your mind?", continuous_update=False,
                                               layout=widgets.Layout(width="98%", height="90px")), "text")
         self.post_button = _classed(widgets.Button(description="Post", button_style="success"), "post-button")
         self.post_button.on_click(lambda _: self._guarded(self._on_post))
