@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"emoface: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("emoface: interrupted; run the same command again to resume", file=sys.stderr)
+        print("emoface: interrupted; what was written is kept (tunedmug resumes when run again)", file=sys.stderr)
         return 130
 
 
