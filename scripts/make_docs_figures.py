@@ -17,9 +17,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 
 from emoface.demo import demo_posts, demo_profile_photo, run_demo
+from emoface.faces.detect import cut
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.pipeline import Pipeline
 from emoface.stargan.figures import expression_rows
@@ -42,12 +42,8 @@ def fig4(pipeline: Pipeline) -> Path:
 def fig7(pipeline: Pipeline) -> Path:
     photo = demo_profile_photo()
     results = [pipeline.edit(post.text, photo) for post in demo_posts((25, 115))]
-    x, y, w, h = results[0].crop_box.as_tuple()
-
-    def face(image: np.ndarray) -> np.ndarray:
-        return image[max(0, y) : y + h, max(0, x) : x + w]
-
-    cells = [face(results[0].photo_before)] + [face(r.photo) for r in results]
+    box = results[0].crop_box
+    cells = [cut(results[0].photo_before, box)] + [cut(r.photo, box) for r in results]
     titles = ["profile photo"] + [f"post {k + 1}: {r.prediction.emotion} ({r.prediction.probability:.0%})"
                                   for k, r in enumerate(results)]
     fig = labelled_grid([cells], titles, cell_inches=2.3, title="Fig. 7 — one profile, a happy and a sad post")

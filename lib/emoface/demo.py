@@ -119,13 +119,12 @@ def _short(text: str, width: int = 80) -> str:
 
 
 def _crop_view(photo: np.ndarray, box, size: int = 160) -> np.ndarray:
-    """The square around the face (clipped to the photo), at a size that shows the expression."""
+    """The square around the face (as the pipeline cropped it), at a size that shows the expression."""
     import cv2
 
-    height, width = photo.shape[:2]
-    x0, y0 = max(0, box.x), max(0, box.y)
-    x1, y1 = min(width, box.x + box.w), min(height, box.y + box.h)
-    return cv2.resize(np.ascontiguousarray(photo[y0:y1, x0:x1]), (size, size), interpolation=cv2.INTER_AREA)
+    from .faces.detect import cut
+
+    return cv2.resize(cut(photo, box), (size, size), interpolation=cv2.INTER_AREA)
 
 
 def _save_grid(rows: list[list[np.ndarray]], titles: list[str], names: list[str], path: Path) -> Path:

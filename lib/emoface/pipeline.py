@@ -326,10 +326,9 @@ class Pipeline:
 
     def _run_generator(self, face: np.ndarray, target: str | None) -> _FaceRun:
         x = to_tensor(face).to(self.device)  # (1, 3, S, S) in [-1, 1]
-        outputs = self._all_domains(x)[0]  # G(x, c) for every domain c: (C, 3, S, S)
-        # c_s = argmin_c mean|G(x, c) − x|: the face's own domain (editing.infer_source)
-        source = int((outputs - x).abs().flatten(1).mean(1).argmin())
-        score = float(texture_error(outputs[source : source + 1], x)[0])
+        all_domains = self._all_domains(x)  # G(x, c) for every domain c: (1, C, 3, S, S)
+        sources, scores = own_domain(all_domains, x)
+        outputs, source, score = all_domains[0], int(sources[0]), float(scores[0])
         if target is None:
             return _FaceRun(face, source, score)
         t = self._classes.index(target)
@@ -356,9 +355,7 @@ class Pipeline:
         scores = []
         for start in range(0, len(faces), batch):
             x = torch.cat([to_tensor(np.array(face)) for face in faces[start : start + batch]]).to(self.device)
-            outputs = self._all_domains(x)  # (N, C, 3, S, S)
-            source = (outputs - x[:, None]).abs().flatten(2).mean(2).argmin(1)
-            scores.append(texture_error(outputs[torch.arange(len(x)), source], x).cpu().numpy())
+            scores.append(own_domain(self._all_domains(x), x)[1].cpu().numpy())
         return np.concatenate(scores)
 
     def _model_size(self, face: np.ndarray) -> np.ndarray:
@@ -414,6 +411,16 @@ class Pipeline:
         """Forget every stored edit (e.g. after swapping the generator)."""
         with self._lock:
             self._cache.clear()
+
+
+def own_domain(all_domains: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each face's own domain c_s and its domain score, from G(x, c) for every c (N, C, 3, S, S): (N,), (N,).
+
+    c_s = argmin_c mean|G(x, c) − x| (as :func:`emoface.stargan.editing.infer_source`); the score is
+    :func:`texture_error` of that best reconstruction.
+    """
+    sources = (all_domains - x[:, None]).abs().flatten(2).mean(2).argmin(1)
+    return sources, texture_error(all_domains[torch.arange(len(x)), sources], x)
 
 
 def texture_error(reconstruction: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
