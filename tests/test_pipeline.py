@@ -32,7 +32,8 @@ SAD = "My dog died this morning and I cannot stop crying"
 
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
-    return Pipeline()
+    """The StarGAN engine throughout: these tests are about the paper's path (tests/test_engines.py: the warp)."""
+    return Pipeline(engine="stargan")
 
 
 @pytest.fixture(scope="module")

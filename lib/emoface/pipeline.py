@@ -15,6 +15,15 @@ blog, the CLI and ``05_pipeline_app.ipynb`` share. It loads both models once and
 4. pastes the change back into the full-resolution photo (:func:`emoface.faces.paste.paste_face`:
    feathered, with the equalisation undone, so neither a square seam nor a new skin tone shows).
 
+**Two engines.** That is the ``stargan`` engine, the paper's. The ``warp`` engine
+(:mod:`emoface.faces.warp`, ``pip install 'emoface[real]'``) edits a *real* photograph without a
+generator: 68 landmarks, moved by the facial action units of the target expression, warp the
+photo's own pixels at full resolution. ``engine="auto"`` (the default) uses the warp engine when
+the generator was trained on SynthFaces and the face is out of its domain — a real photograph —
+and the landmark model is installed; otherwise StarGAN. Every result says which engine drew it
+(:attr:`EditResult.engine`). Both take an **intensity** in [0, 1]: the warp scales the movement;
+StarGAN scales its change, x + i·(G(x, c_t) − G(x, c_s)) (residual) or x + i·(G(x, c_t) − x) (plain).
+
 Choices the paper does not make, and ours:
 
 * **Low confidence.** When the classifier is unsure (see :mod:`emoface.text.classify`),
@@ -66,9 +75,14 @@ import cv2
 import numpy as np
 import torch
 
-from .faces.detect import Box, FaceCrop, FaceDetector, _resize_mode, default_detector, square_box
+from .faces.action_units import check_intensity
+from .faces.detect import Box, FaceCrop, FaceDetector, _resize_mode, cut, default_detector, square_box
 from .faces.equalize import equalize
+from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
+from .faces.landmarks import (LandmarkDetector, LandmarksUnavailableError, NoLandmarksError,
+                              default_landmark_detector, landmarks_available)
 from .faces.paste import paste_face
+from .faces.warp import warp_expression
 from .faces.synth import draw_face, random_identity
 from .images import MAX_PIXELS, ImageReadError, ImageSource, load_rgb, save_rgb
 from .labels import FACE_EXPRESSIONS
@@ -80,6 +94,8 @@ from .text.classify import EmotionClassifier, EmotionPrediction
 LowConfidence = Literal["keep", "neutral"]
 LOW_CONFIDENCE_CHOICES: tuple[str, ...] = ("keep", "neutral")
 EDIT_MODES: tuple[str, ...] = ("plain", "residual")
+Engine = Literal["stargan", "warp", "auto"]
+ENGINES: tuple[str, ...] = ("stargan", "warp", "auto")
 
 #: A square photo up to this side in which no face (or one that fills it) is found is a face crop.
 WHOLE_FACE_MAX_SIDE = 256
@@ -124,7 +140,12 @@ class EditResult:
     out_of_domain: bool
     #: A sentence for people: what was done, and the domain warning when ``out_of_domain``.
     message: str
+    #: Which engine drew the face: ``"stargan"`` or ``"warp"`` (see the module docstring).
     engine: str = "stargan"
+    #: How much of the expression was drawn, in [0, 1].
+    intensity: float = 1.0
+    #: The warp engine's control points (68 landmarks + 2 cheeks), before and after: (2, 70, 2); else None.
+    landmarks: np.ndarray | None = None
     #: r(x) = mean|hp(G(x, c_s)) − hp(x)| for this face (see the module docstring).
     domain_score: float | None = None
     #: Seconds per stage when this result was computed (a cached result keeps its first timings):
@@ -147,6 +168,7 @@ class EditResult:
             "domain_score": None if self.domain_score is None else round(float(self.domain_score), 4),
             "message": self.message,
             "engine": self.engine,
+            "intensity": round(float(self.intensity), 3),
             "output": None if output_path is None else str(output_path),
         }
 
@@ -170,9 +192,15 @@ class Pipeline:
     def __init__(self, text_model: str | Path | None = None, generator: str | Path | None = None,
                  device: str | torch.device = "cpu", low_confidence: LowConfidence = "keep",
                  mode: EditMode = "residual", cache_size: int = 64, detector: FaceDetector | None = None,
-                 ood_threshold: float | None = None) -> None:
+                 ood_threshold: float | None = None, engine: Engine = "auto", intensity: float = 1.0) -> None:
         _check_choice("low_confidence", low_confidence, LOW_CONFIDENCE_CHOICES)
         _check_choice("mode", mode, EDIT_MODES)
+        _check_choice("engine", engine, ENGINES)
+        self.intensity = check_intensity(intensity)
+        if engine == "warp" and not landmarks_available():
+            raise LandmarksUnavailableError(f"the warp engine needs the landmark model; {LANDMARKS_INSTALL_HINT}")
+        self.engine = engine
+        self._landmark_detector: LandmarkDetector | None = None
         if cache_size < 0:
             raise ValueError(f"cache_size must be 0 (no cache) or more, got {cache_size}")
         self.device = torch.device(device)
@@ -220,23 +248,45 @@ class Pipeline:
         """
         return self._find_face(_read(photo))
 
-    def edit(self, text: str, photo: ImageSource) -> EditResult:
-        """The paper's Fig. 1: the post's emotion drawn on the face in ``photo``."""
+    def edit(self, text: str, photo: ImageSource, *, engine: Engine | None = None,
+             intensity: float | None = None) -> EditResult:
+        """The paper's Fig. 1: the post's emotion drawn on the face in ``photo``.
+
+        ``engine`` and ``intensity`` override the pipeline's own for this call.
+        """
+        request = self._request(engine, intensity)
         watch = _Stopwatch()
         prediction = self.classify(text)
         watch.lap("classify")
         rgb = _read(photo)
         watch.lap("read")
-        return self._edit(rgb, self._target(prediction), prediction, watch)
+        return self._edit(rgb, self._target(prediction), prediction, watch, *request)
 
-    def edit_expression(self, photo: ImageSource, expression: str) -> EditResult:
+    def edit_expression(self, photo: ImageSource, expression: str, *, engine: Engine | None = None,
+                        intensity: float | None = None) -> EditResult:
         """``photo``'s face redrawn in ``expression`` (one of :attr:`classes`); no text, so no prediction."""
         if expression not in self._classes:
             raise ValueError(f"unknown expression {expression!r}; this generator draws {', '.join(self._classes)}")
+        request = self._request(engine, intensity)
         watch = _Stopwatch()
         rgb = _read(photo)
         watch.lap("read")
-        return self._edit(rgb, expression, None, watch)
+        return self._edit(rgb, expression, None, watch, *request)
+
+    def _request(self, engine: Engine | None, intensity: float | None) -> tuple[str, float]:
+        engine = self.engine if engine is None else engine
+        _check_choice("engine", engine, ENGINES)
+        if engine == "warp" and not landmarks_available():
+            raise LandmarksUnavailableError(f"the warp engine needs the landmark model; {LANDMARKS_INSTALL_HINT}")
+        return engine, self.intensity if intensity is None else check_intensity(intensity)
+
+    @property
+    def landmark_detector(self) -> LandmarkDetector:
+        """dlib's detector and 68-point model, loaded on first use (the warp engine's; ~1 s)."""
+        with self._calibration_lock:
+            if self._landmark_detector is None:
+                self._landmark_detector = default_landmark_detector()
+            return self._landmark_detector
 
     # ---------------------------------------------------------------- domain
 
@@ -269,8 +319,8 @@ class Pipeline:
     # ---------------------------------------------------------------- one edit
 
     def _edit(self, rgb: np.ndarray, target: str | None, prediction: EmotionPrediction | None,
-              watch: _Stopwatch) -> EditResult:
-        key = (_digest(rgb), target, self.mode)
+              watch: _Stopwatch, engine: str, intensity: float) -> EditResult:
+        key = (_digest(rgb), target, self.mode, engine, intensity)
         cached = self._cache_get(key)
         if cached is not None:
             return cached if cached.prediction == prediction else self._retell(cached, prediction)
@@ -278,25 +328,54 @@ class Pipeline:
         crop = self._find_face(rgb)
         before = equalize(crop.face, "luminance")
         watch.lap("face")
-        run = self._run_generator(before, target)
+        run = self._run_generator(before, target, intensity)
         watch.lap("generator")
         out_of_domain = run.domain_score > self.ood_threshold  # the first call calibrates (once)
         rgb, before = _frozen(rgb), _frozen(before)
+        chosen, fallback = self._choose_engine(engine, out_of_domain), None
+        points = None
         if target is None:
             after, photo = before, rgb
-        else:
+        elif chosen == "warp":
+            try:
+                warped, points = self._warp(rgb, target, intensity, watch)
+            except NoLandmarksError as error:
+                if engine == "warp":
+                    raise
+                chosen, fallback = "stargan", str(error)  # auto: the Haar face is still there for StarGAN
+        if target is not None and chosen == "warp":
+            photo = _frozen(warped)
+            before = _frozen(cv2.resize(cut(rgb, crop.crop_box), (self.size, self.size), interpolation=cv2.INTER_AREA))
+            after = _frozen(cv2.resize(cut(photo, crop.crop_box), (self.size, self.size), interpolation=cv2.INTER_AREA))
+        elif target is not None:
             after = _frozen(run.face_after)
             photo = _frozen(paste_face(rgb, after, crop.crop_box, original_face=before))
         watch.lap("paste")
+        message = self._message(prediction, target, out_of_domain, chosen, fallback)
         result = EditResult(
             prediction=prediction, expression=target or (prediction.expression if prediction else "neutral"),
             edited=target is not None, face_box=crop.face_box, crop_box=crop.crop_box, face_before=before,
-            face_after=after, photo_before=rgb, photo=photo, out_of_domain=out_of_domain,
-            message=self._message(prediction, target, out_of_domain), domain_score=run.domain_score,
+            face_after=after, photo_before=rgb, photo=photo, out_of_domain=out_of_domain, message=message,
+            engine=chosen, intensity=intensity, landmarks=points, domain_score=run.domain_score,
             timings=dict(watch.laps),
         )
         self._cache_put(key, result)
         return result
+
+    def _choose_engine(self, engine: str, out_of_domain: bool) -> str:
+        """``auto``: the warp for a real photograph when the generator only knows SynthFaces (and dlib is here)."""
+        if engine != "auto":
+            return engine
+        return "warp" if self.trained_on_synthfaces and out_of_domain and landmarks_available() else "stargan"
+
+    def _warp(self, rgb: np.ndarray, target: str, intensity: float, watch: _Stopwatch) -> tuple[np.ndarray, np.ndarray]:
+        """The warp engine on the whole photo: the warped photo and its control points before/after (2, 70, 2)."""
+        landmarks = self.landmark_detector.landmarks(rgb)
+        watch.lap("landmarks")
+        warped = warp_expression(rgb, landmarks.points, target, intensity)
+        watch.lap("warp")
+        points = np.stack([warped.source_points, warped.target_points])
+        return warped.photo, _frozen(points)
 
     def _target(self, prediction: EmotionPrediction) -> str | None:
         """The expression to draw for a prediction; ``None`` keeps the photo as it is."""
@@ -324,7 +403,7 @@ class Pipeline:
                 return FaceCrop(face=face, face_box=boxes[0] if boxes else whole, crop_box=whole, n_faces=len(boxes))
         return self.detector.crop(rgb, self.size)
 
-    def _run_generator(self, face: np.ndarray, target: str | None) -> _FaceRun:
+    def _run_generator(self, face: np.ndarray, target: str | None, intensity: float = 1.0) -> _FaceRun:
         x = to_tensor(face).to(self.device)  # (1, 3, S, S) in [-1, 1]
         all_domains = self._all_domains(x)  # G(x, c) for every domain c: (1, C, 3, S, S)
         sources, scores = own_domain(all_domains, x)
@@ -333,10 +412,10 @@ class Pipeline:
             return _FaceRun(face, source, score)
         t = self._classes.index(target)
         if self.mode == "plain":
-            after = outputs[t]
+            after = (x[0] + intensity * (outputs[t] - x[0])).clamp(-1, 1)  # = G(x, c_t) at intensity 1
         elif self.mode == "residual":
-            # x' = x + G(x, c_t) − G(x, c_s), as editing.edit computes it, from the reconstructions already made
-            after = (x[0] + outputs[t] - outputs[source]).clamp(-1, 1)
+            # x' = x + i·(G(x, c_t) − G(x, c_s)), as editing.edit computes it (i = 1), from the reconstructions made
+            after = (x[0] + intensity * (outputs[t] - outputs[source])).clamp(-1, 1)
         else:
             raise ValueError(f"mode must be one of {', '.join(EDIT_MODES)}, not {self.mode!r}")
         return _FaceRun(to_image(after), source, score)
@@ -368,7 +447,8 @@ class Pipeline:
 
     # ---------------------------------------------------------------- messages and cache
 
-    def _message(self, prediction: EmotionPrediction | None, target: str | None, out_of_domain: bool) -> str:
+    def _message(self, prediction: EmotionPrediction | None, target: str | None, out_of_domain: bool,
+                 engine: str = "stargan", fallback: str | None = None) -> str:
         if prediction is None:
             text = f"Redrew the face with the {target} expression."
         elif not prediction.confident:
@@ -378,6 +458,12 @@ class Pipeline:
         else:
             reads = f"The text reads as {prediction.emotion} ({prediction.probability:.0%})"
             text = f"{reads}; drew the {target} expression."
+        if engine == "warp" and target is not None:
+            text = f"{text} Drawn by the warp engine: the face's landmarks moved by the expression's action units"
+            why = out_of_domain and self.trained_on_synthfaces
+            return f"{text} (a real photograph; the generator only knows drawn faces)." if why else f"{text}."
+        if fallback is not None:
+            text = f"{text} (The warp engine could not be used: {fallback}; StarGAN drew it.)"
         if not out_of_domain or target is None:  # nothing drawn, nothing to warn about (the flag still says it)
             return text
         if self.trained_on_synthfaces:
@@ -387,7 +473,8 @@ class Pipeline:
 
     def _retell(self, cached: EditResult, prediction: EmotionPrediction | None) -> EditResult:
         """A cached edit told for another text that asked for the same expression (arrays shared)."""
-        message = self._message(prediction, cached.expression if cached.edited else None, cached.out_of_domain)
+        message = self._message(prediction, cached.expression if cached.edited else None, cached.out_of_domain,
+                                cached.engine)
         expression = cached.expression if cached.edited or prediction is None else prediction.expression
         return replace(cached, prediction=prediction, expression=expression, message=message)
 

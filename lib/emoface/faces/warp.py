@@ -1,0 +1,239 @@
+"""The ``warp`` engine: a real photo's expression changed by moving its pixels, not by redrawing them.
+
+Given a photo, its 68 landmarks (:mod:`emoface.faces.landmarks`) and a target expression, the
+action-unit table (:mod:`emoface.faces.action_units`) says where each point goes. This module
+turns those few moved points into a smooth movement of every pixel of the face and resamples the
+photo at full resolution. No model is trained, so it works on any face the landmark model finds;
+it is the offline stand-in for a generator trained on real faces. ExprGAN's *controllable
+intensity* comes for free: the movement is scaled by ``intensity`` in [0, 1].
+
+How the pixels move (:func:`warp_expression`):
+
+1. **Controls.** The 70 points (68 landmarks + 2 cheeks) at their source p and target q = p + d,
+   plus a ring of fixed anchors around the face (d = 0), so the movement dies out before the hair,
+   ears and background.
+2. **Moving least squares** (Schaefer, McPhail & Warren, 2006, the *rigid* variant): for every
+   output pixel v, the rotation + translation that best maps the targets near v onto their sources
+   (weights 1/|q_i − v|²) gives where v's colour comes from. Backward mapping like this leaves no
+   holes; the rigid fit keeps features from shearing. It interpolates the controls exactly and is
+   smooth everywhere between them, so there is no seam along a triangle edge as a piecewise-affine
+   warp has. It is evaluated on a coarse grid (every ~D/12 pixels) and interpolated bilinearly.
+3. **Only inside the face region.** The movement is multiplied by a mask that is 1 within a margin
+   of the face's convex hull (forehead included) and falls smoothly to exactly 0 further out, and by
+   a ramp that is exactly 0 on the image border: pixels outside the region, and the border, keep
+   their exact values, and nothing is pulled in from outside the image (no tearing).
+4. **A mouth that opens** (AU26 in surprise and fear) stretches the lips' own pixels over the gap;
+   the new opening is shaded with a dark, soft-edged cavity, in proportion to how much it opened.
+   That is all the warp can do for a mouth interior: no teeth, no tongue.
+
+What a warp cannot do is listed in :mod:`emoface.faces.action_units`: teeth, wrinkles, furrows,
+colour. Taught in ``06_real_photos.ipynb``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .action_units import check_intensity, control_points, expression_movement, face_frame
+from .detect import Box
+
+#: The movement is full within this many D of the face's hull and zero beyond FADE_END.
+FADE_START = 0.12
+FADE_END = 0.55
+#: The forehead is part of the face: the hull includes the brows raised by this many D.
+FOREHEAD = 0.65
+#: The movement reaches zero this fraction of the image's longer side from the image border.
+BORDER_RAMP = 0.01
+#: Grid spacing for the moving-least-squares solve, as a fraction of D.
+GRID_STEP = 1 / 12
+#: The colour of a newly opened mouth's inside (RGB), and how opaque it gets at most.
+CAVITY_RGB = (48, 22, 24)
+CAVITY_OPACITY = 0.85
+
+
+@dataclass(frozen=True)
+class WarpResult:
+    """A warped photo and the geometry that made it."""
+
+    #: The whole photo, warped; RGB uint8, the input's size.
+    photo: np.ndarray
+    #: Control points (68 landmarks + 2 cheeks) before and after, (70, 2).
+    source_points: np.ndarray
+    target_points: np.ndarray
+    #: The rectangle outside which no pixel changed.
+    region: Box
+    #: Where each output pixel of ``region`` took its colour from, relative to itself: (2, h, w) float32
+    #: (dx, dy) in pixels; zero on the region's edge and on the image border.
+    offsets: np.ndarray
+
+    @property
+    def movement(self) -> np.ndarray:
+        """How far each pixel of ``region`` moved, in pixels: (h, w)."""
+        return np.hypot(self.offsets[0], self.offsets[1])
+
+
+def warp_expression(photo: np.ndarray, landmarks: np.ndarray, expression: str, intensity: float = 1.0) -> WarpResult:
+    """``photo`` (H×W×3 uint8) with the face whose 68 ``landmarks`` are given moved into ``expression``."""
+    photo = np.asarray(photo)
+    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
+        raise ValueError(f"expected an H×W×3 uint8 RGB photo, got {photo.shape} {photo.dtype}; read it with "
+                         "emoface.images.load_rgb")
+    landmarks = np.asarray(landmarks, dtype=np.float64)
+    if landmarks.shape != (68, 2):
+        raise ValueError(f"expected the 68 (x, y) landmarks of emoface.faces.landmarks, got shape {landmarks.shape}")
+    intensity = check_intensity(intensity)
+    source = control_points(landmarks)
+    target = source + expression_movement(landmarks, expression, intensity)
+    return warp_points(photo, source, target)
+
+
+def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> WarpResult:
+    """Move the pixels at ``source`` (70 control points) to ``target``, smoothly, inside the face region only."""
+    height, width = photo.shape[:2]
+    _, _, _, distance = face_frame(source)
+    hull = _face_hull(source, target, distance)
+    step = max(2, int(round(distance * GRID_STEP)))
+    # one grid step past the fade's end: the pixels on the region's edge lie between two zero nodes
+    region = _region(hull, distance * FADE_END + step, width, height)
+    result = photo.copy()
+    if region.w < 2 or region.h < 2 or np.abs(target - source).max() < 1e-3:
+        return WarpResult(result, source, target, region, np.zeros((2, region.h, region.w), np.float32))
+
+    grid_x = np.arange(region.x, region.x + region.w + step, step, dtype=np.float64)
+    grid_y = np.arange(region.y, region.y + region.h + step, step, dtype=np.float64)
+    nodes = grid_x[None, :] + 1j * grid_y[:, None]  # output positions, complex x + iy
+    anchors = _anchors(hull, distance * FADE_END)
+    sources = _complex(np.vstack([source, anchors]))
+    targets = _complex(np.vstack([target, anchors]))
+    # backward map: where each output pixel's colour comes from (targets -> sources)
+    offset = rigid_mls(nodes.ravel(), targets, sources).reshape(nodes.shape) - nodes
+    offset *= _fade(hull, nodes, distance)
+
+    # bilinear from the grid to every pixel of the region (grid node k sits at region.x + k·step)
+    shape = (region.h, region.w)
+    ramp = _border_ramp(region, width, height)
+    dx = _upsample(offset.real, step, shape) * ramp
+    dy = _upsample(offset.imag, step, shape) * ramp
+    xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
+                         np.arange(region.y, region.y + region.h, dtype=np.float32))
+    warped = cv2.remap(photo, xs + dx, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = _shade_mouth_opening(warped, region, source, target, distance)
+    result[region.y : region.y + region.h, region.x : region.x + region.w] = warped
+    return WarpResult(result, source, target, region, np.stack([dx, dy]))
+
+
+def rigid_mls(points: np.ndarray, controls_from: np.ndarray, controls_to: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Rigid moving-least-squares deformation of complex ``points`` taking ``controls_from`` to ``controls_to``.
+
+    For each point v: weights w_i = 1/|p_i − v|^(2α); weighted centroids p*, q*; the rotation θ
+    that best maps p_i − p* onto q_i − q* is the phase of Σ w_i conj(p_i − p*)(q_i − q*); and
+    f(v) = q* + (v − p*)·e^{iθ} (Schaefer et al., 2006, §2.3, in complex numbers).
+    """
+    gaps = controls_from[None, :] - points[:, None]
+    squared = gaps.real**2 + gaps.imag**2
+    weights = 1.0 / np.maximum(squared if alpha == 1.0 else squared**alpha, 1e-9)
+    total = weights.sum(1)
+    p_star = (weights @ controls_from) / total
+    q_star = (weights @ controls_to) / total
+    p_hat = controls_from[None, :] - p_star[:, None]
+    q_hat = controls_to[None, :] - q_star[:, None]
+    rotation = (weights * np.conj(p_hat) * q_hat).sum(1)
+    size = np.abs(rotation)
+    rotation = np.where(size > 1e-12, rotation / np.maximum(size, 1e-12), 1.0)
+    return q_star + (points - p_star) * rotation
+
+
+def _complex(points: np.ndarray) -> np.ndarray:
+    return points[:, 0] + 1j * points[:, 1]
+
+
+def _face_hull(source: np.ndarray, target: np.ndarray, distance: float) -> np.ndarray:
+    """Convex hull (k, 2) of the control points before and after, and a forehead above the brows."""
+    _, _, unit_down, _ = face_frame(source)
+    brows = source[17:27]
+    forehead = brows - FOREHEAD * distance * unit_down
+    points = np.vstack([source, target, forehead]).astype(np.float32)
+    return cv2.convexHull(points).reshape(-1, 2).astype(np.float64)
+
+
+def _region(hull: np.ndarray, reach: float, width: int, height: int) -> Box:
+    """The hull's bounding box grown by ``reach``, inside the image."""
+    x0, y0 = np.floor(hull.min(0) - reach).astype(int)
+    x1, y1 = np.ceil(hull.max(0) + reach).astype(int)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1 + 1), min(height, y1 + 1)
+    return Box(int(x0), int(y0), int(max(0, x1 - x0)), int(max(0, y1 - y0)))
+
+
+def _anchors(hull: np.ndarray, reach: float, count: int = 36) -> np.ndarray:
+    """Fixed points on the hull pushed out by ``reach``: where the movement must be zero."""
+    centre = hull.mean(0)
+    closed = np.vstack([hull, hull[:1]])
+    lengths = np.hypot(*np.diff(closed, axis=0).T)
+    along = np.linspace(0, lengths.sum(), count, endpoint=False)
+    cumulative = np.concatenate([[0], np.cumsum(lengths)])
+    edge = np.clip(np.searchsorted(cumulative, along, side="right") - 1, 0, len(hull) - 1)
+    t = ((along - cumulative[edge]) / np.maximum(lengths[edge], 1e-9))[:, None]
+    on_hull = closed[edge] * (1 - t) + closed[edge + 1] * t
+    outward = on_hull - centre
+    return on_hull + reach * outward / np.maximum(np.linalg.norm(outward, axis=1, keepdims=True), 1e-9)
+
+
+def _fade(hull: np.ndarray, nodes: np.ndarray, distance: float) -> np.ndarray:
+    """1 inside the hull grown by FADE_START·D, smoothly down to 0 at FADE_END·D (grid nodes)."""
+    outside = np.array([-cv2.pointPolygonTest(hull.astype(np.float32), (float(z.real), float(z.imag)), True)
+                        for z in nodes.ravel()]).reshape(nodes.shape) / distance
+    t = np.clip((outside - FADE_START) / (FADE_END - FADE_START), 0.0, 1.0)
+    return 1.0 - t * t * (3.0 - 2.0 * t)  # smoothstep: no kink where the fade starts or ends
+
+
+def _upsample(values: np.ndarray, step: int, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear interpolation of grid values (node k at pixel k·step) to every pixel: float32 ``shape``."""
+    height, width = shape
+    ys = (np.arange(height, dtype=np.float32) / step)[:, None].repeat(width, 1)
+    xs = (np.arange(width, dtype=np.float32) / step)[None, :].repeat(height, 0)
+    return cv2.remap(values.astype(np.float32), xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _border_ramp(region: Box, width: int, height: int) -> np.ndarray:
+    """0 on the image's border pixels, rising smoothly to 1 within BORDER_RAMP of the longer side."""
+    ramp = max(2.0, BORDER_RAMP * max(width, height))
+    xs = np.arange(region.x, region.x + region.w, dtype=np.float32)
+    ys = np.arange(region.y, region.y + region.h, dtype=np.float32)
+    to_x = np.minimum(xs, width - 1 - xs)[None, :]
+    to_y = np.minimum(ys, height - 1 - ys)[:, None]
+    t = np.clip(np.minimum(to_x, to_y) / ramp, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _shade_mouth_opening(warped: np.ndarray, region: Box, source: np.ndarray, target: np.ndarray,
+                         distance: float) -> np.ndarray:
+    """Darken the inside of the inner lips where the mouth opened wider than it was (see the docstring)."""
+    _, _, unit_down, _ = face_frame(source)
+    gap_before = float((source[66] - source[62]) @ unit_down)
+    gap_after = float((target[66] - target[62]) @ unit_down)
+    opened = (gap_after - max(gap_before, 0.0)) / distance
+    if opened <= 0.02:
+        return warped
+    opacity = CAVITY_OPACITY * min(1.0, (opened - 0.02) / 0.12)
+    # the cavity: the inner-lip polygon, pulled in a little so the lip edges stay lip-coloured
+    inner = target[60:68]
+    centre = inner.mean(0)
+    inner = centre + 0.85 * (inner - centre)
+    soft = max(1, int(round(0.04 * distance))) * 2 + 1
+    # work on the mouth's box only (plus the blur's reach), in region coordinates
+    x0, y0 = np.maximum(np.floor(inner.min(0)).astype(int) - soft - np.array([region.x, region.y]), 0)
+    x1, y1 = np.ceil(inner.max(0)).astype(int) + soft + 1 - np.array([region.x, region.y])
+    patch = warped[y0:y1, x0:x1]
+    if patch.size == 0:
+        return warped
+    mask = np.zeros(patch.shape[:2], np.float32)
+    local = inner - np.array([region.x + x0, region.y + y0])
+    cv2.fillPoly(mask, [np.round(local * 4).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=2)
+    mask = cv2.GaussianBlur(mask, (soft, soft), 0)[..., None] * opacity
+    # shade, not paint: keep a little of the stretched lip texture so the cavity has some light in it
+    shade = patch.astype(np.float32) * 0.25 + np.array(CAVITY_RGB, np.float32) * 0.75
+    warped[y0:y1, x0:x1] = np.clip(patch * (1 - mask) + shade * mask, 0, 255).astype(np.uint8)
+    return warped
