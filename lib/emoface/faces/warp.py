@@ -24,7 +24,9 @@ How the pixels move (:func:`warp_expression`):
    their exact values, and nothing is pulled in from outside the image (no tearing).
 4. **A mouth that opens** (AU26 in surprise and fear) stretches the lips' own pixels over the gap;
    the new opening is shaded with a dark, soft-edged cavity, in proportion to how much it opened.
-   That is all the warp can do for a mouth interior: no teeth, no tongue.
+   Where the mouth was already open, what it showed (teeth) is stretched, not shaded. That is all
+   the warp can do for a mouth interior: it draws no teeth and removes none (an open-mouthed smile
+   warped to sadness still shows its teeth).
 
 What a warp cannot do is listed in :mod:`emoface.faces.action_units`: teeth, wrinkles, furrows,
 colour. Taught in ``06_real_photos.ipynb``.
@@ -52,6 +54,8 @@ GRID_STEP = 1 / 12
 #: The colour of a newly opened mouth's inside (RGB), and how opaque it gets at most.
 CAVITY_RGB = (48, 22, 24)
 CAVITY_OPACITY = 0.85
+#: A mouth whose inner lips are further apart than this (in D) was open: what it showed is kept.
+WAS_OPEN = 0.06
 
 
 @dataclass(frozen=True)
@@ -119,8 +123,9 @@ def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> Wa
     dy = _upsample(offset.imag, step, shape) * ramp
     xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
                          np.arange(region.y, region.y + region.h, dtype=np.float32))
-    warped = cv2.remap(photo, xs + dx, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    warped = _shade_mouth_opening(warped, region, source, target, distance)
+    map_x, map_y = xs + dx, ys + dy
+    warped = cv2.remap(photo, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = _shade_mouth_opening(warped, region, source, target, distance, map_x, map_y)
     result[region.y : region.y + region.h, region.x : region.x + region.w] = warped
     return WarpResult(result, source, target, region, np.stack([dx, dy]))
 
@@ -209,8 +214,12 @@ def _border_ramp(region: Box, width: int, height: int) -> np.ndarray:
 
 
 def _shade_mouth_opening(warped: np.ndarray, region: Box, source: np.ndarray, target: np.ndarray,
-                         distance: float) -> np.ndarray:
-    """Darken the inside of the inner lips where the mouth opened wider than it was (see the docstring)."""
+                         distance: float, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
+    """Darken the inside of the inner lips where the mouth opened wider than it was (see the docstring).
+
+    Only the *new* opening: where the output shows what was already inside an open mouth (teeth,
+    a tongue), it is left as it is.
+    """
     _, _, unit_down, _ = face_frame(source)
     gap_before = float((source[66] - source[62]) @ unit_down)
     gap_after = float((target[66] - target[62]) @ unit_down)
@@ -232,8 +241,21 @@ def _shade_mouth_opening(warped: np.ndarray, region: Box, source: np.ndarray, ta
     mask = np.zeros(patch.shape[:2], np.float32)
     local = inner - np.array([region.x + x0, region.y + y0])
     cv2.fillPoly(mask, [np.round(local * 4).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=2)
-    mask = cv2.GaussianBlur(mask, (soft, soft), 0)[..., None] * opacity
+    mask = cv2.GaussianBlur(mask, (soft, soft), 0)
+    if gap_before > WAS_OPEN * distance:  # teeth or a tongue were showing: keep them
+        mask *= 1.0 - _shows_old_opening(source, map_x[y0:y1, x0:x1], map_y[y0:y1, x0:x1])
+    mask = mask[..., None] * opacity
     # shade, not paint: keep a little of the stretched lip texture so the cavity has some light in it
     shade = patch.astype(np.float32) * 0.25 + np.array(CAVITY_RGB, np.float32) * 0.75
     warped[y0:y1, x0:x1] = np.clip(patch * (1 - mask) + shade * mask, 0, 255).astype(np.uint8)
     return warped
+
+
+def _shows_old_opening(source: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
+    """Per output pixel, 1 where its colour comes from inside the original inner lips (an already open mouth)."""
+    inner = source[60:68]
+    x0, y0 = (int(v) - 2 for v in np.floor(inner.min(0)))
+    x1, y1 = (int(v) + 2 for v in np.ceil(inner.max(0)))
+    inside = np.zeros((y1 - y0, x1 - x0), np.float32)
+    cv2.fillPoly(inside, [np.round((inner - [x0, y0]) * 4).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=2)
+    return cv2.remap(inside, map_x - x0, map_y - y0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
