@@ -16,13 +16,19 @@ def test_demo_edits_the_bundled_photos_for_the_bundled_posts(isolated_dirs, caps
     out = isolated_dirs / "runs" / "demo"
     summary = json.loads((out / "demo.json").read_text())
     assert [p["id"] for p in summary["posts"]] == list(DEMO_POST_IDS)
-    assert len(summary["photos"]) == 2
+    from emoface.faces.landmarks import landmarks_available
+    from emoface.faces.real_photos import available_real_photos
+
+    assert len(summary["photos"]) == 1 + len(available_real_photos())  # SynthFaces + every real photo installed
     for photo in summary["photos"].values():
         assert len(photo["edits"]) == len(DEMO_POST_IDS)
         assert all(Path(e["output"]).is_file() for e in photo["edits"])
-    # The real photograph is outside the SynthFaces generator's domain, and the demo says so.
-    assert summary["photos"]["photograph (Grace Hopper)"]["out_of_domain"] is True
-    assert summary["photos"]["SynthFaces profile"]["out_of_domain"] is False
+    # The real photograph is outside the SynthFaces generator's domain, and the demo says so; with
+    # dlib installed, the warp engine edits it, and StarGAN the SynthFaces person.
+    grace, synth = summary["photos"]["photo: grace_hopper"], summary["photos"]["SynthFaces profile"]
+    assert grace["out_of_domain"] is True and synth["out_of_domain"] is False
+    assert synth["engines"] == ["stargan"]
+    assert grace["engines"] == (["warp"] if landmarks_available() else ["stargan"])
     grid = load_rgb(out / "before_after.png")
     assert grid.shape[0] > 200 and grid.shape[1] > 600
 
@@ -42,12 +48,23 @@ def test_edit_writes_the_photo_and_prints_one_json_object(tmp_path, capsys):
     assert edited.shape == before.shape and (edited != before).any()
 
 
+def test_edit_takes_an_engine_and_an_intensity(tmp_path, capsys):
+    pytest.importorskip("dlib")
+    argv = ["edit", "--json", "--engine", "warp", "--intensity", "0.5", "--text", "We won the cup, best day ever!",
+            "--photo", str(sample_photo_path()), "--out", str(tmp_path / "happy.jpg")]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["engine"] == "warp" and result["intensity"] == 0.5 and (tmp_path / "happy.jpg").is_file()
+    assert main(argv[:2] + ["--intensity", "3"] + argv[6:]) == 2
+    assert "intensity must be between 0" in capsys.readouterr().err
+
+
 def test_edit_help_names_every_option(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["edit", "--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert all(option in out for option in ("--text", "--photo", "--out", "--generator", "--json"))
+    assert all(option in out for option in ("--text", "--photo", "--out", "--generator", "--json", "--engine", "--intensity"))
 
 
 def test_crop_writes_the_face(tmp_path, capsys):

@@ -78,7 +78,7 @@ def test_a_post_redraws_the_face_in_a_full_photo(pipeline, grace_hopper):
     assert np.array_equal(result.photo[keep], grace_hopper[keep])
     assert not np.array_equal(result.photo, grace_hopper)
     assert result.face_box.w < result.crop_box.w and "happiness" in result.message
-    assert set(result.timings) == {"classify", "read", "cache", "face", "generator", "paste"}
+    assert {"classify", "read", "cache", "face", "generator", "paste"} <= set(result.timings)
 
 
 def test_happy_and_sad_posts_ask_for_different_faces(pipeline, grace_hopper):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .download import DownloadError
+from .faces.landmarks import LandmarksUnavailableError
 from .images import ImageReadError
 
 
@@ -24,7 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ImageReadError, FileNotFoundError, DownloadError, ValueError, RuntimeError) as err:
+    except (ImageReadError, FileNotFoundError, DownloadError, ValueError, RuntimeError,
+            LandmarksUnavailableError) as err:
         print(f"emoface: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -42,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, help="output folder (default: runs/demo)")
     demo.add_argument("--generator", type=Path, help="a StarGAN generator file (default: the shipped one)")
     demo.add_argument("--text-model", type=Path, help="a text-model checkpoint (default: the shipped one)")
+    _engine_arguments(demo)
     demo.set_defaults(run=_demo)
 
     edit = commands.add_parser("edit", help="redraw the face in a photo with the emotion of a text",
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     edit.add_argument("--text-model", type=Path, help="a text-model checkpoint (default: the shipped one)")
     edit.add_argument("--low-confidence", choices=("keep", "neutral"), default="keep",
                       help="when the text's emotion is unclear: keep the photo (default) or draw a neutral face")
+    _engine_arguments(edit)
     edit.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
     edit.set_defaults(run=_edit)
 
@@ -90,13 +94,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _engine_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--engine", choices=("auto", "stargan", "warp"), default="auto",
+                         help="stargan: the generator redraws the face; warp: landmarks move the photo's own pixels "
+                              "(real photos, needs emoface[real]); auto (default): warp for a real photograph when "
+                              "the generator only knows SynthFaces, else stargan")
+    command.add_argument("--intensity", type=float, default=1.0,
+                         help="how strong the expression is, 0 (no change) to 1 (default, the full expression)")
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
     from .pipeline import Pipeline
     from .settings import runs_dir
 
     print("emoface demo — the shipped text model and generator, offline, on the CPU")
-    pipeline = Pipeline(text_model=args.text_model, generator=args.generator)
+    pipeline = Pipeline(text_model=args.text_model, generator=args.generator, engine=args.engine,
+                        intensity=args.intensity)
     run_demo(args.out or runs_dir() / "demo", pipeline)
     return 0
 
@@ -108,7 +122,8 @@ def _edit(args: argparse.Namespace) -> int:
     from .pipeline import Pipeline
 
     photo = load_rgb(args.photo)  # read first: a wrong path fails before the models load
-    pipeline = Pipeline(text_model=args.text_model, generator=args.generator, low_confidence=args.low_confidence)
+    pipeline = Pipeline(text_model=args.text_model, generator=args.generator, low_confidence=args.low_confidence,
+                        engine=args.engine, intensity=args.intensity)
     result = pipeline.edit(args.text, photo)
     result.save(args.out)
     if args.json:
@@ -116,7 +131,8 @@ def _edit(args: argparse.Namespace) -> int:
         return 0
     prediction = result.prediction
     print(f"emotion: {prediction.emotion} ({prediction.probability:.0%}); face expression: {result.expression}")
-    print(f"face at {result.face_box.as_tuple()} (x, y, w, h); {result.message}")
+    print(f"face at {result.face_box.as_tuple()} (x, y, w, h); engine: {result.engine}, "
+          f"intensity {result.intensity:g}; {result.message}")
     print(f"saved {args.out}")
     return 0
 

@@ -7,11 +7,15 @@ does the same with what ships in the package, on the CPU, with nothing downloade
   its *test* split, so the shipped text model has never seen them; what it says about each is
   printed as measured, right or wrong, beside the label the post was written with;
 * the **profile photos** are a SynthFaces person the generator never saw (a 640×480 scene, found by
-  the Haar cascade like any upload) and a real photograph that ships with matplotlib (Grace
-  Hopper). The shipped generator was trained on SynthFaces only: on the photograph the pipeline
-  flags the edit as out of its domain, and the grid shows honestly what it does there;
+  the Haar cascade like any upload) and the real photographs that installed packages ship
+  (:mod:`emoface.faces.real_photos`: Grace Hopper from matplotlib always; with ``emoface[real]``
+  also scikit-image's astronaut and mahotas' portrait of its author);
 * for each photo and post, :class:`emoface.pipeline.Pipeline` classifies the text, picks the face
-  expression, edits the face and pastes it back into the whole photo.
+  expression, edits the face and pastes it back into the whole photo. With the default
+  ``engine="auto"`` the SynthFaces person is redrawn by the StarGAN, and the real photographs —
+  out of the shipped generator's domain — are edited by the warp engine (landmarks moved by
+  action units); with ``--engine stargan`` the grid shows honestly what the SynthFaces generator
+  does to a real photograph.
 
 It writes ``before_after.png`` (one row per photo: the face before, then after each post), the
 edited whole photos, and ``demo.json`` (every emotion, probability and face box) to the output folder.
@@ -72,10 +76,12 @@ def demo_profile_photo() -> np.ndarray:
 
 
 def demo_photos() -> dict[str, np.ndarray]:
-    """Name → RGB photo: the SynthFaces profile photo and the real photograph matplotlib ships."""
-    from .images import load_rgb, sample_photo_path
+    """Name → RGB photo: the SynthFaces profile photo and every real photograph an installed package ships."""
+    from .faces.real_photos import available_real_photos
 
-    return {"SynthFaces profile": demo_profile_photo(), "photograph (Grace Hopper)": load_rgb(sample_photo_path())}
+    photos = {"SynthFaces profile": demo_profile_photo()}
+    photos.update({f"photo: {photo.name}": photo.load() for photo in available_real_photos()})
+    return photos
 
 
 def run_demo(out_dir: str | Path, pipeline=None, posts: list[DemoPost] | None = None,
@@ -88,7 +94,7 @@ def run_demo(out_dir: str | Path, pipeline=None, posts: list[DemoPost] | None = 
     posts = posts if posts is not None else demo_posts()
     photos = photos if photos is not None else demo_photos()
     summary: dict = {"posts": [], "photos": {}}
-    rows, titles = [], ["before"]
+    rows, row_names, titles = [], [], ["before"]
     for k, post in enumerate(posts):
         prediction = pipeline.classify(post.text)
         summary["posts"].append({"id": post.id, "text": post.text, "label": post.label, **prediction.as_dict()})
@@ -105,10 +111,14 @@ def run_demo(out_dir: str | Path, pipeline=None, posts: list[DemoPost] | None = 
         paths = [str(save_rgb(out / "photos" / f"{n}_{k + 1}_{r.expression}.jpg", r.photo))
                  for k, r in enumerate(results)]
         summary["photos"][name] = {"face_box": list(first.face_box.as_tuple()), "out_of_domain": first.out_of_domain,
-                                   "message": first.message, "edits": [r.as_dict(p) for r, p in zip(results, paths)]}
-        say(f"{name}: face at {first.face_box.as_tuple()}; "
-            + ("OUT OF DOMAIN — " + first.message if first.out_of_domain else "in the generator's domain"))
-    summary["grid"] = str(_save_grid(rows, titles, list(photos), out / "before_after.png"))
+                                   "engines": sorted({r.engine for r in results}), "message": first.message,
+                                   "edits": [r.as_dict(p) for r, p in zip(results, paths)]}
+        engines = "/".join(summary["photos"][name]["engines"])
+        row_names.append(f"{name}\n({engines})")
+        domain = "out of the generator's domain" if first.out_of_domain else "in the generator's domain"
+        say(f"{name}: face at {first.face_box.as_tuple()}; {domain}; drawn by {engines}"
+            + (f" — {first.message}" if first.out_of_domain and engines == "stargan" else ""))
+    summary["grid"] = str(_save_grid(rows, titles, row_names, out / "before_after.png"))
     atomic_write_text(out / "demo.json", json.dumps(summary, indent=1))
     say(f"grid: {summary['grid']}\nall results: {out / 'demo.json'}")
     return summary
@@ -131,5 +141,5 @@ def _save_grid(rows: list[list[np.ndarray]], titles: list[str], names: list[str]
     from .viz import labelled_grid, save_figure
 
     fig = labelled_grid(rows, titles, names, cell_inches=1.45,
-                        title="emoface demo — each post's emotion redraws the profile photo (pasted back, face region shown)")
+                        title="emoface demo — each post's emotion redraws the profile photo (face region shown)")
     return save_figure(fig, path)

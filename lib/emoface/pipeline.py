@@ -20,7 +20,10 @@ blog, the CLI and ``05_pipeline_app.ipynb`` share. It loads both models once and
 generator: 68 landmarks, moved by the facial action units of the target expression, warp the
 photo's own pixels at full resolution. ``engine="auto"`` (the default) uses the warp engine when
 the generator was trained on SynthFaces and the face is out of its domain — a real photograph —
-and the landmark model is installed; otherwise StarGAN. Every result says which engine drew it
+and the landmark model is installed; otherwise StarGAN. Whether a face is a SynthFaces drawing is
+asked of dlib's face embedding (:class:`emoface.faces.identity.SynthFacesLook`: all SynthFaces
+people lie close to their mean, real faces further than its radius), because the texture score
+below could not tell a smooth real portrait from a drawing. Every result says which engine drew it
 (:attr:`EditResult.engine`). Both take an **intensity** in [0, 1]: the warp scales the movement;
 StarGAN scales its change, x + i·(G(x, c_t) − G(x, c_s)) (residual) or x + i·(G(x, c_t) − x) (plain).
 
@@ -79,7 +82,8 @@ from .faces.action_units import check_intensity
 from .faces.detect import Box, FaceCrop, FaceDetector, _resize_mode, cut, default_detector, square_box
 from .faces.equalize import equalize
 from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
-from .faces.landmarks import (LandmarkDetector, LandmarksUnavailableError, NoLandmarksError,
+from .faces.identity import SynthFacesLook, default_synthfaces_look
+from .faces.landmarks import (FaceLandmarks, LandmarkDetector, LandmarksUnavailableError, NoLandmarksError,
                               default_landmark_detector, landmarks_available)
 from .faces.paste import paste_face
 from .faces.warp import warp_expression
@@ -148,6 +152,9 @@ class EditResult:
     landmarks: np.ndarray | None = None
     #: r(x) = mean|hp(G(x, c_s)) − hp(x)| for this face (see the module docstring).
     domain_score: float | None = None
+    #: For a SynthFaces generator, with dlib: the face's embedding distance from the mean SynthFaces face
+    #: (:class:`emoface.faces.identity.SynthFacesLook`); above its radius the photo is a real photograph.
+    synthfaces_distance: float | None = None
     #: Seconds per stage when this result was computed (a cached result keeps its first timings):
     #: classify, read, cache (hashing the photo), face (Haar, crop, equalise), generator, paste.
     timings: dict[str, float] = field(default_factory=dict, compare=False)
@@ -166,6 +173,7 @@ class EditResult:
             "crop_box": [int(v) for v in self.crop_box.as_tuple()],
             "out_of_domain": bool(self.out_of_domain),
             "domain_score": None if self.domain_score is None else round(float(self.domain_score), 4),
+            "synthfaces_distance": None if self.synthfaces_distance is None else round(float(self.synthfaces_distance), 4),
             "message": self.message,
             "engine": self.engine,
             "intensity": round(float(self.intensity), 3),
@@ -201,6 +209,7 @@ class Pipeline:
             raise LandmarksUnavailableError(f"the warp engine needs the landmark model; {LANDMARKS_INSTALL_HINT}")
         self.engine = engine
         self._landmark_detector: LandmarkDetector | None = None
+        self._synthfaces_look: SynthFacesLook | None = None
         if cache_size < 0:
             raise ValueError(f"cache_size must be 0 (no cache) or more, got {cache_size}")
         self.device = torch.device(device)
@@ -288,6 +297,14 @@ class Pipeline:
                 self._landmark_detector = default_landmark_detector()
             return self._landmark_detector
 
+    @property
+    def synthfaces_look(self) -> SynthFacesLook:
+        """dlib's face embedding and the SynthFaces mean face, loaded on first use (~2 s)."""
+        with self._calibration_lock:
+            if self._synthfaces_look is None:
+                self._synthfaces_look = default_synthfaces_look()
+            return self._synthfaces_look
+
     # ---------------------------------------------------------------- domain
 
     def domain_score(self, face: np.ndarray) -> float:
@@ -332,50 +349,59 @@ class Pipeline:
         watch.lap("generator")
         out_of_domain = run.domain_score > self.ood_threshold  # the first call calibrates (once)
         rgb, before = _frozen(rgb), _frozen(before)
-        chosen, fallback = self._choose_engine(engine, out_of_domain), None
+        landmarks, look, fallback = self._landmarks_and_look(rgb, engine, watch)
+        if look is not None and look > self.synthfaces_look.radius:
+            out_of_domain = True  # not a SynthFaces face: out of a SynthFaces generator's domain, whatever its texture
+        chosen = engine if engine != "auto" else ("warp" if landmarks is not None and out_of_domain
+                                                  and self.trained_on_synthfaces else "stargan")
         points = None
         if target is None:
             after, photo = before, rgb
         elif chosen == "warp":
-            try:
-                warped, points = self._warp(rgb, target, intensity, watch)
-            except NoLandmarksError as error:
-                if engine == "warp":
-                    raise
-                chosen, fallback = "stargan", str(error)  # auto: the Haar face is still there for StarGAN
-        if target is not None and chosen == "warp":
-            photo = _frozen(warped)
+            if landmarks is None:  # engine="warp" on a photo where dlib finds no face: say so
+                landmarks = self.landmark_detector.landmarks(rgb)
+            warped = warp_expression(rgb, landmarks.points, target, intensity)
+            watch.lap("warp")
+            photo, points = _frozen(warped.photo), _frozen(np.stack([warped.source_points, warped.target_points]))
             before = _frozen(cv2.resize(cut(rgb, crop.crop_box), (self.size, self.size), interpolation=cv2.INTER_AREA))
             after = _frozen(cv2.resize(cut(photo, crop.crop_box), (self.size, self.size), interpolation=cv2.INTER_AREA))
-        elif target is not None:
+        else:
             after = _frozen(run.face_after)
             photo = _frozen(paste_face(rgb, after, crop.crop_box, original_face=before))
         watch.lap("paste")
-        message = self._message(prediction, target, out_of_domain, chosen, fallback)
+        message = self._message(prediction, target, out_of_domain, chosen, fallback if engine == "auto" else None)
         result = EditResult(
             prediction=prediction, expression=target or (prediction.expression if prediction else "neutral"),
             edited=target is not None, face_box=crop.face_box, crop_box=crop.crop_box, face_before=before,
             face_after=after, photo_before=rgb, photo=photo, out_of_domain=out_of_domain, message=message,
             engine=chosen, intensity=intensity, landmarks=points, domain_score=run.domain_score,
-            timings=dict(watch.laps),
+            synthfaces_distance=look, timings=dict(watch.laps),
         )
         self._cache_put(key, result)
         return result
 
-    def _choose_engine(self, engine: str, out_of_domain: bool) -> str:
-        """``auto``: the warp for a real photograph when the generator only knows SynthFaces (and dlib is here)."""
-        if engine != "auto":
-            return engine
-        return "warp" if self.trained_on_synthfaces and out_of_domain and landmarks_available() else "stargan"
+    def _landmarks_and_look(self, rgb: np.ndarray, engine: str,
+                            watch: _Stopwatch) -> tuple[FaceLandmarks | None, float | None, str | None]:
+        """dlib's 68 points and the face's distance from SynthFaces, when the warp engine or the domain need them.
 
-    def _warp(self, rgb: np.ndarray, target: str, intensity: float, watch: _Stopwatch) -> tuple[np.ndarray, np.ndarray]:
-        """The warp engine on the whole photo: the warped photo and its control points before/after (2, 70, 2)."""
-        landmarks = self.landmark_detector.landmarks(rgb)
+        Returns (landmarks, distance, why not): ``None`` where dlib is not installed, is not needed
+        (``engine="stargan"`` with a generator not trained on SynthFaces) or finds no face; the third
+        item then says why, for the message.
+        """
+        if engine == "stargan" and not self.trained_on_synthfaces:
+            return None, None, None
+        if not landmarks_available():
+            return None, None, f"the landmark model is not installed ({LANDMARKS_INSTALL_HINT})"
+        try:
+            landmarks = self.landmark_detector.landmarks(rgb)
+        except NoLandmarksError as error:
+            if engine == "warp":
+                raise
+            return None, None, str(error)
         watch.lap("landmarks")
-        warped = warp_expression(rgb, landmarks.points, target, intensity)
-        watch.lap("warp")
-        points = np.stack([warped.source_points, warped.target_points])
-        return warped.photo, _frozen(points)
+        look = self.synthfaces_look.distance(rgb, landmarks.points) if self.trained_on_synthfaces else None
+        watch.lap("look")
+        return landmarks, look, None
 
     def _target(self, prediction: EmotionPrediction) -> str | None:
         """The expression to draw for a prediction; ``None`` keeps the photo as it is."""
@@ -462,7 +488,7 @@ class Pipeline:
             text = f"{text} Drawn by the warp engine: the face's landmarks moved by the expression's action units"
             why = out_of_domain and self.trained_on_synthfaces
             return f"{text} (a real photograph; the generator only knows drawn faces)." if why else f"{text}."
-        if fallback is not None:
+        if fallback is not None and out_of_domain and target is not None:
             text = f"{text} (The warp engine could not be used: {fallback}; StarGAN drew it.)"
         if not out_of_domain or target is None:  # nothing drawn, nothing to warn about (the flag still says it)
             return text

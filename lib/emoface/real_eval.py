@@ -63,18 +63,31 @@ class EditRecord:
         return self.judged == self.target
 
 
-def real_subjects(extra: str | Path | None = None) -> list[Subject]:
-    """The real face photos installed packages ship (:mod:`emoface.faces.real_photos`), plus images in ``extra``."""
+def real_subjects(extra: str | Path | None = None, min_face: int = 100) -> list[Subject]:
+    """The real face photos installed packages ship (:mod:`emoface.faces.real_photos`), plus faces in ``extra``.
+
+    ``extra`` is a folder of your own JPEG/PNG photos, group photos included: every face dlib finds
+    that is at least ``min_face`` pixels wide becomes a subject, cropped with its surroundings
+    (a square 2.4 × its box), so that each subject has one face.
+    """
     from .faces.real_photos import available_real_photos
 
     subjects = [Subject(photo.name, photo.load(), "real") for photo in available_real_photos()]
-    if extra is not None:
-        folder = Path(extra)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"no folder of extra photos at {folder}")
-        for path in sorted(folder.iterdir()):
-            if path.suffix.lower() in {".jpg", ".jpeg", ".png"}:
-                subjects.append(Subject(path.stem, load_rgb(path), "real"))
+    if extra is None:
+        return subjects
+    from .faces.detect import cut, square_box
+    from .faces.landmarks import default_landmark_detector
+
+    folder = Path(extra)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no folder of extra photos at {folder}")
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in {".jpg", ".jpeg", ".png"}:
+            continue
+        photo = load_rgb(path)
+        faces = [box for box in default_landmark_detector().detect(photo) if box.w >= min_face]
+        for k, box in enumerate(faces):
+            subjects.append(Subject(f"{path.stem}-{k}", np.ascontiguousarray(cut(photo, square_box(box, 0.7))), "real"))
     return subjects
 
 

@@ -63,3 +63,63 @@ class FaceEmbedder:
 def default_embedder() -> FaceEmbedder:
     """A shared embedder (the model loads in ~0.3 s)."""
     return FaceEmbedder()
+
+
+# ------------------------------------------------------------------ does this face look like SynthFaces?
+
+#: Held-out SynthFaces people whose mean embedding stands for "a SynthFaces face" (training uses 0…).
+SYNTHFACES_FIRST_ID = 1_200_000
+SYNTHFACES_PEOPLE = 28
+#: A face further than this from the SynthFaces mean embedding is not a SynthFaces drawing. Measured
+#: (notebook 06): held-out SynthFaces faces in all seven expressions 0.17–0.45 from the mean; the
+#: 22 real faces we have offline 0.55–0.78. The margin is thin and rests on few real faces.
+SYNTHFACES_RADIUS = 0.5
+
+
+def synthfaces_faces(people: int = SYNTHFACES_PEOPLE, size: int = 256) -> list[np.ndarray]:
+    """Held-out SynthFaces people, person i in expression i mod 7, as padded ``size`` face photos."""
+    from ..labels import FACE_EXPRESSIONS
+    from .synth import draw_face, random_identity
+
+    pad = size // 4  # dlib's detector wants some room around a face
+    return [np.pad(draw_face(random_identity(np.random.default_rng([0, SYNTHFACES_FIRST_ID + i])),
+                             FACE_EXPRESSIONS[i % len(FACE_EXPRESSIONS)], size), ((pad, pad), (pad, pad), (0, 0)),
+                   mode="edge") for i in range(people)]
+
+
+class SynthFacesLook:
+    """How far a face's embedding lies from the mean SynthFaces face: is it a drawing like our training faces?
+
+    The shipped generator knows SynthFaces only; ``engine="auto"`` asks this, not the generator, whether
+    a photo is a real photograph. The generator's own texture score (``Pipeline.domain_score``) could
+    not tell a smooth real face (a soft-focus portrait, at 64 px) from a drawn one; dlib's embedding,
+    trained on millions of real faces, places all SynthFaces people in one tight cluster.
+    """
+
+    def __init__(self, embedder: FaceEmbedder | None = None, radius: float = SYNTHFACES_RADIUS) -> None:
+        self.embedder = embedder or default_embedder()
+        self.radius = radius
+        self._centroid: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def centroid(self) -> np.ndarray:
+        """The mean embedding of :func:`synthfaces_faces` (computed once, ~1 s)."""
+        with self._lock:
+            if self._centroid is None:
+                self._centroid = np.mean([self.embedder.embed(face) for face in synthfaces_faces()], axis=0)
+            return self._centroid
+
+    def distance(self, image: ImageSource, points: np.ndarray | None = None) -> float:
+        """Embedding distance of the largest face (or the one with these 68 ``points``) to the SynthFaces mean."""
+        return float(np.linalg.norm(self.embedder.embed(image, points) - self.centroid))
+
+    def is_synthfaces(self, image: ImageSource, points: np.ndarray | None = None) -> bool:
+        """Whether the face looks like a SynthFaces drawing (within :attr:`radius` of the mean)."""
+        return self.distance(image, points) <= self.radius
+
+
+@lru_cache(maxsize=1)
+def default_synthfaces_look() -> SynthFacesLook:
+    """A shared :class:`SynthFacesLook` with the default embedder."""
+    return SynthFacesLook()
