@@ -68,7 +68,7 @@ def real_subjects(extra: str | Path | None = None, min_face: int = 100) -> list[
 
     ``extra`` is a folder of your own JPEG/PNG photos, group photos included: every face dlib finds
     that is at least ``min_face`` pixels wide becomes a subject, cropped with its surroundings
-    (a square 2.4 × its box), so that each subject has one face.
+    (a square 1.7 × its box: enough context for the Haar cascade, little room for a neighbour's face).
     """
     from .faces.real_photos import available_real_photos
 
@@ -87,7 +87,7 @@ def real_subjects(extra: str | Path | None = None, min_face: int = 100) -> list[
         photo = load_rgb(path)
         faces = [box for box in default_landmark_detector().detect(photo) if box.w >= min_face]
         for k, box in enumerate(faces):
-            subjects.append(Subject(f"{path.stem}-{k}", np.ascontiguousarray(cut(photo, square_box(box, 0.7))), "real"))
+            subjects.append(Subject(f"{path.stem}-{k}", np.ascontiguousarray(cut(photo, square_box(box, 0.35))), "real"))
     return subjects
 
 
