@@ -6,7 +6,7 @@
   into every expression (the paper's Fig. 4, lesson 04);
 * ``docs/fig7.png`` — one profile photo under a happy and a sad bundled post (the paper's Fig. 7,
   lesson 05), with the emotions the text model found;
-* ``docs/demo_before_after.png`` — what ``make run`` writes: both bundled photos, six bundled posts.
+* ``docs/demo_before_after.png`` — what ``make run`` writes: the bundled photos, six bundled posts.
 
 Everything comes from the shipped models, offline, on the CPU, in about a minute.
 """
