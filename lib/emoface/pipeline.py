@@ -81,13 +81,13 @@ import torch
 from .faces.action_units import check_intensity
 from .faces.detect import Box, FaceCrop, FaceDetector, _resize_mode, cut, default_detector, square_box
 from .faces.equalize import equalize
-from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
 from .faces.identity import SynthFacesLook, default_synthfaces_look
+from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
 from .faces.landmarks import (FaceLandmarks, LandmarkDetector, LandmarksUnavailableError, NoLandmarksError,
                               default_landmark_detector, landmarks_available)
 from .faces.paste import paste_face
-from .faces.warp import warp_expression
 from .faces.synth import draw_face, random_identity
+from .faces.warp import warp_expression
 from .images import MAX_PIXELS, ImageReadError, ImageSource, load_rgb, save_rgb
 from .labels import FACE_EXPRESSIONS
 from .stargan.editing import EditMode
@@ -156,7 +156,8 @@ class EditResult:
     #: (:class:`emoface.faces.identity.SynthFacesLook`); above its radius the photo is a real photograph.
     synthfaces_distance: float | None = None
     #: Seconds per stage when this result was computed (a cached result keeps its first timings):
-    #: classify, read, cache (hashing the photo), face (Haar, crop, equalise), generator, paste.
+    #: classify, read, cache (hashing the photo), face (Haar, crop, equalise), generator, and with dlib
+    #: landmarks, look (the SynthFaces embedding test) and warp; paste (StarGAN's paste-back, or cutting the views).
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def as_dict(self, output_path: str | Path | None = None) -> dict:
