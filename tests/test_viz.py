@@ -21,3 +21,20 @@ def test_labelled_grid_saves_a_png(tmp_path):
     fig = labelled_grid([[np.zeros((8, 8, 3), np.uint8)] * 2], ["a", "b"], ["row"])
     path = save_figure(fig, tmp_path / "g.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_saved_figure_is_shown_in_a_notebook_and_closed(tmp_path, monkeypatch):
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from emoface import viz
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda fig: shown.append(fig))
+    fig = labelled_grid([[np.zeros((8, 8, 3), np.uint8)]], ["a"])
+    save_figure(fig, tmp_path / "script.png")  # not a notebook kernel: saved, closed, not shown
+    assert shown == [] and not plt.fignum_exists(fig.number)
+    monkeypatch.setattr(viz, "_in_notebook", lambda: True)
+    fig = labelled_grid([[np.zeros((8, 8, 3), np.uint8)]], ["a"])
+    save_figure(fig, tmp_path / "lesson.png")
+    assert shown == [fig] and not plt.fignum_exists(fig.number) and (tmp_path / "lesson.png").is_file()

@@ -57,13 +57,32 @@ def labelled_grid(rows: Sequence[Sequence[np.ndarray]], col_titles: Sequence[str
     return fig
 
 
-def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
-    """Save a matplotlib figure as PNG atomically and close it."""
+def save_figure(fig, path: str | Path, dpi: int = 110, show: bool | None = None) -> Path:
+    """Save a matplotlib figure as PNG atomically, show it in a notebook, and close it.
+
+    Closing keeps a long lesson from piling up open figures; but a closed figure is one the notebook
+    no longer draws at the end of the cell, so in a Jupyter kernel it is displayed first (``show``
+    overrides the guess).
+    """
     import matplotlib.pyplot as plt
 
     target = atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=dpi))
+    if _in_notebook() if show is None else show:
+        from IPython.display import display
+
+        display(fig)
     plt.close(fig)
     return target
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (where figures are shown inline)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def draw_box(rgb: np.ndarray, box: tuple[int, int, int, int], color: tuple[int, int, int] = (40, 220, 40),
