@@ -195,6 +195,22 @@ def test_a_sad_post_redraws_the_profile_photo_sad(alice, synth_scene):
     assert 'class="emoface-current-face"' in alice.profile.value  # Fig. 7: the profile shows the new face
 
 
+def test_a_real_profile_photo_is_edited_by_the_warp_engine(app, grace_bytes):
+    from emoface.faces.landmarks import landmarks_available
+
+    if not landmarks_available():
+        pytest.skip("needs emoface[real]")
+    assert app.sign_up("grace", PASSWORD) is not None and app.upload_photo(grace_bytes), app.message
+    post = app.post(SAD)
+    assert post is not None and post.expression == "sadness", app.message
+    assert "warp engine" in app.message and "Warning" not in app.message  # said in the page, not a drawn face
+    picture = load_rgb(app.store.post_picture(post.id))
+    before = shrink(load_rgb(grace_bytes), PICTURE_MAX_SIDE)
+    assert picture.shape == before.shape
+    change = np.abs(picture.astype(int) - before.astype(int)).mean(axis=2)
+    assert change.max() > 30 and np.median(change) < 3  # the face moved, the rest (up to JPEG) did not
+
+
 def test_post_text_is_escaped(alice):
     script = "<script>alert(1)</script> I am so happy today, what a wonderful morning!"
     image = '<img src=x onerror="alert(2)"> "quotes" & ampersands'
