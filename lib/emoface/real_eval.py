@@ -127,7 +127,8 @@ def evaluate_engines(pipeline, subjects: Sequence[Subject], engines: Sequence[st
                 except NoFaceError:
                     continue  # e.g. dlib finds no face for the warp: counted as missing, not as a miss
                 seconds = time.perf_counter() - start
-                probabilities = judge.predict_proba([crop_for_judge(result.photo, result.face_box.as_tuple())])[0]
+                # judged in the unedited photo's Haar box, as the baseline (the warp may report dlib's box)
+                probabilities = judge.predict_proba([crop_for_judge(result.photo, box.as_tuple())])[0]
                 edited = _embed_or_none(embedder, result.photo)
                 distance = math.nan if original is None or edited is None else float(np.linalg.norm(edited - original))
                 records.append(_record(subject, result.engine, target, probabilities, distance, seconds))
