@@ -23,7 +23,9 @@ the generator was trained on SynthFaces and the face is out of its domain — a 
 and the landmark model is installed; otherwise StarGAN. Whether a face is a SynthFaces drawing is
 asked of dlib's face embedding (:class:`emoface.faces.identity.SynthFacesLook`: all SynthFaces
 people lie close to their mean, real faces further than its radius), because the texture score
-below could not tell a smooth real portrait from a drawing. Every result says which engine drew it
+below could not tell a smooth real portrait from a drawing. That question is asked first, so a real
+photograph drawn by the warp skips steps 2–4 (the Haar crop and the generator have nothing to say
+about it; ``domain_score`` is then None). Every result says which engine drew it
 (:attr:`EditResult.engine`). Both take an **intensity** in [0, 1]: the warp scales the movement;
 StarGAN scales its change, x + i·(G(x, c_t) − G(x, c_s)) (residual) or x + i·(G(x, c_t) − x) (plain).
 
