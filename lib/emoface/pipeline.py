@@ -358,10 +358,11 @@ class Pipeline:
         else:
             crop = self._find_face(rgb)
             face_box, crop_box = crop.face_box, crop.crop_box
-            before = _frozen(equalize(crop.face, "luminance"))
+            before = equalize(crop.face, "luminance")
             watch.lap("face")
             run = self._run_generator(before, target, intensity)
             watch.lap("generator")
+            before = _frozen(before)  # after the generator: torch warns about read-only arrays
             out_of_domain = run.domain_score > self.ood_threshold or photograph  # the first call calibrates (once)
             domain_score = run.domain_score
         chosen = engine if engine != "auto" else ("warp" if photograph else "stargan")
