@@ -81,9 +81,7 @@ def main() -> int:
 
 def _grid(pipeline: Pipeline, subjects, path: Path) -> None:
     """Each packaged photo: the original, then every expression by the warp and by StarGAN."""
-    import cv2
-
-    from emoface.faces.detect import cut
+    from emoface.faces.detect import face_view
     from emoface.labels import FACE_EXPRESSIONS
     from emoface.viz import labelled_grid, save_figure
 
@@ -91,9 +89,8 @@ def _grid(pipeline: Pipeline, subjects, path: Path) -> None:
     for subject in subjects:
         for engine in ("warp", "stargan"):
             results = [pipeline.edit_expression(subject.photo, e, engine=engine) for e in FACE_EXPRESSIONS]
-            view = lambda photo, box: cv2.resize(cut(photo, box), (160, 160), interpolation=cv2.INTER_AREA)  # noqa: E731
-            rows.append([view(results[0].photo_before, results[0].crop_box)]
-                        + [view(r.photo, r.crop_box) for r in results])
+            rows.append([face_view(results[0].photo_before, results[0].crop_box, 160)]
+                        + [face_view(r.photo, r.crop_box, 160) for r in results])
             names.append(f"{subject.name}\n{engine}")
     fig = labelled_grid(rows, ["original", *FACE_EXPRESSIONS], names, cell_inches=1.3,
                         title="Real photos: the warp engine and the shipped (SynthFaces) StarGAN, intensity 1")

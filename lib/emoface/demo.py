@@ -35,6 +35,7 @@ from typing import Callable
 import numpy as np
 
 from .atomic import atomic_write_text
+from .faces.detect import face_view
 from .images import save_rgb
 
 #: Bundled posts (ids in ``assets/posts.csv``, test split) shown by the demo: joy, sadness, anger,
@@ -44,6 +45,8 @@ DEMO_POST_IDS: tuple[int, ...] = (25, 115, 436, 11, 2, 118)
 #: The SynthFaces person of the demo's profile photo: held out from the generator's training
 #: (training identities are 0, 1, 2, …; see :data:`emoface.stargan.recipes.TEST_FIRST_IDENTITY`).
 DEMO_IDENTITY = 1_000_001
+#: Side of each face in the grid: the square the pipeline cropped, at a size that shows the expression.
+VIEW_SIZE = 160
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,8 @@ def run_demo(out_dir: str | Path, pipeline=None, posts: list[DemoPost] | None = 
     for n, (name, photo) in enumerate(photos.items()):
         results = [pipeline.edit(post.text, photo) for post in posts]
         first = results[0]
-        row = [_crop_view(first.photo_before, first.crop_box)]
-        row += [_crop_view(r.photo, r.crop_box) for r in results]
+        row = [face_view(first.photo_before, first.crop_box, VIEW_SIZE)]
+        row += [face_view(r.photo, r.crop_box, VIEW_SIZE) for r in results]
         rows.append(row)
         paths = [str(save_rgb(out / "photos" / f"{n}_{k + 1}_{r.expression}.jpg", r.photo))
                  for k, r in enumerate(results)]
@@ -126,15 +129,6 @@ def run_demo(out_dir: str | Path, pipeline=None, posts: list[DemoPost] | None = 
 
 def _short(text: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _crop_view(photo: np.ndarray, box, size: int = 160) -> np.ndarray:
-    """The square around the face (as the pipeline cropped it), at a size that shows the expression."""
-    import cv2
-
-    from .faces.detect import cut
-
-    return cv2.resize(cut(photo, box), (size, size), interpolation=cv2.INTER_AREA)
 
 
 def _save_grid(rows: list[list[np.ndarray]], titles: list[str], names: list[str], path: Path) -> Path:

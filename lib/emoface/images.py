@@ -144,8 +144,13 @@ def save_rgb(path: str | os.PathLike, rgb: np.ndarray, jpeg_quality: int = 92) -
     suffix = Path(path).suffix.lower() or ".png"
     if suffix not in (".png", ".jpg", ".jpeg"):
         raise ValueError(f"cannot write images as {suffix}; use .png or .jpg")
+    return atomic_write_bytes(path, encode_rgb(rgb, suffix, jpeg_quality, what=f"the image for {path}"))
+
+
+def encode_rgb(rgb: np.ndarray, suffix: str, jpeg_quality: int = 92, what: str | None = None) -> bytes:
+    """An RGB ``uint8`` image as the bytes of a ``.png`` or ``.jpg`` file (OpenCV, which wants BGR)."""
     params = [] if suffix == ".png" else [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
     ok, data = cv2.imencode(suffix, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params)
     if not ok:
-        raise RuntimeError(f"OpenCV could not encode the image for {path}")
-    return atomic_write_bytes(path, data.tobytes())
+        raise RuntimeError(f"OpenCV could not encode {what or f'a {rgb.shape} image as {suffix}'}")
+    return data.tobytes()

@@ -81,7 +81,7 @@ import numpy as np
 import torch
 
 from .faces.action_units import check_intensity
-from .faces.detect import Box, FaceCrop, FaceDetector, _resize_mode, cut, default_detector, square_box
+from .faces.detect import Box, FaceCrop, FaceDetector, _resize_mode, default_detector, face_view, square_box
 from .faces.equalize import equalize
 from .faces.identity import SynthFacesLook, default_synthfaces_look
 from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
@@ -208,13 +208,7 @@ class Pipeline:
                  ood_threshold: float | None = None, engine: Engine = "auto", intensity: float = 1.0) -> None:
         _check_choice("low_confidence", low_confidence, LOW_CONFIDENCE_CHOICES)
         _check_choice("mode", mode, EDIT_MODES)
-        _check_choice("engine", engine, ENGINES)
-        self.intensity = check_intensity(intensity)
-        if engine == "warp" and not landmarks_available():
-            raise LandmarksUnavailableError(f"the warp engine needs the landmark model; {LANDMARKS_INSTALL_HINT}")
-        self.engine = engine
-        self._landmark_detector: LandmarkDetector | None = None
-        self._synthfaces_look: SynthFacesLook | None = None
+        self.engine, self.intensity = self._request(engine, intensity)
         if cache_size < 0:
             raise ValueError(f"cache_size must be 0 (no cache) or more, got {cache_size}")
         self.device = torch.device(device)
@@ -288,6 +282,7 @@ class Pipeline:
         return self._edit(rgb, expression, None, watch, *request)
 
     def _request(self, engine: Engine | None, intensity: float | None) -> tuple[str, float]:
+        """The engine and intensity for a call (``None``: the pipeline's own), checked."""
         engine = self.engine if engine is None else engine
         _check_choice("engine", engine, ENGINES)
         if engine == "warp" and not landmarks_available():
@@ -296,19 +291,13 @@ class Pipeline:
 
     @property
     def landmark_detector(self) -> LandmarkDetector:
-        """dlib's detector and 68-point model, loaded on first use (the warp engine's; ~1 s)."""
-        with self._calibration_lock:
-            if self._landmark_detector is None:
-                self._landmark_detector = default_landmark_detector()
-            return self._landmark_detector
+        """dlib's detector and 68-point model, shared and loaded on first use (the warp engine's; ~1 s)."""
+        return default_landmark_detector()
 
     @property
     def synthfaces_look(self) -> SynthFacesLook:
-        """dlib's face embedding and the SynthFaces mean face, loaded on first use (~2 s)."""
-        with self._calibration_lock:
-            if self._synthfaces_look is None:
-                self._synthfaces_look = default_synthfaces_look()
-            return self._synthfaces_look
+        """dlib's face embedding and the SynthFaces mean face, shared and loaded on first use (~2 s)."""
+        return default_synthfaces_look()
 
     # ---------------------------------------------------------------- domain
 
@@ -395,7 +384,7 @@ class Pipeline:
 
     def _view(self, photo: np.ndarray, crop_box: Box) -> np.ndarray:
         """The square around the face at model size: a warp edit's ``face_before`` / ``face_after``."""
-        return _frozen(cv2.resize(cut(photo, crop_box), (self.size, self.size), interpolation=cv2.INTER_AREA))
+        return _frozen(face_view(photo, crop_box, self.size))
 
     def _landmarks_and_look(self, rgb: np.ndarray, engine: str,
                             watch: _Stopwatch) -> tuple[FaceLandmarks | None, float | None, str | None]:

@@ -153,6 +153,12 @@ def cut(rgb: np.ndarray, box: Box) -> np.ndarray:
     return inside
 
 
+def face_view(rgb: np.ndarray, box: Box, size: int) -> np.ndarray:
+    """The pixels under ``box`` resized to ``size``×``size`` with area averaging: a face to look at
+    (a grid cell, a before/after thumbnail), not a model input (:meth:`FaceDetector.crop` is that)."""
+    return cv2.resize(cut(rgb, box), (size, size), interpolation=cv2.INTER_AREA)
+
+
 @lru_cache(maxsize=1)
 def default_detector() -> FaceDetector:
     """A shared detector with the default settings (loading a cascade takes ~50 ms)."""

@@ -97,8 +97,8 @@ def warp_expression(photo: np.ndarray, landmarks: np.ndarray, expression: str, i
 def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> WarpResult:
     """Move the pixels at ``source`` (70 control points) to ``target``, smoothly, inside the face region only."""
     height, width = photo.shape[:2]
-    _, _, _, distance = face_frame(source)
-    hull = _face_hull(source, target, distance)
+    _, _, unit_down, distance = face_frame(source)
+    hull = _face_hull(source, target, unit_down, distance)
     step = max(2, int(round(distance * GRID_STEP)))
     # one grid step past the fade's end: the pixels on the region's edge lie between two zero nodes
     region = _region(hull, distance * FADE_END + step, width, height)
@@ -125,7 +125,7 @@ def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> Wa
                          np.arange(region.y, region.y + region.h, dtype=np.float32))
     map_x, map_y = xs + dx, ys + dy
     warped = cv2.remap(photo, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    warped = _shade_mouth_opening(warped, region, source, target, distance, map_x, map_y)
+    warped = _shade_mouth_opening(warped, region, source, target, unit_down, distance, map_x, map_y)
     result[region.y : region.y + region.h, region.x : region.x + region.w] = warped
     return WarpResult(result, source, target, region, np.stack([dx, dy]))
 
@@ -155,9 +155,8 @@ def _complex(points: np.ndarray) -> np.ndarray:
     return points[:, 0] + 1j * points[:, 1]
 
 
-def _face_hull(source: np.ndarray, target: np.ndarray, distance: float) -> np.ndarray:
+def _face_hull(source: np.ndarray, target: np.ndarray, unit_down: np.ndarray, distance: float) -> np.ndarray:
     """Convex hull (k, 2) of the control points before and after, and a forehead above the brows."""
-    _, _, unit_down, _ = face_frame(source)
     brows = source[17:27]
     forehead = brows - FOREHEAD * distance * unit_down
     points = np.vstack([source, target, forehead]).astype(np.float32)
@@ -214,13 +213,12 @@ def _border_ramp(region: Box, width: int, height: int) -> np.ndarray:
 
 
 def _shade_mouth_opening(warped: np.ndarray, region: Box, source: np.ndarray, target: np.ndarray,
-                         distance: float, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
+                         unit_down: np.ndarray, distance: float, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
     """Darken the inside of the inner lips where the mouth opened wider than it was (see the docstring).
 
     Only the *new* opening: where the output shows what was already inside an open mouth (teeth,
     a tongue), it is left as it is.
     """
-    _, _, unit_down, _ = face_frame(source)
     gap_before = float((source[66] - source[62]) @ unit_down)
     gap_after = float((target[66] - target[62]) @ unit_down)
     opened = (gap_after - max(gap_before, 0.0)) / distance
