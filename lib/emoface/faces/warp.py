@@ -91,7 +91,22 @@ def warp_expression(photo: np.ndarray, landmarks: np.ndarray, expression: str, i
     intensity = check_intensity(intensity)
     source = control_points(landmarks)
     target = source + expression_movement(landmarks, expression, intensity)
-    return warp_points(photo, source, target)
+    warped = warp_points(photo, source, target)
+    from .creases import draw_creases, expression_creases
+    from .mouth import close_mouth, mouth_change, mouth_colours, open_mouth, skin_grain, TEETH_SHOWN, DEFAULT_TEETH
+    from .action_units import MOUTH_OPENING
+    out = warped.photo
+    lip, skin = mouth_colours(photo, source)
+    change, strength = mouth_change(source, target, MOUTH_OPENING[expression])
+    region = warped.region
+    if change == "closed" and region.w > 1:
+        xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
+                             np.arange(region.y, region.y + region.h, dtype=np.float32))
+        close_mouth(out, source, target, xs + warped.offsets[0], ys + warped.offsets[1], (region.x, region.y), lip, strength)
+    elif change == "opened":
+        open_mouth(out, target, lip, skin, strength, TEETH_SHOWN.get(expression, DEFAULT_TEETH), skin_grain(photo, source))
+    out = draw_creases(out, expression_creases(target, expression, intensity), skin)
+    return WarpResult(out, source, target, region, warped.offsets)
 
 
 def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> WarpResult:
@@ -124,8 +139,10 @@ def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> Wa
     xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
                          np.arange(region.y, region.y + region.h, dtype=np.float32))
     map_x, map_y = xs + dx, ys + dy
+    from .mouth import lip_map
+    lip_map(source, target, map_x, map_y, (region.x, region.y))
+    dx, dy = map_x - xs, map_y - ys
     warped = cv2.remap(photo, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    warped = _shade_mouth_opening(warped, region, source, target, unit_down, distance, map_x, map_y)
     result[region.y : region.y + region.h, region.x : region.x + region.w] = warped
     return WarpResult(result, source, target, region, np.stack([dx, dy]))
 
@@ -210,50 +227,3 @@ def _border_ramp(region: Box, width: int, height: int) -> np.ndarray:
     to_y = np.minimum(ys, height - 1 - ys)[:, None]
     t = np.clip(np.minimum(to_x, to_y) / ramp, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
-
-
-def _shade_mouth_opening(warped: np.ndarray, region: Box, source: np.ndarray, target: np.ndarray,
-                         unit_down: np.ndarray, distance: float, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
-    """Darken the inside of the inner lips where the mouth opened wider than it was (see the docstring).
-
-    Only the *new* opening: where the output shows what was already inside an open mouth (teeth,
-    a tongue), it is left as it is.
-    """
-    gap_before = float((source[66] - source[62]) @ unit_down)
-    gap_after = float((target[66] - target[62]) @ unit_down)
-    opened = (gap_after - max(gap_before, 0.0)) / distance
-    if opened <= 0.02:
-        return warped
-    opacity = CAVITY_OPACITY * min(1.0, (opened - 0.02) / 0.12)
-    # the cavity: the inner-lip polygon, pulled in a little so the lip edges stay lip-coloured
-    inner = target[60:68]
-    centre = inner.mean(0)
-    inner = centre + 0.85 * (inner - centre)
-    soft = max(1, int(round(0.04 * distance))) * 2 + 1
-    # work on the mouth's box only (plus the blur's reach), in region coordinates
-    x0, y0 = np.maximum(np.floor(inner.min(0)).astype(int) - soft - np.array([region.x, region.y]), 0)
-    x1, y1 = np.ceil(inner.max(0)).astype(int) + soft + 1 - np.array([region.x, region.y])
-    patch = warped[y0:y1, x0:x1]
-    if patch.size == 0:
-        return warped
-    mask = np.zeros(patch.shape[:2], np.float32)
-    local = inner - np.array([region.x + x0, region.y + y0])
-    cv2.fillPoly(mask, [np.round(local * 4).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=2)
-    mask = cv2.GaussianBlur(mask, (soft, soft), 0)
-    if gap_before > WAS_OPEN * distance:  # teeth or a tongue were showing: keep them
-        mask *= 1.0 - _shows_old_opening(source, map_x[y0:y1, x0:x1], map_y[y0:y1, x0:x1])
-    mask = mask[..., None] * opacity
-    # shade, not paint: keep a little of the stretched lip texture so the cavity has some light in it
-    shade = patch.astype(np.float32) * 0.25 + np.array(CAVITY_RGB, np.float32) * 0.75
-    warped[y0:y1, x0:x1] = np.clip(patch * (1 - mask) + shade * mask, 0, 255).astype(np.uint8)
-    return warped
-
-
-def _shows_old_opening(source: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
-    """Per output pixel, 1 where its colour comes from inside the original inner lips (an already open mouth)."""
-    inner = source[60:68]
-    x0, y0 = (int(v) - 2 for v in np.floor(inner.min(0)))
-    x1, y1 = (int(v) + 2 for v in np.ceil(inner.max(0)))
-    inside = np.zeros((y1 - y0, x1 - x0), np.float32)
-    cv2.fillPoly(inside, [np.round((inner - [x0, y0]) * 4).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=2)
-    return cv2.remap(inside, map_x - x0, map_y - y0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
