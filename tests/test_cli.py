@@ -133,3 +133,19 @@ def test_classify_with_a_wrong_checkpoint(tmp_path, capsys):
     (tmp_path / "x.pt").write_bytes(b"nope")
     assert main(["classify", "--model", str(tmp_path / "x.pt"), "hello"]) == 2
     assert "not a readable PyTorch checkpoint" in capsys.readouterr().err
+
+
+def test_edit_takes_an_expression_instead_of_a_text(tmp_path, capsys):
+    pytest.importorskip("dlib")
+    argv = ["edit", "--json", "--expression", "sadness", "--photo", str(sample_photo_path()),
+            "--out", str(tmp_path / "sad.png")]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["emotion"] is None and result["expression"] == "sadness" and result["edited"] is True
+    assert result["engine"] == "warp" and result["faces_found"] == 1 and result["faces_edited"] == [0]
+    assert result["faces"][0]["engine"] == "warp" and result["faces"][0]["mouth"] in ("closed", "kept")
+    assert main(argv[:1] + ["--expression", "sadness", "--face", "3", "--photo", str(sample_photo_path()),
+                            "--out", str(tmp_path / "x.png")]) == 2
+    assert "there is no face 3" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
+    with pytest.raises(SystemExit):  # a text and an expression: argparse refuses the pair
+        main(["edit", "--text", "hi", "--expression", "sadness", "--photo", "p.jpg", "--out", "o.png"])

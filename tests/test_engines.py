@@ -29,7 +29,7 @@ def test_auto_warps_a_real_photograph_and_says_so(auto, grace_hopper):
     assert result.engine == "warp" and result.edited and result.out_of_domain
     assert "warp engine" in result.message and "Warning" not in result.message
     assert result.as_dict()["engine"] == "warp" and result.as_dict()["intensity"] == 1.0
-    assert result.landmarks.shape == (2, 70, 2) and {"landmarks", "warp"} <= set(result.timings)
+    assert result.landmarks.shape == (2, 70, 2) and {"faces", "look", "warp"} <= set(result.timings)
     assert result.photo.shape == grace_hopper.shape and not np.array_equal(result.photo, grace_hopper)
     assert result.face_before.shape == result.face_after.shape == (auto.size, auto.size, 3)
 
@@ -85,3 +85,65 @@ def test_when_dlib_finds_no_face_auto_lets_stargan_draw_it(auto, grace_hopper, m
     assert result.engine == "stargan" and "warp engine could not be used" in result.message
     with pytest.raises(NoLandmarksError):
         auto.edit(HAPPY, grace_hopper, engine="warp")
+
+
+# ---------------------------------------------------------------- the engines package and the faces
+
+
+def test_every_registered_engine_has_the_small_interface():
+    from emoface.engines import ENGINE_MODULES
+    import importlib
+
+    for name, module in ENGINE_MODULES.items():
+        assert callable(importlib.import_module(f"emoface.engines.{module}").create), name
+
+
+def two_people(photo: np.ndarray) -> np.ndarray:
+    """``photo`` beside a smaller copy of itself: a group photo whose largest face is the left one."""
+    import cv2
+
+    small = cv2.resize(photo, (photo.shape[1] * 3 // 4, photo.shape[0] * 3 // 4), interpolation=cv2.INTER_AREA)
+    right = np.full_like(photo, 128)
+    right[: small.shape[0], : small.shape[1]] = small
+    return np.ascontiguousarray(np.concatenate([photo, right], 1))
+
+
+@needs_dlib
+def test_a_group_photo_says_how_many_faces_and_edits_the_chosen_one(auto, grace_hopper):
+    group = two_people(grace_hopper)
+    first = auto.edit_expression(group, "surprise", engine="warp")
+    assert first.faces_found == 2 and first.faces_edited == (0,) and "2 faces found" in first.message
+    width = grace_hopper.shape[1]
+    assert np.array_equal(first.photo[:, width:], group[:, width:])  # the other face is untouched
+    second = auto.edit_expression(group, "surprise", engine="warp", face=1)
+    assert second.faces_edited == (1,) and np.array_equal(second.photo[:, :width], group[:, :width])
+    both = auto.edit_expression(group, "surprise", engine="warp", face="all")
+    assert both.faces_edited == (0, 1) and [r["index"] for r in both.as_dict()["faces"]] == [0, 1]
+    with pytest.raises(ValueError, match="there is no face 2"):
+        auto.edit_expression(group, "surprise", face=2)
+    stargan = auto.edit_expression(group, "surprise", engine="stargan", face=1)
+    assert stargan.face_box.x >= width  # StarGAN edits the same face the pipeline chose
+
+
+@needs_dlib
+def test_a_rolled_head_is_found_and_warped_but_refused_by_stargan(auto, grace_hopper):
+    import cv2
+
+    from emoface.engines.stargan import TiltedFaceError
+
+    height, width = grace_hopper.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 35, 1.0)
+    rolled = cv2.warpAffine(grace_hopper, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    faces = auto.find_faces(rolled)
+    assert len(faces) == 1 and 25 < abs(faces[0].roll) < 45
+    result = auto.edit_expression(rolled, "surprise")
+    assert result.engine == "warp" and result.edited
+    with pytest.raises(TiltedFaceError, match="tilted by 3"):
+        auto.edit_expression(rolled, "surprise", engine="stargan")
+
+
+def test_a_result_never_claims_a_change_it_did_not_make(auto, scene):
+    neutral = auto.edit_expression(scene, "neutral", engine="stargan")  # the scene's person is neutral
+    assert not neutral.edited and neutral.changed_pixels == 0 and np.array_equal(neutral.photo, scene)
+    assert "already shows it" in neutral.message and neutral.faces_edited == ()
+    assert auto.edit_expression(scene, "surprise", engine="stargan").edited

@@ -7,7 +7,7 @@ import pytest
 
 from emoface.faces.landmarks import landmarks_available
 from emoface.real_eval import (UNEDITED, EditRecord, Subject, evaluate_engines, identity_table, judge_table,
-                               real_subjects, synth_subjects)
+                               new_target_table, real_subjects, synth_subjects)
 
 pytestmark = pytest.mark.skipif(not landmarks_available(), reason="needs emoface[real] (dlib and its models)")
 
@@ -68,7 +68,7 @@ def test_every_edit_is_judged_against_the_unedited_photo(pipeline, grace_hopper)
 
 def test_tables_count_hits_per_engine_and_target():
     def record(engine, target, judged, p, identity=0.2):
-        return EditRecord("a", "real", engine, target, judged, p, identity, 0.1)
+        return EditRecord("a", "real", engine, target, "neutral", judged, p, identity, 0.1)
 
     records = [record(UNEDITED, "happiness", "neutral", 0.1, 0.0), record(UNEDITED, "sadness", "neutral", 0.2, 0.0),
                record("warp", "happiness", "happiness", 0.8), record("warp", "sadness", "neutral", 0.3, 0.7)]
@@ -77,3 +77,13 @@ def test_tables_count_hits_per_engine_and_target():
     assert "| real | warp | 1 | 100 (80) | 0 (30) | 50 (55) |" in table
     identity = identity_table(records)
     assert "| real | warp | 2 | 0.450 | 0.700 | 50 % | 0 |" in identity and UNEDITED not in identity
+
+
+def test_the_headline_counts_only_targets_the_photo_did_not_already_show():
+    def record(target, judged, p, shown="happiness", identity=0.2):
+        return EditRecord("a", "real", "warp", target, shown, judged, p, identity, 0.1)
+
+    records = [record("happiness", "happiness", 0.9),  # the photo smiled already: not a new target
+               record("sadness", "sadness", 0.6, identity=0.3), record("anger", "happiness", 0.1, identity=0.5)]
+    table = new_target_table(records, ("anger", "happiness", "sadness"))
+    assert "| real | warp | 0 % (10; 1) | – | 100 % (60; 1) | 50 % of 2 | 0.400 / 0.500 |" in table

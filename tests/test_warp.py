@@ -1,4 +1,5 @@
-"""The warp engine: action units as movements, a smooth fold-free warp inside the face only.
+"""The warp: action units as movements, a smooth fold-free warp inside the face only (the real-photo
+engine's geometry; tests/test_real_photo_engine.py: its mouth and creases).
 
 The decisive checks re-detect the landmarks on the warped photo: the points must have moved where
 the action units say (corners up in a smile, down in sadness, the mouth open in surprise).
@@ -8,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from emoface.faces.action_units import (ACTION_UNITS, CHEEKS, EXPRESSION_AUS, check_intensity, control_points,
-                                        expression_movement, face_frame)
+from emoface.faces.action_units import (ACTION_UNITS, CHEEKS, EXPRESSION_AUS, REST_BROWS, REST_UPPER_LID,
+                                        check_intensity, control_points, expression_movement, face_frame)
 from emoface.faces.landmarks import find_landmarks, landmarks_available
 from emoface.faces.warp import rigid_mls, warp_expression
 from emoface.labels import FACE_EXPRESSIONS
@@ -25,20 +26,22 @@ def grace(grace_hopper):
 
 
 def upright_face() -> np.ndarray:
-    """A plausible 68-point face without dlib: eyes level at y=100, 60 px apart, mouth at y=170."""
+    """A relaxed 68-point face without dlib: eyes level at y=100, 60 px apart, brows and lids where
+    :data:`REST_BROWS` and :data:`REST_UPPER_LID` put them, lips closed and level at y=170."""
     points = np.zeros((68, 2))
     points[0:17] = np.c_[np.linspace(40, 160, 17), 100 + 90 * np.sin(np.linspace(0, np.pi, 17))]
-    points[17:22] = np.c_[np.linspace(55, 95, 5), np.full(5, 80)]
-    points[22:27] = np.c_[np.linspace(105, 145, 5), np.full(5, 80)]
+    for k, (x, y) in enumerate(REST_BROWS):
+        points[17 + k], points[26 - k] = (100 - 60 * x, 100 + 60 * y), (100 + 60 * x, 100 + 60 * y)
     points[27:31] = np.c_[np.full(4, 100), np.linspace(100, 135, 4)]
     points[31:36] = np.c_[np.linspace(88, 112, 5), np.full(5, 140)]
+    lid = -60 * REST_UPPER_LID / np.sin(np.pi / 3)  # the upper lid's points sit at sin(60°) of it
     for start, cx in ((36, 70), (42, 130)):
         angles = np.linspace(np.pi, -np.pi, 6, endpoint=False)
-        points[start:start + 6] = np.c_[cx + 12 * np.cos(angles), 100 - 5 * np.sin(angles)]
+        points[start:start + 6] = np.c_[cx + 12 * np.cos(angles), 100 - lid * np.sin(angles)]
     angles = np.linspace(np.pi, -np.pi, 12, endpoint=False)
     points[48:60] = np.c_[100 + 25 * np.cos(angles), 170 - 8 * np.sin(angles)]
     angles = np.linspace(np.pi, -np.pi, 8, endpoint=False)
-    points[60:68] = np.c_[100 + 18 * np.cos(angles), 170 - 0.5 * np.sin(angles)]  # lips closed
+    points[60:68] = np.c_[100 + 18 * np.cos(angles), np.full(8, 170.0)]  # lips closed
     return points
 
 
@@ -60,7 +63,17 @@ def test_movements_point_the_way_the_action_units_say():
     anger = expression_movement(face, "anger")
     assert anger[21, 1] > 0 and anger[21, 0] > 0 > anger[22, 0]  # brows lowered and drawn together
     assert np.allclose(expression_movement(face, "happiness", 0.5), smile / 2)
-    assert np.allclose(expression_movement(face, "neutral"), 0)  # a closed, level mouth has nothing to relax
+    assert np.allclose(expression_movement(face, "neutral"), 0)  # a relaxed face has nothing to relax
+
+
+def test_every_expression_starts_from_relaxed_brows():
+    face = upright_face()
+    frowning = face.copy()
+    frowning[17:27, 1] += 6  # brows 0.1 D low, as in an angry photo
+    surprised = frowning + expression_movement(frowning, "surprise")[:68]
+    from_rest = face + expression_movement(face, "surprise")[:68]
+    # half the frown is undone before the brows are raised: they end 3 px (not 6) below a relaxed face's surprise
+    assert np.allclose(surprised[17:27, 1] - from_rest[17:27, 1], 3)
 
 
 def test_neutral_relaxes_a_smile_and_closes_an_open_mouth():
@@ -113,13 +126,14 @@ def test_only_the_face_region_moves_and_the_warp_never_folds(grace_hopper, grace
     assert np.abs(dy[[0, -1]]).max() == np.abs(dy[:, [0, -1]]).max() == 0
     # the map x -> x + d(x) has a positive Jacobian: no fold, no tear, no seam of repeated pixels ...
     jacobian = (1 + np.gradient(dx, axis=1)) * (1 + np.gradient(dy, axis=0)) - np.gradient(dx, axis=0) * np.gradient(dy, axis=1)
-    # ... except inside a mouth that opened: its inside comes from the line where the lips met (a
-    # stretch of zero width, so the Jacobian is ~0 there), and that part is shaded as a cavity.
+    # ... except on the lips, which are mapped triangle by triangle (they may meet, and the inside of a
+    # mouth that opened comes from the line where the lips met, then is repainted: tests/test_real_photo_engine.py)
     mouth = np.zeros(jacobian.shape, np.uint8)
-    cv2.fillPoly(mouth, [np.round(result.target_points[60:68] - [region.x, region.y]).astype(np.int32)], 1)
+    for points in (result.source_points, result.target_points):
+        cv2.fillPoly(mouth, [np.round(points[48:60] - [region.x, region.y]).astype(np.int32)], 1)
     mouth = cv2.dilate(mouth, np.ones((9, 9), np.uint8)).astype(bool)
     assert jacobian[~mouth].min() > 0.1, (expression, jacobian[~mouth].min())
-    assert np.abs(np.gradient(dx, axis=1)).max() < 1.2  # smooth: no pixel pulled far from its neighbour
+    assert np.abs(np.gradient(dx, axis=1))[~mouth].max() < 1.2  # smooth: no pixel pulled far from its neighbour
 
 
 def test_a_face_cut_by_the_image_border_does_not_tear(grace_hopper, grace):

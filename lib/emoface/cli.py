@@ -18,6 +18,7 @@ from typing import Sequence
 from .download import DownloadError
 from .faces.landmarks import LandmarksUnavailableError
 from .images import ImageReadError
+from .labels import FACE_EXPRESSIONS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,11 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     _engine_arguments(demo)
     demo.set_defaults(run=_demo)
 
-    edit = commands.add_parser("edit", help="redraw the face in a photo with the emotion of a text",
-                               description="Classify TEXT, edit the face in PHOTO into the matching expression, "
-                                           "paste it back and save the whole photo to OUT.")
-    edit.add_argument("--text", required=True, help="the post, in quotes")
-    edit.add_argument("--photo", type=Path, required=True, help="a photo with one frontal face (JPEG, PNG, …)")
+    edit = commands.add_parser("edit", help="redraw the face in a photo with the emotion of a text (or an expression)",
+                               description="Classify TEXT (or take --expression directly), edit the face in PHOTO "
+                                           "into that expression and save the whole photo to OUT.")
+    what = edit.add_mutually_exclusive_group(required=True)
+    what.add_argument("--text", help="the post, in quotes")
+    what.add_argument("--expression", choices=FACE_EXPRESSIONS,
+                      help="draw this expression directly, no text (for scripts and for checking the engines)")
+    edit.add_argument("--photo", type=Path, required=True, help="a photo with a face (JPEG, PNG, …)")
+    edit.add_argument("--face", default="0", metavar="K|all",
+                      help="which face of a group photo: 0 (default) is the largest, 1 the next, …, or 'all'")
     edit.add_argument("--out", type=Path, required=True, help="where to save the edited photo (.png or .jpg)")
     edit.add_argument("--generator", type=Path, help="a StarGAN generator file or training checkpoint "
                                                      "(default: the shipped SynthFaces one)")
@@ -121,20 +127,35 @@ def _edit(args: argparse.Namespace) -> int:
     from .images import load_rgb
     from .pipeline import Pipeline
 
+    face = _face_choice(args.face)
     photo = load_rgb(args.photo)  # read first: a wrong path fails before the models load
     pipeline = Pipeline(text_model=args.text_model, generator=args.generator, low_confidence=args.low_confidence,
                         engine=args.engine, intensity=args.intensity)
-    result = pipeline.edit(args.text, photo)
+    if args.expression:
+        result = pipeline.edit_expression(photo, args.expression, face=face)
+    else:
+        result = pipeline.edit(args.text, photo, face=face)
     result.save(args.out)
     if args.json:
         print(json.dumps(result.as_dict(args.out)))
         return 0
     prediction = result.prediction
-    print(f"emotion: {prediction.emotion} ({prediction.probability:.0%}); face expression: {result.expression}")
-    print(f"face at {result.face_box.as_tuple()} (x, y, w, h); engine: {result.engine}, "
-          f"intensity {result.intensity:g}; {result.message}")
+    if prediction is not None:
+        print(f"emotion: {prediction.emotion} ({prediction.probability:.0%}); face expression: {result.expression}")
+    faces = ", ".join(str(k) for k in result.faces_edited) or "none"
+    print(f"{result.faces_found} face(s) found, edited: {faces}; face at {result.face_box.as_tuple()} (x, y, w, h); "
+          f"engine: {result.engine}, intensity {result.intensity:g}")
+    print(result.message)
     print(f"saved {args.out}")
     return 0
+
+
+def _face_choice(text: str) -> int | str:
+    if text == "all":
+        return "all"
+    if text.isdigit():
+        return int(text)
+    raise ValueError(f"--face must be a face's number (0 is the largest) or 'all', not {text!r}")
 
 
 def _tunedmug(args: argparse.Namespace) -> int:

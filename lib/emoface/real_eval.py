@@ -12,7 +12,10 @@ engine (``warp``, ``stargan``) and every target expression, the pipeline edits t
   embedding) measures how far the edited face moved from the original person (below 0.6: the same
   person, by dlib's threshold).
 
-:func:`judge_table` and :func:`identity_table` print the tables the README quotes;
+The headline is :func:`new_target_table`: per target, the share of edits the judge reads as the
+target **among the targets the photo did not already show** (a smiling photo "edited" into
+happiness proves nothing), with mean P(target) and the identity distance. :func:`judge_table`
+(every target, against the unedited photo) and :func:`identity_table` complete it;
 ``scripts/evaluate_real_photos.py`` runs it all and writes them.
 """
 
@@ -51,6 +54,8 @@ class EditRecord:
     #: ``warp``, ``stargan``, or ``unedited``; what actually drew it (an ``auto`` fallback shows here).
     engine: str
     target: str
+    #: What the judge reads in the unedited photo: a target equal to it is not a new expression.
+    shown: str
     #: The expression judge's top class, and its probability for ``target``.
     judged: str
     p_target: float
@@ -117,8 +122,9 @@ def evaluate_engines(pipeline, subjects: Sequence[Subject], engines: Sequence[st
             continue  # the Haar cascade misses it: no engine could edit it
         original = _embed_or_none(embedder, subject.photo)
         before = judge.predict_proba([crop_for_judge(subject.photo, box.as_tuple())])[0]
+        shown = FACE_EXPRESSIONS[int(np.argmax(before))]
         for target in targets:
-            records.append(_record(subject, UNEDITED, target, before, 0.0, 0.0))
+            records.append(_record(subject, UNEDITED, target, before, 0.0, 0.0, shown))
         for engine in engines:
             for target in targets:
                 start = time.perf_counter()
@@ -131,15 +137,34 @@ def evaluate_engines(pipeline, subjects: Sequence[Subject], engines: Sequence[st
                 probabilities = judge.predict_proba([crop_for_judge(result.photo, box.as_tuple())])[0]
                 edited = _embed_or_none(embedder, result.photo)
                 distance = math.nan if original is None or edited is None else float(np.linalg.norm(edited - original))
-                records.append(_record(subject, result.engine, target, probabilities, distance, seconds))
+                records.append(_record(subject, result.engine, target, probabilities, distance, seconds, shown))
     return records
 
 
 def _record(subject: Subject, engine: str, target: str, probabilities: np.ndarray, identity: float,
-            seconds: float) -> EditRecord:
+            seconds: float, shown: str) -> EditRecord:
     judged = FACE_EXPRESSIONS[int(np.argmax(probabilities))]
-    return EditRecord(subject.name, subject.kind, engine, target, judged,
+    return EditRecord(subject.name, subject.kind, engine, target, shown, judged,
                       float(probabilities[FACE_EXPRESSIONS.index(target)]), identity, seconds)
+
+
+def new_target_table(records: Sequence[EditRecord], targets: Sequence[str] = FACE_EXPRESSIONS) -> str:
+    """Markdown: per (faces, engine) and target, among targets the photo did not already show:
+    hit rate %, mean P(target) %, how many; then the overall share and the identity distance."""
+    header = "| faces | engine | " + " | ".join(targets) + " | all new targets | identity mean / max |"
+    lines = [header, "|" + "---|" * (len(targets) + 4)]
+    for kind, engine in _groups(records):
+        group = [r for r in records if r.kind == kind and r.engine == engine and r.target != r.shown]
+        cells = []
+        for target in targets:
+            chosen = [r for r in group if r.target == target]
+            cells.append("–" if not chosen else f"{100 * np.mean([r.hit for r in chosen]):.0f} % "
+                                                f"({100 * np.mean([r.p_target for r in chosen]):.0f}; {len(chosen)})")
+        overall = f"{100 * np.mean([r.hit for r in group]):.0f} % of {len(group)}" if group else "–"
+        found = np.array([r.identity for r in group if not math.isnan(r.identity) and engine != UNEDITED])
+        identity = f"{found.mean():.3f} / {found.max():.3f}" if len(found) else "–"
+        lines.append(f"| {kind} | {engine} | " + " | ".join(cells) + f" | {overall} | {identity} |")
+    return "\n".join(lines)
 
 
 def _embed_or_none(embedder, photo: np.ndarray) -> np.ndarray | None:

@@ -72,8 +72,9 @@ ACTION_UNITS: Mapping[str, Movement] = MappingProxyType({
     # AU2, outer brow raiser (frontalis, pars lateralis): the outer brows go up.
     "AU2": _merge(_same((17, 18, 25, 26), 0, -0.21), _same((19, 24), 0, -0.14), _same((20, 23), 0, -0.05)),
     # AU4, brow lowerer (corrugator, depressor supercilii): brows down and drawn together.
-    "AU4": _merge(_same((21, 22), -0.12, 0.19), _same((20, 23), -0.08, 0.15), _same((19, 24), -0.05, 0.10),
-                  _same((18, 25), 0, 0.06), _same((17, 26), 0, 0.03), _same(_UPPER_LIDS, 0, 0.035)),
+    "AU4": _merge(_same((21, 22), -0.10, 0.18), _same((20, 23), -0.07, 0.15), _same((19, 24), -0.04, 0.10),
+                  _same((18, 25), 0, 0.06), _same((17, 26), 0, 0.03), _same(_UPPER_LIDS, 0, 0.035),
+                  _same((27,), 0, 0.05)),
     # AU5, upper lid raiser (levator palpebrae): the eyes open wider.
     "AU5": _same(_UPPER_LIDS, 0, -0.08),
     # AU6, cheek raiser (orbicularis oculi, pars orbitalis): cheeks up, lower lids pushed up.
@@ -88,8 +89,8 @@ ACTION_UNITS: Mapping[str, Movement] = MappingProxyType({
     "AU10": _merge(_same((50, 51, 52), 0, -0.11), _same((49, 53), 0, -0.08), _same((61, 62, 63), 0, -0.09),
                    _same((48, 54), 0, -0.03)),
     # AU12, lip corner puller (zygomaticus major): corners up and out — the smile.
-    "AU12": _merge(_same(_CORNERS, 0.15, -0.20), _same((49, 53, 55, 59), 0.08, -0.11),
-                   _same((50, 52, 56, 58), 0.03, -0.04), _same((61, 63, 65, 67), 0.07, -0.08),
+    "AU12": _merge(_same(_CORNERS, 0.15, -0.18), _same((49, 53, 55, 59), 0.08, -0.11),
+                   _same((50, 52, 56, 58), 0.03, -0.04), _same((61, 63), 0.07, -0.05), _same((65, 67), 0.07, -0.05),
                    _same(CHEEKS, 0.04, -0.06)),
     # AU15, lip corner depressor (depressor anguli oris): corners down.
     "AU15": _merge(_same(_CORNERS, 0.02, 0.17), _same((49, 53, 55, 59), 0.01, 0.09),
@@ -103,8 +104,9 @@ ACTION_UNITS: Mapping[str, Movement] = MappingProxyType({
                    _same((55, 56, 57, 58, 59), 0, -0.03)),
     # AU26, jaw drop (relaxed masseter, jaw lowered): lower lip and chin down, the mouth opens. Its weight in
     # an expression is not fixed: it is whatever opens the mouth to that expression's MOUTH_OPENING.
-    "AU26": _merge(_same((57, 66, 8), 0, 0.30), _same((56, 58, 65, 67, 7, 9), 0, 0.27), _same((55, 59), 0, 0.18),
-                   _same((6, 10), 0, 0.18), _same(_CORNERS, 0, 0.08), _same((5, 11), 0, 0.08)),
+    "AU26": _merge(_same((57, 66), 0, 0.30), _same((56, 58, 65, 67), 0, 0.27), _same((55, 59), 0, 0.18),
+                   _same((8,), 0, 0.26), _same((7, 9), 0, 0.23), _same((6, 10), 0, 0.15), _same(_CORNERS, 0, 0.08),
+                   _same((5, 11), 0, 0.07)),
     # AU27, mouth stretch's rounding in surprise: the corners come in so the opened lips make an oval.
     "AU27": _merge(_same((48, 54), -0.07, 0), _same((60, 64), -0.06, 0), _same((49, 53, 55, 59), -0.03, 0)),
 })
@@ -116,7 +118,7 @@ EXPRESSION_AUS: Mapping[str, tuple[tuple[str, float], ...]] = MappingProxyType({
     "anger": (("AU4", 1.0), ("AU5", 0.5), ("AU7", 1.0), ("AU23", 1.0)),
     "disgust": (("AU9", 1.0), ("AU10", 0.6), ("AU15", 0.6), ("AU17", 0.5)),
     "fear": (("AU1", 1.0), ("AU2", 0.8), ("AU4", 0.5), ("AU5", 1.0), ("AU20", 0.7)),
-    "happiness": (("AU6", 1.0), ("AU12", 1.0)),
+    "happiness": (("AU6", 1.0), ("AU10", 0.3), ("AU12", 1.0)),
     "neutral": (),  # relaxation, see neutral_movement
     "sadness": (("AU1", 1.0), ("AU4", 0.45), ("AU15", 1.0), ("AU17", 0.8)),
     "surprise": (("AU1", 1.0), ("AU2", 1.0), ("AU5", 1.0), ("AU27", 1.0)),
@@ -126,7 +128,7 @@ assert tuple(EXPRESSION_AUS) == FACE_EXPRESSIONS
 #: How far apart the inner lips end up (in D, at full intensity): 0 closes the mouth (the lips meet,
 #: whatever they showed), a number opens it at least that far (AU26), ``None`` keeps the photo's own mouth.
 MOUTH_OPENING: Mapping[str, float | None] = MappingProxyType({
-    "anger": 0.0, "disgust": 0.0, "fear": 0.27, "happiness": 0.10, "neutral": 0.0, "sadness": 0.0, "surprise": 0.42,
+    "anger": 0.0, "disgust": 0.0, "fear": 0.27, "happiness": 0.14, "neutral": 0.0, "sadness": 0.0, "surprise": 0.38,
 })
 
 #: Where brows and upper lids rest in a relaxed face, in the face frame (D): the right brow's points
@@ -188,6 +190,7 @@ def expression_movement(points: np.ndarray, expression: str, intensity: float = 
     if expression != "happiness":
         in_frame += unsmile_movement(down, opening)
     in_frame += mouth_movement(down, in_frame, opening)
+    in_frame += lip_thickness_movement(down, in_frame)
     side = _sides(controls, origin, unit_x, distance)
     moves = distance * (in_frame[:, :1] * side[:, None] * unit_x + in_frame[:, 1:] * unit_down)
     return intensity * moves
@@ -222,7 +225,7 @@ def mouth_movement(down: np.ndarray, planned: np.ndarray, opening: float | None)
     after = down + planned[:, 1]
     if opening <= CLOSED_GAP:
         for upper, lower in _LIP_PAIRS:
-            gap = max(0.0, after[lower] - after[upper])
+            gap = after[lower] - after[upper]  # negative where the AUs pushed one lip over the other
             for point, share in ((upper, LOWER_LIP_SHARE - 1.0), (lower, LOWER_LIP_SHARE)):
                 movement[point, 1] -= share * gap
                 for outer, follow in _OUTER_FOLLOWS[point]:
@@ -271,16 +274,56 @@ def unsmile_movement(down: np.ndarray, opening: float | None) -> np.ndarray:
     gap = max(0.0, down[66] - down[62])
     closing = opening is not None and opening <= CLOSED_GAP
     lip_line = down[62] + ((1.0 - LOWER_LIP_SHARE) if closing else 0.5) * gap
-    raised = max(0.0, float(np.mean([lip_line - down[corner] for corner in (48, 54)])))
+    raised = smile_raise(down)
     for corner in _CORNERS:
         movement[corner, 1] = lip_line - down[corner]
     for neighbour, corner in ((49, 48), (59, 48), (61, 60), (67, 60), (53, 54), (55, 54), (63, 64), (65, 64)):
         movement[neighbour, 1] += 0.5 * (lip_line - down[corner])
     movement[[48, 54], 0] -= 0.5 * raised
     movement[[60, 64], 0] -= 0.4 * raised
-    movement[list(CHEEKS), 1] += 0.8 * raised
-    movement[list(_LOWER_LIDS), 1] += min(0.03, 0.3 * raised)
+    movement[list(CHEEKS), 1] += min(0.15, 1.0 * raised)
+    movement[list(_LOWER_LIDS), 1] += min(0.05, 0.5 * raised)
     return movement
+
+
+#: Outer-lip points and the inner-lip point each lies over (upper lip) or under (lower lip).
+_LIP_THICKNESS = ((50, 61), (51, 62), (52, 63), (58, 67), (57, 66), (56, 65))
+#: A lip keeps at least this share of its thickness, however the action units pull it.
+MIN_LIP_THICKNESS = 0.6
+
+
+def lip_thickness_movement(down: np.ndarray, planned: np.ndarray) -> np.ndarray:
+    """(outward, down) in D that keeps each lip at least MIN_LIP_THICKNESS of its own thickness.
+
+    Action units move the outer and inner lip lines separately (AU17 pushes the lower lip's outer
+    edge up, the closing mouth its inner edge); added up they could fold a lip over itself.
+    """
+    movement = np.zeros_like(planned)
+    after = down + planned[:, 1]
+    for outer, inner in _LIP_THICKNESS:
+        side = 1.0 if outer >= 55 else -1.0  # the lower lip's outer edge lies below its inner edge
+        before = side * (down[outer] - down[inner])
+        now = side * (after[outer] - after[inner])
+        least = MIN_LIP_THICKNESS * max(before, 0.0)
+        if now < least:
+            movement[outer, 1] += side * (least - now)
+    return movement
+
+
+def smile_raise(down: np.ndarray) -> float:
+    """How far the lip corners sit above the middle of the lips, in D (0 when level or lower).
+
+    Measured on the tuning photos: 0.07–0.19 for smiles, under 0.05 for every other expression.
+    """
+    middle = down[62] + 0.5 * max(0.0, down[66] - down[62])
+    return max(0.0, float(np.mean([middle - down[corner] for corner in (48, 54)])))
+
+
+def smile_strength(points: np.ndarray) -> float:
+    """0 for a face that does not smile, 1 for a clear smile (corners 0.13 D above the lips' middle)."""
+    controls = control_points(points) if len(points) == 68 else np.asarray(points, dtype=np.float64)
+    origin, _, unit_down, distance = face_frame(controls)
+    return float(np.clip((smile_raise((controls - origin) @ unit_down / distance) - 0.03) / 0.1, 0.0, 1.0))
 
 
 def check_intensity(intensity: float) -> float:

@@ -27,6 +27,10 @@ import numpy as np
 from .action_units import EXPRESSION_AUS, face_frame
 
 
+#: How much each channel (R, G, B) darkens in a crease's shadow, relative to the crease's depth.
+SHADOW_TINT = np.array([0.78, 1.0, 1.12], np.float32)
+
+
 @dataclass(frozen=True)
 class Crease:
     """One line to shade: a polyline in photo pixels, its width (px), darkening (0..1) and lit side."""
@@ -69,15 +73,57 @@ def draw_creases(photo: np.ndarray, creases: list[Crease], skin_rgb: np.ndarray)
         if np.any(crease.light):
             _stroke(light, crease.points - [x0, y0] + crease.light, crease.width * 1.4, crease.depth * 0.45)
     width = float(np.median([c.width for c in creases]))
-    blur = int(2 * round(width) + 1)
+    blur = int(2 * round(1.5 * width) + 1)
     shadow = cv2.GaussianBlur(shadow, (blur, blur), 0)
     light = cv2.GaussianBlur(light, (2 * blur + 1, 2 * blur + 1), 0)
     skin = _skin_mask(patch, skin_rgb)
     shadow, light = np.clip(shadow, 0, 0.8) * skin, np.clip(light, 0, 0.5) * skin
-    shaded = patch * (1 - shadow[..., None])
+    # skin in shadow turns redder, not greyer (light scatters under it): blue darkens most, red least
+    shaded = patch * (1 - shadow[..., None] * SHADOW_TINT)
     shaded += (255 - shaded) * light[..., None] * 0.5
     result = photo.copy()
     result[y0:y1, x0:x1] = np.clip(shaded + 0.5, 0, 255).astype(np.uint8)
+    return result
+
+
+def soften_smile(photo: np.ndarray, points: np.ndarray, strength: float, skin_rgb: np.ndarray) -> np.ndarray:
+    """``photo`` with a smile's folds flattened: the nasolabial folds, the bunched cheeks and the lower lids.
+
+    A smiling photo carries its smile in shading too; moved into another expression it still looks
+    pleased. Structures between ~0.06 D and ~0.25 D across (folds, the cheeks' bulge) are removed
+    there — the difference of two blurs — while finer texture and the overall tone stay.
+    ``points`` are the moved control points; ``strength`` in [0, 1].
+    """
+    if strength <= 0:
+        return photo
+    frame = _Frame(points)
+    d = frame.distance
+    mask_lines = []
+    for wing, corner in ((31, 48), (35, 54)):
+        mask_lines.append(np.array([frame.points[wing], (frame.points[wing] + frame.points[corner]) / 2,
+                                    frame.points[corner]]))
+    for lid in ((41, 40), (46, 47)):
+        under = frame.points[list(lid)].mean(0)
+        mask_lines.append(np.array([frame.at(under, -0.15, 0.1), frame.at(under, 0, 0.14), frame.at(under, 0.15, 0.1)]))
+    for cheek in frame.points[68:70] if len(frame.points) > 68 else ():
+        mask_lines.append(np.array([cheek, cheek + 0.5]))
+    everything = np.vstack(mask_lines)
+    reach = 0.5 * d
+    x0, y0 = np.maximum(np.floor(everything.min(0) - reach).astype(int), 0)
+    x1 = min(photo.shape[1], int(np.ceil(everything[:, 0].max() + reach)) + 1)
+    y1 = min(photo.shape[0], int(np.ceil(everything[:, 1].max() + reach)) + 1)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return photo
+    patch = photo[y0:y1, x0:x1].astype(np.float32)
+    mask = np.zeros(patch.shape[:2], np.float32)
+    for line in mask_lines:
+        cv2.polylines(mask, [np.round((line - [x0, y0]) * 4).astype(np.int32)], False, 1.0,
+                      max(1, int(round(0.2 * d))), cv2.LINE_AA, shift=2)
+    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.08 * d)) * _skin_mask(patch, skin_rgb)
+    fine, broad = cv2.GaussianBlur(patch, (0, 0), max(0.8, 0.06 * d)), cv2.GaussianBlur(patch, (0, 0), max(2.0, 0.25 * d))
+    flattened = patch - (fine - broad) * (np.clip(mask, 0, 1) * strength)[..., None]
+    result = photo.copy()
+    result[y0:y1, x0:x1] = np.clip(flattened + 0.5, 0, 255).astype(np.uint8)
     return result
 
 
@@ -188,7 +234,7 @@ def _nasolabial(frame: _Frame, weights: dict[str, float]) -> list[Crease]:
         knots = [(wing_x + side * 0.1, wing_y - 0.05), (corner_x + side * 0.17, (wing_y + corner_y) / 2),
                  (corner_x + side * 0.11, corner_y + 0.16)]
         line = frame.curve(frame.origin, knots)
-        out.append(_crease(frame, line, 0.032, depth, (side * 0.04, 0)))
+        out.append(_crease(frame, line, 0.045, 0.85 * depth, (side * 0.05, 0)))
     return out
 
 

@@ -28,10 +28,10 @@ import numpy as np
 from .action_units import CLOSED_GAP, face_frame, mouth_gap
 
 #: The colour of teeth in full light, before the face's own brightness is applied.
-TEETH_RGB = np.array([236.0, 229.0, 212.0])
+TEETH_RGB = np.array([242.0, 232.0, 210.0])
 #: Per expression, the upper-teeth band's share of the opening and the lower band's share of the upper
 #: one: a smile shows its upper teeth, fear both rows, surprise mostly the dark of a dropped jaw.
-TEETH_SHOWN = {"happiness": (0.8, 0.2), "fear": (0.24, 0.45), "surprise": (0.3, 0.0)}
+TEETH_SHOWN = {"happiness": (0.75, 0.15), "fear": (0.26, 0.4), "surprise": (0.28, 0.0)}
 DEFAULT_TEETH = (0.36, 0.0)
 #: The upper-teeth band is at most this tall (in D).
 TEETH_MAX = 0.11
@@ -115,7 +115,7 @@ def open_mouth(photo: np.ndarray, target: np.ndarray, lip_rgb: np.ndarray, skin_
     depth = np.clip(depth / max(1.0, 0.35 * gap), 0, 1)[..., None]
     dark = lip_rgb * 0.32
     paint = dark * (1.0 - 0.6 * depth)
-    brightness = np.clip(float(skin_rgb.mean()) / 170.0, 0.55, 1.1)
+    brightness = np.clip(float(skin_rgb.max()) / 215.0, 0.55, 1.08)
     teeth_height = min(teeth_share * gap, TEETH_MAX * distance)
     upper_curve = _curve(inner[[0, 1, 2, 3, 4]])  # 60 → 64 through 61, 62, 63
     lower_curve = _curve(inner[[4, 5, 6, 7, 0]])
@@ -124,11 +124,13 @@ def open_mouth(photo: np.ndarray, target: np.ndarray, lip_rgb: np.ndarray, skin_
             continue
         band = _band(curve, height * unit_down, patch.shape[:2]) * inside
         light = _teeth_shading(curve, unit_down, distance, patch.shape[:2], height)[..., None]
-        colour = dark + (TEETH_RGB * brightness * shade - dark) * light  # teeth in shadow go to the cavity's tone
-        band = cv2.GaussianBlur(band, (3, 3), 0)[..., None]
+        ivory = (0.88 * TEETH_RGB + 0.12 * skin_rgb) * brightness * shade  # teeth take a little of the face's light
+        colour = dark + (ivory - dark) * light  # teeth in shadow go to the cavity's tone
+        band = cv2.GaussianBlur(band, (0, 0), max(0.6, 0.012 * distance))[..., None]
         paint = paint * (1 - band) + colour * band
-    if grain > 0:
-        paint = paint + np.random.default_rng(0).normal(0, grain, paint.shape[:2])[..., None]
+    if grain > 0:  # half the photo's grain, a little soft: the inside of a mouth is out of the light
+        noise = cv2.GaussianBlur(np.random.default_rng(0).normal(0, grain, paint.shape[:2]).astype(np.float32), (3, 3), 0)
+        paint = paint + noise[..., None]
     soft = cv2.GaussianBlur(inside, (3, 3), 0)[..., None] * strength
     patch[:] = np.clip(patch * (1 - soft) + paint * soft, 0, 255).astype(np.uint8)
     return photo
@@ -214,25 +216,33 @@ def _curve(points: np.ndarray, per_segment: int = 8) -> np.ndarray:
     return np.vstack(out)
 
 
-def _band(curve: np.ndarray, shift: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """The strip between ``curve`` and ``curve`` moved by ``shift`` (soft-edged), 0..1."""
+def _band(curve: np.ndarray, shift: np.ndarray, shape: tuple[int, int], taper: float = 2.5) -> np.ndarray:
+    """The strip between ``curve`` and ``curve`` moved by ``shift``, thinning to nothing at the ends
+    (a row of teeth disappears into the mouth's corners), soft-edged, 0..1."""
+    t = np.linspace(-1.0, 1.0, len(curve))[:, None]
+    far = curve + shift * (1.0 - np.abs(t) ** taper)
     band = np.zeros(shape, np.float32)
-    cv2.fillPoly(band, [_fixed(np.vstack([curve, (curve + shift)[::-1]]))], 1.0, lineType=cv2.LINE_AA, shift=2)
+    cv2.fillPoly(band, [_fixed(np.vstack([curve, far[::-1]]))], 1.0, lineType=cv2.LINE_AA, shift=2)
     return band
 
 
 def _teeth_shading(curve: np.ndarray, unit_down: np.ndarray, distance: float, shape: tuple[int, int],
                    height: float) -> np.ndarray:
-    """Light on a row of teeth: full in the middle, shadowed towards the mouth's corners and the band's far
-    edge, with faint gaps between the front teeth."""
+    """Light on a row of teeth: full in the middle, shadowed towards the mouth's corners, under the lip
+    and at the band's far edge, with faint gaps between the front teeth."""
     ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
     centre = curve[len(curve) // 2]
     unit_x = np.array([unit_down[1], -unit_down[0]])
     across = ((xs - centre[0]) * unit_x[0] + (ys - centre[1]) * unit_x[1])
     half = max(1.0, float(np.abs((curve - centre) @ unit_x).max()))
-    light = 1.0 - 0.6 * np.clip(np.abs(across) / half, 0, 1) ** 2.2
-    along = np.abs((xs - centre[0]) * unit_down[0] + (ys - centre[1]) * unit_down[1])
-    light *= 1.0 - 0.15 * np.clip(along / max(1.0, abs(height)), 0, 1)
+    light = 1.0 - 0.55 * np.clip(np.abs(across) / half, 0, 1) ** 2.0
+    # distance from the lip, along the band (the lip's own curve is followed via the curve's height here)
+    lip_height = np.interp(across.ravel(), (curve - centre) @ unit_x if unit_x[0] >= 0 else ((curve - centre) @ unit_x)[::-1],
+                           (curve - centre) @ unit_down if unit_x[0] >= 0 else ((curve - centre) @ unit_down)[::-1])
+    below = ((xs - centre[0]) * unit_down[0] + (ys - centre[1]) * unit_down[1]).ravel() - lip_height
+    depth = np.clip(np.sign(height) * below / max(1.0, abs(height)), 0, 1).reshape(shape)
+    light *= 0.88 + 0.12 * np.clip(depth * 4, 0, 1)  # the lip's shadow on the top of the teeth
+    light *= 1.0 - 0.12 * depth
     tooth = TOOTH_WIDTH * distance
     gaps = np.exp(-0.5 * ((np.mod(across, tooth) - 0.5 * tooth) / max(0.5, 0.05 * tooth)) ** 2)
     return light * (1.0 - 0.12 * gaps * (np.abs(across) < 1.6 * tooth))
@@ -258,8 +268,13 @@ LIP_TRIANGLES = (
     (53, 64, 63), (53, 54, 64),
     (54, 55, 64), (55, 65, 64), (55, 56, 65), (56, 66, 65), (56, 57, 66), (57, 58, 66), (58, 67, 66), (58, 59, 67),
     (59, 60, 67), (59, 48, 60),
+    # the opening (from OPENING_TRIANGLES on)
     (60, 61, 67), (61, 66, 67), (61, 62, 66), (62, 63, 66), (63, 65, 66), (63, 64, 65),
 )
+
+
+#: LIP_TRIANGLES[OPENING_TRIANGLES:] lie between the inner lips.
+OPENING_TRIANGLES = 20
 
 
 def lip_map(source: np.ndarray, target: np.ndarray, map_x: np.ndarray, map_y: np.ndarray,
@@ -284,11 +299,14 @@ def lip_map(source: np.ndarray, target: np.ndarray, map_x: np.ndarray, map_y: np
     shift = np.array([origin[0] + x0, origin[1] + y0], np.float64)
     ids = np.full((y1 - y0, x1 - x0), -1, np.int32)
     matrices = np.zeros((len(LIP_TRIANGLES), 2, 3), np.float64)
+    closed = mouth_gap(target) <= CLOSED_GAP
     for k, triangle in enumerate(LIP_TRIANGLES):
         to, fro = target[list(triangle)], source[list(triangle)]
-        area = abs(np.cross(to[1] - to[0], to[2] - to[0]))
-        if area < 0.5:  # a closed opening: nothing to draw
+        area = np.cross(to[1] - to[0], to[2] - to[0])
+        if abs(area) < 0.5 or (closed and k >= OPENING_TRIANGLES):  # a closed opening: nothing to draw
             continue
+        if np.sign(area) != np.sign(np.cross(fro[1] - fro[0], fro[2] - fro[0])):
+            continue  # turned over by the movement: the smooth map is the better guess there
         matrices[k] = cv2.getAffineTransform((to - shift).astype(np.float32), fro.astype(np.float32))
         cv2.fillConvexPoly(ids, np.round((to - shift) * 4).astype(np.int32), k, lineType=cv2.LINE_8, shift=2)
     inside = ids >= 0

@@ -41,6 +41,7 @@ import numpy as np
 
 from .action_units import check_intensity, control_points, expression_movement, face_frame
 from .detect import Box
+from .mouth import lip_map
 
 #: The movement is full within this many D of the face's hull and zero beyond FADE_END.
 FADE_START = 0.12
@@ -91,22 +92,7 @@ def warp_expression(photo: np.ndarray, landmarks: np.ndarray, expression: str, i
     intensity = check_intensity(intensity)
     source = control_points(landmarks)
     target = source + expression_movement(landmarks, expression, intensity)
-    warped = warp_points(photo, source, target)
-    from .creases import draw_creases, expression_creases
-    from .mouth import close_mouth, mouth_change, mouth_colours, open_mouth, skin_grain, TEETH_SHOWN, DEFAULT_TEETH
-    from .action_units import MOUTH_OPENING
-    out = warped.photo
-    lip, skin = mouth_colours(photo, source)
-    change, strength = mouth_change(source, target, MOUTH_OPENING[expression])
-    region = warped.region
-    if change == "closed" and region.w > 1:
-        xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
-                             np.arange(region.y, region.y + region.h, dtype=np.float32))
-        close_mouth(out, source, target, xs + warped.offsets[0], ys + warped.offsets[1], (region.x, region.y), lip, strength)
-    elif change == "opened":
-        open_mouth(out, target, lip, skin, strength, TEETH_SHOWN.get(expression, DEFAULT_TEETH), skin_grain(photo, source))
-    out = draw_creases(out, expression_creases(target, expression, intensity), skin)
-    return WarpResult(out, source, target, region, warped.offsets)
+    return warp_points(photo, source, target)
 
 
 def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> WarpResult:
@@ -130,6 +116,7 @@ def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> Wa
     # backward map: where each output pixel's colour comes from (targets -> sources)
     offset = rigid_mls(nodes.ravel(), targets, sources).reshape(nodes.shape) - nodes
     offset *= _fade(hull, nodes, distance)
+    offset = unfold(offset, step)
 
     # bilinear from the grid to every pixel of the region (grid node k sits at region.x + k·step)
     shape = (region.h, region.w)
@@ -139,7 +126,6 @@ def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> Wa
     xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
                          np.arange(region.y, region.y + region.h, dtype=np.float32))
     map_x, map_y = xs + dx, ys + dy
-    from .mouth import lip_map
     lip_map(source, target, map_x, map_y, (region.x, region.y))
     dx, dy = map_x - xs, map_y - ys
     warped = cv2.remap(photo, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -166,6 +152,42 @@ def rigid_mls(points: np.ndarray, controls_from: np.ndarray, controls_to: np.nda
     size = np.abs(rotation)
     rotation = np.where(size > 1e-12, rotation / np.maximum(size, 1e-12), 1.0)
     return q_star + (points - p_star) * rotation
+
+
+#: A grid cell whose area the map shrinks below this share is smoothed (see :func:`unfold`).
+MIN_CELL_AREA = 0.25
+
+
+def unfold(offset: np.ndarray, step: float, iterations: int = 60) -> np.ndarray:
+    """The grid's offsets (complex, output → source) smoothed where the map would fold or nearly fold.
+
+    Moving least squares interpolates its controls exactly, so where two nearby controls move far
+    in different directions (an inner brow pulled down beside a fixed nose root) the map can fold:
+    pixels repeated in mirror image. Each grid cell is checked at its four corners (the cross
+    product of the two edges there, step² when unmoved); the corners of a cell where one falls below
+    MIN_CELL_AREA × step² are pulled towards their neighbours' mean, a few times, until none does.
+    Elsewhere nothing changes; near a fold a control moves a little less.
+    """
+    offset = offset.copy()
+    for _ in range(iterations):
+        mapped = offset + (np.arange(offset.shape[1])[None, :] + 1j * np.arange(offset.shape[0])[:, None]) * step
+        a, b, c, d = mapped[:-1, :-1], mapped[:-1, 1:], mapped[1:, 1:], mapped[1:, :-1]  # a cell's corners, in turn
+        # every corner of a cell must stay convex: the cross product of its two edges (step² when unmoved)
+        bad = np.zeros(a.shape, bool)
+        for here, after, before in ((a, b, d), (b, c, a), (c, d, b), (d, a, c)):
+            one, two = after - here, before - here
+            bad |= (one.real * two.imag - one.imag * two.real) / step**2 < MIN_CELL_AREA
+        if not bad.any():
+            break
+        corners = np.zeros(offset.shape, bool)
+        corners[:-1, :-1] |= bad
+        corners[:-1, 1:] |= bad
+        corners[1:, :-1] |= bad
+        corners[1:, 1:] |= bad
+        padded = np.pad(offset, 1, mode="edge")
+        mean = (padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:]) / 4.0
+        offset[corners] = 0.5 * (offset[corners] + mean[corners])
+    return offset
 
 
 def _complex(points: np.ndarray) -> np.ndarray:

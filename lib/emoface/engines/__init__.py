@@ -1,0 +1,13 @@
+"""Face-edit engines: one module per engine, behind the small interface of :mod:`emoface.engines.base`.
+
+* ``stargan`` (:mod:`emoface.engines.stargan`): the paper's generator redraws a Haar crop of the face;
+* ``warp`` (:mod:`emoface.engines.warp`): the real-photo engine — the photo's own pixels moved by
+  the expression's action units, the mouth reshaped and repainted, the creases shaded.
+
+:class:`emoface.pipeline.Pipeline` finds the faces once, picks an engine and calls it. Adding an
+engine is one new module with a ``create(context)`` function and one line in :data:`ENGINE_MODULES`.
+"""
+
+from .base import ENGINE_MODULES, EditEngine, EngineContext, EngineEdit, create_engine
+
+__all__ = ["ENGINE_MODULES", "EditEngine", "EngineContext", "EngineEdit", "create_engine"]

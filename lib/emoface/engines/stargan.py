@@ -1,0 +1,237 @@
+"""The paper's engine (``engine="stargan"``): the generator redraws a Haar crop of the face (§3.2, Fig. 1).
+
+Per face:
+
+1. the face's Haar box (the cascade's detection that overlaps the face the pipeline found, so
+   every engine edits the same face; the found box itself when the cascade misses it), cropped
+   square with the paper's margin, resized to the generator's size and luminance-equalised —
+   exactly how the training faces were prepared (tunedMUG, SynthFaces). A photo that already is a
+   small square face crop is taken whole (re-cropping it would edge-replicate its border);
+2. the generator on the face in every domain, in one batch: the seven reconstructions G(x, c)
+   give the face's own expression c_s (the best reconstruction,
+   :func:`emoface.stargan.editing.infer_source`), the **domain score** below, and the edit, plain
+   ``x + i·(G(x, c_t) − x)`` or residual ``x + i·(G(x, c_t) − G(x, c_s))`` at intensity i;
+3. the change pasted back into the full-resolution photo (:func:`emoface.faces.paste.paste_face`:
+   feathered, with the equalisation undone).
+
+A head rolled more than :data:`MAX_ROLL` degrees is refused: the generator was trained on upright
+faces, and the cascade then finds background as often as the face.
+
+**The domain score** asks whether the generator can redraw this face's *texture*:
+r(x) = mean|hp(G(x, c_s)) − hp(x)|, the error of its best reconstruction on the high-pass images
+hp(x) = x − blur(x), in [-1, 1] units. A generator trained on drawn faces reconstructs their smooth
+shading, and cannot reproduce a photograph's skin, hair and noise. Above :attr:`StarGanEngine.ood_threshold`
+the face is out of domain. The threshold comes from the generator file (``info["ood_threshold"]``)
+or is calibrated once, lazily, on :data:`CALIBRATION_PEOPLE` held-out SynthFaces faces as
+max(1.5 × their 95th percentile, :data:`MIN_OOD_THRESHOLD`).
+
+Taught in ``05_pipeline_app.ipynb``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+import torch
+
+from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, _resize_mode, cut, square_box
+from ..faces.equalize import equalize
+from ..faces.find import FoundFace
+from ..faces.paste import paste_face
+from ..faces.synth import draw_face, random_identity
+from ..labels import FACE_EXPRESSIONS
+from ..stargan.figures import to_image, to_tensor
+from .base import EngineContext, EngineEdit
+
+EDIT_MODES: tuple[str, ...] = ("plain", "residual")
+#: A square photo up to this side in which no face (or one that fills it) is found is a face crop.
+WHOLE_FACE_MAX_SIDE = 256
+#: A detection whose square crop is at least this fraction of the photo's side "fills" it.
+FILLS_PHOTO = 0.8
+#: Held-out SynthFaces identities for the domain calibration (training uses 0.., tests 10_000..).
+CALIBRATION_FIRST_ID = 1_000_000
+CALIBRATION_PEOPLE = 21
+#: The calibrated threshold never goes below this: a generator that reconstructs its training faces'
+#: detail almost perfectly would otherwise flag every slightly different face.
+MIN_OOD_THRESHOLD = 0.03
+#: Heads rolled further than this (degrees) are refused.
+MAX_ROLL = 20.0
+#: A Haar box is this face's when it covers at least this share of the found box.
+SAME_FACE = 0.5
+
+
+class TiltedFaceError(NoFaceError):
+    """The head is rolled too far for the generator; the message says what to do."""
+
+
+class StarGanEngine:
+    """A loaded generator, its domain threshold and the Haar crop; see the module docstring. Thread-safe."""
+
+    name = "stargan"
+
+    def __init__(self, loaded, device: torch.device, detector: FaceDetector, mode: str = "residual",
+                 ood_threshold: float | None = None) -> None:
+        if mode not in EDIT_MODES:
+            raise ValueError(f"mode must be one of {', '.join(EDIT_MODES)}, not {mode!r}")
+        self.device = torch.device(device)
+        self.generator = loaded.generator.eval()
+        self.config = loaded.config
+        self.info = dict(loaded.info)
+        self.classes = tuple(loaded.classes)
+        self.size = int(loaded.config.image_size)
+        self.detector = detector
+        self.mode = mode
+        self._lock = threading.Lock()  # the generator
+        self._calibration_lock = threading.Lock()
+        self._ood_threshold = ood_threshold if ood_threshold is not None else self.info.get("ood_threshold")
+
+    # ---------------------------------------------------------------- the crop
+
+    def crop(self, photo: np.ndarray, face: FoundFace | None = None) -> FaceCrop:
+        """The generator's view of ``face`` (the largest Haar face when None): crop at model size, not equalised."""
+        height, width = photo.shape[:2]
+        boxes = self.detector.detect(photo)
+        if height == width and height <= WHOLE_FACE_MAX_SIDE:
+            if not boxes or square_box(boxes[0], self.detector.margin).w >= FILLS_PHOTO * width:
+                whole = Box(0, 0, width, height)
+                crop = cv2.resize(photo, (self.size, self.size), interpolation=_resize_mode(width, self.size))
+                return FaceCrop(face=crop, face_box=boxes[0] if boxes else whole, crop_box=whole, n_faces=len(boxes))
+        box = self._haar_box(boxes, face)
+        if box.w < self.detector.min_face:
+            raise NoFaceError(f"the face found is only {box.w} pixels wide (minimum {self.detector.min_face}); "
+                              "upscaled to the model's size it would be mostly blur: use a closer or larger photo")
+        crop_box = square_box(box, self.detector.margin)
+        crop = cv2.resize(cut(photo, crop_box), (self.size, self.size), interpolation=_resize_mode(crop_box.w, self.size))
+        return FaceCrop(face=crop, face_box=box, crop_box=crop_box, n_faces=max(len(boxes), face.count if face else 0))
+
+    def _haar_box(self, boxes: list[Box], face: FoundFace | None) -> Box:
+        if face is None or face.detector == "haar":
+            if face is not None:
+                return face.box
+            if not boxes:
+                raise NoFaceError("no face found in the photo; use a well-lit, frontal photo with the whole face "
+                                  f"visible and at least {self.detector.min_face} pixels wide")
+            return boxes[0]
+        overlaps = [(_covered(face.box, box), box) for box in boxes]
+        best = max(overlaps, default=(0.0, None), key=lambda pair: pair[0])
+        if best[0] >= SAME_FACE:
+            return best[1]
+        # the cascade missed this face: a Haar-like box from the found one (Haar boxes reach higher, to the forehead)
+        grow = int(round(0.1 * face.box.w))
+        return Box(face.box.x - grow, face.box.y - 2 * grow, face.box.w + 2 * grow, face.box.h + 2 * grow)
+
+    # ---------------------------------------------------------------- one edit
+
+    def edit(self, photo: np.ndarray, face: FoundFace, target: str, intensity: float) -> EngineEdit:
+        if abs(face.roll) > MAX_ROLL:
+            raise TiltedFaceError(
+                f"the head is tilted by {abs(face.roll):.0f}°; StarGAN edits upright faces (±{MAX_ROLL:.0f}°), as it "
+                "was trained: straighten the photo, or use the warp engine (pip install 'emoface[real]')")
+        if target not in self.classes:
+            raise ValueError(f"unknown expression {target!r}; this generator draws {', '.join(self.classes)}")
+        crop = self.crop(photo, face)
+        before = equalize(crop.face, "luminance")
+        x = to_tensor(before).to(self.device)  # (1, 3, S, S) in [-1, 1]
+        all_domains = self.all_domains(x)  # G(x, c) for every domain c: (1, C, 3, S, S)
+        sources, scores = own_domain(all_domains, x)
+        outputs, source, score = all_domains[0], int(sources[0]), float(scores[0])
+        t = self.classes.index(target)
+        if self.mode == "plain":
+            after = (x[0] + intensity * (outputs[t] - x[0])).clamp(-1, 1)  # = G(x, c_t) at intensity 1
+        else:
+            # x' = x + i·(G(x, c_t) − G(x, c_s)), as editing.edit computes it (i = 1), from the reconstructions made
+            after = (x[0] + intensity * (outputs[t] - outputs[source])).clamp(-1, 1)
+        face_after = to_image(after)
+        edited = paste_face(photo, face_after, crop.crop_box, original_face=before)
+        record = {"engine": self.name, "mode": self.mode, "source_expression": self.classes[source],
+                  "domain_score": round(score, 4)}
+        return EngineEdit(photo=edited, crop_box=crop.crop_box, face_box=crop.face_box, face_before=before,
+                          face_after=face_after, record=record, domain_score=score,
+                          out_of_domain=score > self.ood_threshold)
+
+    def all_domains(self, x: torch.Tensor) -> torch.Tensor:
+        """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain, in one batch: (N, C, 3, S, S)."""
+        n, k = len(x), len(self.classes)
+        c = torch.eye(k, device=self.device).repeat(n, 1)  # (N·C, C): face i in domain j at row i·C + j
+        with self._lock, torch.no_grad():
+            outputs = self.generator(x.repeat_interleave(k, 0), c)
+        return outputs.view(n, k, *x.shape[1:])
+
+    # ---------------------------------------------------------------- the domain
+
+    def domain_scores(self, faces: np.ndarray, batch: int = 4) -> np.ndarray:
+        """The domain score of each face (N×S×S×3 uint8, or one S×S×3), prepared like training data: (N,)."""
+        faces = faces[None] if faces.ndim == 3 else faces
+        scores = []
+        for start in range(0, len(faces), batch):
+            x = torch.cat([to_tensor(np.array(face)) for face in faces[start : start + batch]]).to(self.device)
+            scores.append(own_domain(self.all_domains(x), x)[1].cpu().numpy())
+        return np.concatenate(scores)
+
+    @property
+    def ood_threshold(self) -> float:
+        """Domain scores above this are out of domain (from the generator file, or calibrated once)."""
+        with self._calibration_lock:
+            if self._ood_threshold is None:
+                scores = self.domain_scores(calibration_faces(self.size))
+                # threshold = max(1.5 · P95(r over held-out SynthFaces faces), floor)
+                self._ood_threshold = max(1.5 * float(np.percentile(scores, 95)), MIN_OOD_THRESHOLD)
+            return float(self._ood_threshold)
+
+    @ood_threshold.setter
+    def ood_threshold(self, value: float) -> None:
+        with self._calibration_lock:
+            self._ood_threshold = float(value)
+
+
+def own_domain(all_domains: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each face's own domain c_s and its domain score, from G(x, c) for every c (N, C, 3, S, S): (N,), (N,).
+
+    c_s = argmin_c mean|G(x, c) − x| (as :func:`emoface.stargan.editing.infer_source`); the score is
+    :func:`texture_error` of that best reconstruction.
+    """
+    sources = (all_domains - x[:, None]).abs().flatten(2).mean(2).argmin(1)
+    return sources, texture_error(all_domains[torch.arange(len(x)), sources], x)
+
+
+def texture_error(reconstruction: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """mean|hp(reconstruction) − hp(x)| per image, hp(x) = x − blur(x) (5×5 binomial blur): (N,).
+
+    The part of a reconstruction error that is fine detail: what a generator trained on drawn faces
+    cannot redraw in a photograph.
+    """
+    taps = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0], device=x.device)
+    kernel = (taps[:, None] * taps[None, :] / 256.0).expand(x.size(1), 1, 5, 5)
+
+    def high_pass(images: torch.Tensor) -> torch.Tensor:
+        blurred = torch.nn.functional.conv2d(torch.nn.functional.pad(images, (2, 2, 2, 2), mode="reflect"),
+                                             kernel, groups=images.size(1))
+        return images - blurred
+
+    return (high_pass(reconstruction) - high_pass(x)).abs().flatten(1).mean(1)
+
+
+def calibration_faces(size: int) -> np.ndarray:
+    """Held-out SynthFaces faces prepared like training data: person i in expression i mod 7, (N, S, S, 3).
+
+    One expression per person (not all seven, as :func:`~emoface.stargan.synth_pairs.synth_pairs`
+    draws them) buys more people — skin tones, glasses, beards — for the same generator time.
+    """
+    people = range(CALIBRATION_FIRST_ID, CALIBRATION_FIRST_ID + CALIBRATION_PEOPLE)
+    # identity i is drawn from default_rng([0, i]), as SynthFaces and synth_pairs (seed 0) do
+    return np.stack([equalize(draw_face(random_identity(np.random.default_rng([0, i])),
+                                        FACE_EXPRESSIONS[i % len(FACE_EXPRESSIONS)], size), "luminance")
+                     for i in people])
+
+
+def _covered(found: Box, box: Box) -> float:
+    """The share of ``found``'s area that ``box`` covers."""
+    x0, y0 = max(found.x, box.x), max(found.y, box.y)
+    x1, y1 = min(found.x + found.w, box.x + box.w), min(found.y + found.h, box.y + box.h)
+    return max(0, x1 - x0) * max(0, y1 - y0) / max(1, found.area)
+
+
+def create(context: EngineContext) -> StarGanEngine:
+    return StarGanEngine(context.generator, context.device, context.detector, context.mode, context.ood_threshold)

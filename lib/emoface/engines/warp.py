@@ -1,0 +1,114 @@
+"""The real-photo engine (``engine="warp"``): a photograph's own face, changed where expressions show.
+
+No generator is trained, so it works on any face dlib finds (``emoface[real]``), at full
+resolution, and everything outside the face keeps its exact pixels. Four steps, each its own module:
+
+1. **Movement** (:mod:`emoface.faces.action_units`): the target's action units as landmark
+   displacements, from a face relaxed first — brows and lids half-way to rest, a smile's corners,
+   cheeks and lids brought down for every other expression — and the mouth opened or closed to
+   what the expression needs.
+2. **Warp** (:mod:`emoface.faces.warp`): the photo's pixels follow the points (rigid moving least
+   squares), the lips triangle by triangle so that they can meet.
+3. **Mouth** (:mod:`emoface.faces.mouth`): a mouth that closed has whatever its old opening still
+   shows (teeth) filled from the lips, and the lips' meeting line shaded; a mouth that opened gets
+   a cavity and teeth painted from the photo's own colours.
+4. **Appearance** (:mod:`emoface.faces.creases`): a smile's folds flattened when the face stops
+   smiling, and the target's creases (furrows, forehead lines, nose wrinkles, crow's feet,
+   nasolabial folds) shaded into the skin.
+
+``intensity`` scales all of it: 0 is the photo unchanged, 1 the clear expression.
+Taught in ``06_real_photos.ipynb``; measured by ``scripts/evaluate_real_photos.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..faces.action_units import (MOUTH_OPENING, check_intensity, control_points, expression_movement,
+                                  smile_strength)
+from ..faces.creases import draw_creases, expression_creases, soften_smile
+from ..faces.detect import face_view, square_box
+from ..faces.find import FoundFace
+from ..faces.landmarks import NoLandmarksError
+from ..faces.mouth import DEFAULT_TEETH, TEETH_SHOWN, close_mouth, mouth_change, mouth_colours, open_mouth, skin_grain
+from ..faces.warp import warp_points
+from .base import EngineContext, EngineEdit
+
+#: The before/after views are cut from the face's box grown by this much on every side.
+VIEW_MARGIN = 0.45
+
+
+@dataclass(frozen=True)
+class RealPhotoEdit:
+    """A photo redrawn by :func:`redraw_expression`, the geometry that made it, and what was done."""
+
+    photo: np.ndarray
+    #: The 70 control points before and after, (70, 2) each.
+    source_points: np.ndarray
+    target_points: np.ndarray
+    #: ``{"mouth": "closed"|"opened"|"kept", "creases": [...], "smile_softened": float}``.
+    record: dict
+
+
+def redraw_expression(photo: np.ndarray, landmarks: np.ndarray, expression: str,
+                      intensity: float = 1.0) -> RealPhotoEdit:
+    """``photo`` (H×W×3 uint8) with the face whose 68 ``landmarks`` are given changed into ``expression``."""
+    photo = np.asarray(photo)
+    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
+        raise ValueError(f"expected an H×W×3 uint8 RGB photo, got {photo.shape} {photo.dtype}; read it with "
+                         "emoface.images.load_rgb")
+    landmarks = np.asarray(landmarks, dtype=np.float64)
+    if landmarks.shape != (68, 2):
+        raise ValueError(f"expected the 68 (x, y) landmarks of emoface.faces.landmarks, got shape {landmarks.shape}")
+    intensity = check_intensity(intensity)
+    source = control_points(landmarks)
+    target = source + expression_movement(landmarks, expression, intensity)
+    warped = warp_points(photo, source, target)
+    out = warped.photo
+    lip, skin = mouth_colours(photo, source)
+    change, strength = mouth_change(source, target, MOUTH_OPENING[expression])
+    region = warped.region
+    if change == "closed" and region.w > 1 and region.h > 1:
+        xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
+                             np.arange(region.y, region.y + region.h, dtype=np.float32))
+        close_mouth(out, source, target, xs + warped.offsets[0], ys + warped.offsets[1], (region.x, region.y), lip,
+                    strength)
+    elif change == "opened":
+        open_mouth(out, target, lip, skin, strength, TEETH_SHOWN.get(expression, DEFAULT_TEETH),
+                   skin_grain(photo, source))
+    softened = smile_strength(source) * intensity if expression != "happiness" else 0.0
+    out = soften_smile(out, target, softened, skin)
+    creases = expression_creases(target, expression, intensity)
+    out = draw_creases(out, creases, skin)
+    record = {"mouth": change if strength > 0 else "kept", "mouth_strength": round(strength, 3),
+              "creases": len(creases), "smile_softened": round(softened, 3)}
+    return RealPhotoEdit(out, source, target, record)
+
+
+class WarpEngine:
+    """The real-photo engine behind :class:`~emoface.engines.base.EditEngine`."""
+
+    name = "warp"
+
+    def __init__(self, view_size: int = 64) -> None:
+        self.view_size = view_size
+
+    def edit(self, photo: np.ndarray, face: FoundFace, target: str, intensity: float) -> EngineEdit:
+        if face.landmarks is None:
+            raise NoLandmarksError(
+                "the warp engine needs the face's 68 landmarks and none were found for this face (too small, "
+                "or found only by the Haar cascade); use a closer photo, or engine='stargan'")
+        edit = redraw_expression(photo, face.landmarks, target, intensity)
+        crop_box = square_box(face.box, VIEW_MARGIN)
+        record = {"engine": self.name, **edit.record}
+        return EngineEdit(
+            photo=edit.photo, crop_box=crop_box, face_box=face.box,
+            face_before=face_view(photo, crop_box, self.view_size), face_after=face_view(edit.photo, crop_box, self.view_size),
+            record=record, landmarks=np.stack([edit.source_points, edit.target_points]),
+        )
+
+
+def create(context: EngineContext) -> WarpEngine:
+    return WarpEngine(context.view_size)
