@@ -72,11 +72,11 @@ ACTION_UNITS: Mapping[str, Movement] = MappingProxyType({
     # AU2, outer brow raiser (frontalis, pars lateralis): the outer brows go up.
     "AU2": _merge(_same((17, 18, 25, 26), 0, -0.21), _same((19, 24), 0, -0.14), _same((20, 23), 0, -0.05)),
     # AU4, brow lowerer (corrugator, depressor supercilii): brows down and drawn together.
-    "AU4": _merge(_same((21, 22), -0.10, 0.18), _same((20, 23), -0.07, 0.15), _same((19, 24), -0.04, 0.10),
-                  _same((18, 25), 0, 0.06), _same((17, 26), 0, 0.03), _same(_UPPER_LIDS, 0, 0.035),
-                  _same((27,), 0, 0.05)),
+    # The inner ends go furthest, so the brows slant down towards the nose.
+    "AU4": _merge(_same((21, 22), -0.10, 0.19), _same((20, 23), -0.07, 0.14), _same((19, 24), -0.04, 0.08),
+                  _same((18, 25), 0, 0.03), _same(_UPPER_LIDS, 0, 0.035), _same((27,), 0, 0.05)),
     # AU5, upper lid raiser (levator palpebrae): the eyes open wider.
-    "AU5": _same(_UPPER_LIDS, 0, -0.08),
+    "AU5": _same(_UPPER_LIDS, 0, -0.065),
     # AU6, cheek raiser (orbicularis oculi, pars orbitalis): cheeks up, lower lids pushed up.
     "AU6": _merge(_same(_LOWER_LIDS, 0, -0.05), _same((36, 45), 0, -0.015), _same(CHEEKS, 0.01, -0.12)),
     # AU7, lid tightener (orbicularis oculi, pars palpebralis): lids narrow.
@@ -102,6 +102,9 @@ ACTION_UNITS: Mapping[str, Movement] = MappingProxyType({
     # AU23, lip tightener (orbicularis oris): lips narrower and thinner.
     "AU23": _merge(_same((48, 54), -0.08, 0), _same((60, 64), -0.07, 0), _same((49, 50, 51, 52, 53), 0, 0.03),
                    _same((55, 56, 57, 58, 59), 0, -0.03)),
+    # AU24, lip pressor (orbicularis oris): the lips pressed together, thinner.
+    "AU24": _merge(_same((50, 51, 52), 0, 0.04), _same((49, 53), 0, 0.025), _same((56, 57, 58), 0, -0.04),
+                   _same((55, 59), 0, -0.025)),
     # AU26, jaw drop (relaxed masseter, jaw lowered): lower lip and chin down, the mouth opens. Its weight in
     # an expression is not fixed: it is whatever opens the mouth to that expression's MOUTH_OPENING.
     "AU26": _merge(_same((57, 66), 0, 0.30), _same((56, 58, 65, 67), 0, 0.27), _same((55, 59), 0, 0.18),
@@ -115,7 +118,7 @@ ACTION_UNITS: Mapping[str, Movement] = MappingProxyType({
 #: a compromise where two AUs pull one point both ways (AU1 and AU4 in sadness: the oblique brow).
 #: AU26 (the jaw drop) is not listed: :data:`MOUTH_OPENING` says how open each mouth ends up.
 EXPRESSION_AUS: Mapping[str, tuple[tuple[str, float], ...]] = MappingProxyType({
-    "anger": (("AU4", 1.0), ("AU5", 0.5), ("AU7", 1.0), ("AU23", 1.0)),
+    "anger": (("AU4", 1.0), ("AU5", 0.5), ("AU7", 1.0), ("AU23", 0.7), ("AU24", 1.0)),
     "disgust": (("AU9", 1.0), ("AU10", 0.6), ("AU15", 0.6), ("AU17", 0.5)),
     "fear": (("AU1", 1.0), ("AU2", 0.8), ("AU4", 0.5), ("AU5", 1.0), ("AU20", 0.7)),
     "happiness": (("AU6", 1.0), ("AU10", 0.3), ("AU12", 1.0)),
@@ -215,21 +218,26 @@ def mouth_gap(points: np.ndarray) -> float:
 def mouth_movement(down: np.ndarray, planned: np.ndarray, opening: float | None) -> np.ndarray:
     """(outward, down) in D that opens or closes the mouth to ``opening`` after the ``planned`` movement.
 
-    ``down`` is each control point's height in the face frame (in D). Closing: each pair of inner lips
-    meets, the lower lip travelling :data:`LOWER_LIP_SHARE` of the gap, the outer lips and the chin
-    following. Opening: the jaw drops (AU26) by what this mouth still lacks.
+    ``down`` is each control point's height in the face frame (in D). Closing: every pair of inner
+    lips meets on one level line, where the middle pair meets when the lower lip travels
+    :data:`LOWER_LIP_SHARE` of its gap; the outer lips and the chin follow. Opening: the jaw drops
+    (AU26) by what this mouth still lacks.
     """
     movement = np.zeros_like(planned)
     if opening is None:
         return movement
     after = down + planned[:, 1]
     if opening <= CLOSED_GAP:
+        # the lips meet on one level line — the middle pair's meeting height — so that a smile's curved
+        # mouth line does not survive the closing; the lower lip travels LOWER_LIP_SHARE of each gap
+        centre_gap = after[66] - after[62]
+        level = after[62] + (1.0 - LOWER_LIP_SHARE) * centre_gap
         for upper, lower in _LIP_PAIRS:
-            gap = after[lower] - after[upper]  # negative where the AUs pushed one lip over the other
-            for point, share in ((upper, LOWER_LIP_SHARE - 1.0), (lower, LOWER_LIP_SHARE)):
-                movement[point, 1] -= share * gap
+            for point in (upper, lower):
+                shift = level - after[point]
+                movement[point, 1] += shift
                 for outer, follow in _OUTER_FOLLOWS[point]:
-                    movement[outer, 1] -= follow * share * gap
+                    movement[outer, 1] += follow * shift
         lift = movement[66, 1]
         movement[[7, 8, 9], 1] += 0.6 * lift
         movement[[6, 10], 1] += 0.4 * lift

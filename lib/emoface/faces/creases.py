@@ -87,10 +87,10 @@ def draw_creases(photo: np.ndarray, creases: list[Crease], skin_rgb: np.ndarray)
 
 
 def soften_smile(photo: np.ndarray, points: np.ndarray, strength: float, skin_rgb: np.ndarray) -> np.ndarray:
-    """``photo`` with a smile's folds flattened: the nasolabial folds, the bunched cheeks and the lower lids.
+    """``photo`` with a smile's folds flattened: the nasolabial folds and the bunched cheeks.
 
     A smiling photo carries its smile in shading too; moved into another expression it still looks
-    pleased. Structures between ~0.06 D and ~0.25 D across (folds, the cheeks' bulge) are removed
+    pleased. Structures between ~0.04 D and ~0.3 D across (folds, the cheeks' bulge) are removed
     there — the difference of two blurs — while finer texture and the overall tone stay.
     ``points`` are the moved control points; ``strength`` in [0, 1].
     """
@@ -98,17 +98,19 @@ def soften_smile(photo: np.ndarray, points: np.ndarray, strength: float, skin_rg
         return photo
     frame = _Frame(points)
     d = frame.distance
-    mask_lines = []
-    for wing, corner in ((31, 48), (35, 54)):
-        mask_lines.append(np.array([frame.points[wing], (frame.points[wing] + frame.points[corner]) / 2,
-                                    frame.points[corner]]))
-    for lid in ((41, 40), (46, 47)):
-        under = frame.points[list(lid)].mean(0)
-        mask_lines.append(np.array([frame.at(under, -0.15, 0.1), frame.at(under, 0, 0.14), frame.at(under, 0.15, 0.1)]))
-    for cheek in frame.points[68:70] if len(frame.points) > 68 else ():
-        mask_lines.append(np.array([cheek, cheek + 0.5]))
-    everything = np.vstack(mask_lines)
-    reach = 0.5 * d
+    regions = []
+    for wing, lid, jaw_high, jaw_low, corner, side in ((31, 41, 2, 4, 48, -1.0), (35, 46, 14, 12, 54, 1.0)):
+        # one cheek: from beside the nose's wing, under the lower lid, along the jaw, past the mouth's corner
+        regions.append(np.array([
+            frame.at(frame.points[wing], side * 0.03, -0.06),
+            frame.at(frame.points[lid], side * 0.02, 0.1),
+            frame.at(frame.points[jaw_high], -side * 0.12, 0.0),
+            frame.at(frame.points[jaw_low], -side * 0.12, 0.0),
+            frame.at(frame.points[corner], side * 0.22, 0.22),
+            frame.at(frame.points[corner], side * 0.06, 0.06),
+        ]))
+    everything = np.vstack(regions)
+    reach = 0.3 * d
     x0, y0 = np.maximum(np.floor(everything.min(0) - reach).astype(int), 0)
     x1 = min(photo.shape[1], int(np.ceil(everything[:, 0].max() + reach)) + 1)
     y1 = min(photo.shape[0], int(np.ceil(everything[:, 1].max() + reach)) + 1)
@@ -116,15 +118,29 @@ def soften_smile(photo: np.ndarray, points: np.ndarray, strength: float, skin_rg
         return photo
     patch = photo[y0:y1, x0:x1].astype(np.float32)
     mask = np.zeros(patch.shape[:2], np.float32)
-    for line in mask_lines:
-        cv2.polylines(mask, [np.round((line - [x0, y0]) * 4).astype(np.int32)], False, 1.0,
-                      max(1, int(round(0.2 * d))), cv2.LINE_AA, shift=2)
-    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.08 * d)) * _skin_mask(patch, skin_rgb)
-    fine, broad = cv2.GaussianBlur(patch, (0, 0), max(0.8, 0.06 * d)), cv2.GaussianBlur(patch, (0, 0), max(2.0, 0.25 * d))
+    for region in regions:
+        cv2.fillPoly(mask, [np.round((region - [x0, y0]) * 4).astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
+    cv2.fillPoly(mask, [np.round((frame.points[48:60] - [x0, y0]) * 4).astype(np.int32)], 0.0, cv2.LINE_AA, shift=2)
+    skin = _skin_mask(patch, skin_rgb)
+    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.06 * d)) * skin
+    # patch − (fine − broad) × mask × strength, per channel; both blurs average skin only (hair and
+    # background beside a cheek would darken it), so a fold or a smile's bright cheek turns into the
+    # skin around it, colour included
+    fine = _skin_blur(patch, skin[..., None], max(0.8, 0.04 * d))
+    broad = _skin_blur(patch, skin[..., None], max(2.0, 0.3 * d))
     flattened = patch - (fine - broad) * (np.clip(mask, 0, 1) * strength)[..., None]
     result = photo.copy()
     result[y0:y1, x0:x1] = np.clip(flattened + 0.5, 0, 255).astype(np.uint8)
     return result
+
+
+def _skin_blur(values: np.ndarray, skin: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``values`` that averages over skin pixels only (normalised convolution)."""
+    weight = skin + 1e-3
+    blurred_weight = cv2.GaussianBlur(weight, (0, 0), sigma)
+    if values.ndim == 3:
+        blurred_weight = blurred_weight[..., None]
+    return cv2.GaussianBlur(values * weight, (0, 0), sigma) / blurred_weight
 
 
 class _Frame:

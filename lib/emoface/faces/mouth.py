@@ -194,11 +194,11 @@ def _lip_line(patch: np.ndarray, target: np.ndarray, offset: tuple[int, int], li
     middle = np.vstack([target[60], (target[61] + target[67]) / 2, (target[62] + target[66]) / 2,
                         (target[63] + target[65]) / 2, target[64]]) - offset
     line = np.zeros(patch.shape[:2], np.float32)
-    width = max(1, int(round(0.02 * distance)))
+    width = max(1, int(round(0.015 * distance)))
     cv2.polylines(line, [_fixed(_curve(middle))], False, 1.0, thickness=width, lineType=cv2.LINE_AA, shift=2)
     blur = 2 * width + 1
-    line = cv2.GaussianBlur(line, (blur, blur), 0)[..., None] * 0.6 * strength
-    shadow = lip_rgb * 0.5
+    line = cv2.GaussianBlur(line, (blur, blur), 0)[..., None] * 0.45 * strength
+    shadow = lip_rgb * 0.6
     patch[:] = np.clip(patch * (1 - line) + shadow * line, 0, 255).astype(np.uint8)
 
 
