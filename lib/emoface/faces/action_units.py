@@ -287,10 +287,12 @@ def unsmile_movement(down: np.ndarray, opening: float | None) -> np.ndarray:
         movement[corner, 1] = lip_line - down[corner]
     for neighbour, corner in ((49, 48), (59, 48), (61, 60), (67, 60), (53, 54), (55, 54), (63, 64), (65, 64)):
         movement[neighbour, 1] += 0.5 * (lip_line - down[corner])
-    movement[[48, 54], 0] -= 0.5 * raised
-    movement[[60, 64], 0] -= 0.4 * raised
+    movement[[48, 54], 0] -= 0.8 * raised  # a smile widens the mouth by about its corners' rise on each side
+    movement[[60, 64], 0] -= 0.7 * raised
+    movement[[49, 53, 55, 59], 0] -= 0.4 * raised
     movement[list(CHEEKS), 1] += min(0.15, 1.0 * raised)
-    movement[list(_LOWER_LIDS), 1] += min(0.05, 0.5 * raised)
+    movement[list(_LOWER_LIDS), 1] += min(0.07, 0.6 * raised)  # the smiling eyes open again
+    movement[list(_UPPER_LIDS), 1] -= min(0.02, 0.15 * raised)
     return movement
 
 

@@ -90,7 +90,7 @@ def soften_smile(photo: np.ndarray, points: np.ndarray, strength: float, skin_rg
     """``photo`` with a smile's folds flattened: the nasolabial folds and the bunched cheeks.
 
     A smiling photo carries its smile in shading too; moved into another expression it still looks
-    pleased. Structures between ~0.04 D and ~0.3 D across (folds, the cheeks' bulge) are removed
+    pleased. Structures between ~0.025 D and ~0.3 D across (folds, the cheeks' bulge) are removed
     there — the difference of two blurs — while finer texture and the overall tone stay.
     ``points`` are the moved control points; ``strength`` in [0, 1].
     """
@@ -107,8 +107,15 @@ def soften_smile(photo: np.ndarray, points: np.ndarray, strength: float, skin_rg
             frame.at(frame.points[jaw_high], -side * 0.12, 0.0),
             frame.at(frame.points[jaw_low], -side * 0.12, 0.0),
             frame.at(frame.points[corner], side * 0.22, 0.22),
-            frame.at(frame.points[corner], side * 0.06, 0.06),
+            frame.at(frame.points[corner], side * 0.03, 0.08),
+            frame.at(frame.points[corner], side * 0.02, -0.06),
         ]))
+    for inner, outer, lower_lid, side in ((39, 36, (41, 40), -1.0), (42, 45, (46, 47), 1.0)):
+        # under the eye: the lower lid's bulge and the fold beneath it
+        lid = frame.points[list(lower_lid)].mean(0)
+        regions.append(np.array([frame.at(frame.points[inner], 0, 0.06), frame.at(lid, 0, 0.04),
+                                 frame.at(frame.points[outer], side * 0.12, 0.02), frame.at(frame.points[outer], side * 0.1, 0.2),
+                                 frame.at(lid, 0, 0.24), frame.at(frame.points[inner], 0, 0.18)]))
     everything = np.vstack(regions)
     reach = 0.3 * d
     x0, y0 = np.maximum(np.floor(everything.min(0) - reach).astype(int), 0)
@@ -126,7 +133,7 @@ def soften_smile(photo: np.ndarray, points: np.ndarray, strength: float, skin_rg
     # patch − (fine − broad) × mask × strength, per channel; both blurs average skin only (hair and
     # background beside a cheek would darken it), so a fold or a smile's bright cheek turns into the
     # skin around it, colour included
-    fine = _skin_blur(patch, skin[..., None], max(0.8, 0.04 * d))
+    fine = _skin_blur(patch, skin[..., None], max(0.8, 0.025 * d))
     broad = _skin_blur(patch, skin[..., None], max(2.0, 0.3 * d))
     flattened = patch - (fine - broad) * (np.clip(mask, 0, 1) * strength)[..., None]
     result = photo.copy()

@@ -6,9 +6,10 @@ into a pale line; opened over closed lips, the lips are stretched into a smear. 
 the real-photo engine repaints the mouth when its state changes (:data:`~emoface.faces.action_units.MOUTH_OPENING`):
 
 * **Closing** (:func:`close_mouth`): every output pixel that came from the old opening (traced
-  back through the warp's own map), and every tooth-coloured pixel (bright, greyer than the
-  lips) between the new lips, is filled from the lips around it (OpenCV's Telea inpainting, which
-  propagates the upper lip down and the lower lip up), and the line where the lips meet is drawn
+  back through the warp's own map), every tooth-coloured pixel (bright, greyer than the lips) that
+  came from inside the old lips, and the dark corners of a wide smile left beside the narrower
+  mouth, is filled from what surrounds it (OpenCV's Telea inpainting: the upper lip propagates
+  down, the lower lip up, the cheek in from the side), and the line where the lips meet is drawn
   as a soft shadow in the lips' own colour, darkened.
 * **Opening** (:func:`open_mouth`): the new inner-lip polygon becomes a cavity, dark and shaded
   from the lips' colour (darker towards its middle, as light falls off inside a mouth), with an
@@ -74,12 +75,17 @@ def close_mouth(photo: np.ndarray, source: np.ndarray, target: np.ndarray, map_x
     if patch.size == 0 or strength <= 0:
         return photo
     ox, oy = origin
-    came_from_opening = _inside(source[60:68], map_x[y0 - oy:y1 - oy, x0 - ox:x1 - ox],
-                                map_y[y0 - oy:y1 - oy, x0 - ox:x1 - ox])
+    sub_x, sub_y = map_x[y0 - oy:y1 - oy, x0 - ox:x1 - ox], map_y[y0 - oy:y1 - oy, x0 - ox:x1 - ox]
+    came_from_opening = _inside(source[60:68], sub_x, sub_y)
+    came_from_mouth = _inside(source[48:60], sub_x, sub_y)
     between_lips = np.zeros(patch.shape[:2], np.float32)
     cv2.fillPoly(between_lips, [_fixed(target[48:60] - [x0, y0])], 1.0, lineType=cv2.LINE_AA, shift=2)
-    toothy = _tooth_coloured(patch, lip_rgb) * between_lips
-    mask = np.maximum(came_from_opening * between_lips, toothy)
+    # what the old mouth showed, wherever the warp put it: its opening (dlib's inner lip line can sit on
+    # the teeth, so also anything tooth-coloured that came from inside the lips), and the dark corners of
+    # a wide smile that the corners' move left beside the new, narrower mouth
+    toothy = _tooth_coloured(patch, lip_rgb) * np.maximum(came_from_mouth, between_lips)
+    dark = _darker_than_lips(patch, lip_rgb) * came_from_mouth * (1.0 - between_lips)
+    mask = np.maximum(np.maximum(came_from_opening, toothy), dark)
     mask = cv2.dilate((mask > 0.25).astype(np.uint8), np.ones((3, 3), np.uint8))
     if mask.any():
         radius = max(3, int(round(0.05 * distance)))
@@ -155,6 +161,11 @@ def mouth_change(source: np.ndarray, target: np.ndarray, opening: float | None) 
     return "kept", 0.0
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> float:
+    """The z of the cross product of two 2-D vectors: twice the signed area of the triangle they span."""
+    return float(a[0] * b[1] - a[1] * b[0])
+
+
 def _mouth_box(points: np.ndarray, pad: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     x0, y0 = np.floor(points.min(0) - pad).astype(int)
     x1, y1 = np.ceil(points.max(0) + pad).astype(int) + 1
@@ -186,6 +197,13 @@ def _tooth_coloured(patch: np.ndarray, lip_rgb: np.ndarray) -> np.ndarray:
     brighter = np.clip((value - lip_value) / max(20.0, 0.25 * (255 - lip_value)), 0, 1)
     greyer = np.clip((lip_saturation - saturation) / max(0.08, 0.5 * lip_saturation), 0, 1)
     return brighter * greyer
+
+
+def _darker_than_lips(patch: np.ndarray, lip_rgb: np.ndarray) -> np.ndarray:
+    """1 where a pixel is much darker than the lips (the shadow inside a mouth), soft, 0..1."""
+    value = patch.astype(np.float32).max(2)
+    lip_value = float(lip_rgb.max())
+    return np.clip((0.7 * lip_value - value) / max(10.0, 0.2 * lip_value), 0, 1)
 
 
 def _lip_line(patch: np.ndarray, target: np.ndarray, offset: tuple[int, int], lip_rgb: np.ndarray,
@@ -302,10 +320,10 @@ def lip_map(source: np.ndarray, target: np.ndarray, map_x: np.ndarray, map_y: np
     closed = mouth_gap(target) <= CLOSED_GAP
     for k, triangle in enumerate(LIP_TRIANGLES):
         to, fro = target[list(triangle)], source[list(triangle)]
-        area = np.cross(to[1] - to[0], to[2] - to[0])
+        area = _cross(to[1] - to[0], to[2] - to[0])
         if abs(area) < 0.5 or (closed and k >= OPENING_TRIANGLES):  # a closed opening: nothing to draw
             continue
-        if np.sign(area) != np.sign(np.cross(fro[1] - fro[0], fro[2] - fro[0])):
+        if np.sign(area) != np.sign(_cross(fro[1] - fro[0], fro[2] - fro[0])):
             continue  # turned over by the movement: the smooth map is the better guess there
         matrices[k] = cv2.getAffineTransform((to - shift).astype(np.float32), fro.astype(np.float32))
         cv2.fillConvexPoly(ids, np.round((to - shift) * 4).astype(np.int32), k, lineType=cv2.LINE_8, shift=2)
