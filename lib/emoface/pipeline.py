@@ -59,8 +59,9 @@ import numpy as np
 import torch
 
 from .engines import EditEngine, EngineContext, EngineEdit, create_engine
-from .engines.stargan import (EDIT_MODES, MIN_OOD_THRESHOLD, WHOLE_FACE_MAX_SIDE, MAX_ROLL, StarGanEngine,  # noqa: F401
-                              calibration_faces, own_domain, texture_error)
+from .engines.stargan import EDIT_MODES, MAX_ROLL, WHOLE_FACE_MAX_SIDE, StarGanEngine
+# The domain score's parts moved to the StarGAN engine; these names stay importable from here.
+from .engines.stargan import MIN_OOD_THRESHOLD, calibration_faces, own_domain, texture_error  # noqa: F401
 from .faces.action_units import check_intensity
 from .faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, default_detector, face_view, square_box
 from .faces.find import FaceFinder, FoundFace
@@ -487,7 +488,7 @@ class Pipeline:
 def _pick(faces: list[FoundFace], face: int) -> FoundFace:
     if face >= len(faces):
         raise ValueError(f"the photo has {len(faces)} face{'s' if len(faces) > 1 else ''} (0 is the largest); "
-                         f"there is no face {face}: pass face=0…{len(faces) - 1} or face='all'")
+                         f"there is no face {face}: choose one from 0 to {len(faces) - 1}, or 'all'")
     return faces[face]
 
 

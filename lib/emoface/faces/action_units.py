@@ -119,8 +119,8 @@ ACTION_UNITS: Mapping[str, Movement] = MappingProxyType({
 #: AU26 (the jaw drop) is not listed: :data:`MOUTH_OPENING` says how open each mouth ends up.
 EXPRESSION_AUS: Mapping[str, tuple[tuple[str, float], ...]] = MappingProxyType({
     "anger": (("AU4", 1.0), ("AU5", 0.5), ("AU7", 1.0), ("AU23", 0.7), ("AU24", 1.0)),
-    "disgust": (("AU9", 1.0), ("AU10", 0.6), ("AU15", 0.6), ("AU17", 0.5)),
-    "fear": (("AU1", 1.0), ("AU2", 0.8), ("AU4", 0.5), ("AU5", 1.0), ("AU20", 0.7)),
+    "disgust": (("AU9", 0.8), ("AU10", 0.5), ("AU15", 0.5), ("AU17", 0.4)),
+    "fear": (("AU1", 1.0), ("AU2", 0.7), ("AU4", 0.7), ("AU5", 1.0), ("AU20", 1.0)),
     "happiness": (("AU6", 1.0), ("AU10", 0.3), ("AU12", 1.0)),
     "neutral": (),  # relaxation, see neutral_movement
     "sadness": (("AU1", 1.0), ("AU4", 0.45), ("AU15", 1.0), ("AU17", 0.8)),
@@ -131,7 +131,7 @@ assert tuple(EXPRESSION_AUS) == FACE_EXPRESSIONS
 #: How far apart the inner lips end up (in D, at full intensity): 0 closes the mouth (the lips meet,
 #: whatever they showed), a number opens it at least that far (AU26), ``None`` keeps the photo's own mouth.
 MOUTH_OPENING: Mapping[str, float | None] = MappingProxyType({
-    "anger": 0.0, "disgust": 0.0, "fear": 0.27, "happiness": 0.14, "neutral": 0.0, "sadness": 0.0, "surprise": 0.38,
+    "anger": 0.0, "disgust": 0.0, "fear": 0.22, "happiness": 0.14, "neutral": 0.0, "sadness": 0.0, "surprise": 0.38,
 })
 
 #: Where brows and upper lids rest in a relaxed face, in the face frame (D): the right brow's points
