@@ -27,6 +27,8 @@ import numpy as np
 from .action_units import EXPRESSION_AUS, face_frame
 
 
+#: The share of a smile's folds and cheek bulge that :func:`soften_smile` removes at strength 1.
+SMILE_FLATTENING = 0.85
 #: How much each channel (R, G, B) darkens in a crease's shadow, relative to the crease's depth.
 SHADOW_TINT = np.array([0.78, 1.0, 1.12], np.float32)
 
@@ -130,12 +132,12 @@ def soften_smile(photo: np.ndarray, points: np.ndarray, strength: float, skin_rg
     cv2.fillPoly(mask, [np.round((frame.points[48:60] - [x0, y0]) * 4).astype(np.int32)], 0.0, cv2.LINE_AA, shift=2)
     skin = _skin_mask(patch, skin_rgb)
     mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.06 * d)) * skin
-    # patch − (fine − broad) × mask × strength, per channel; both blurs average skin only (hair and
-    # background beside a cheek would darken it), so a fold or a smile's bright cheek turns into the
-    # skin around it, colour included
+    # patch − (fine − broad) × mask × strength, per channel: a fold's shadow or a bright bunched cheek turns
+    # into the skin around it, colour included (brightness alone would leave grey shadows and white
+    # highlights); both blurs average skin only, so hair and background beside a cheek do not darken it
     fine = _skin_blur(patch, skin[..., None], max(0.8, 0.025 * d))
     broad = _skin_blur(patch, skin[..., None], max(2.0, 0.3 * d))
-    flattened = patch - (fine - broad) * (np.clip(mask, 0, 1) * strength)[..., None]
+    flattened = patch - (fine - broad) * (np.clip(mask, 0, 1) * strength * SMILE_FLATTENING)[..., None]
     result = photo.copy()
     result[y0:y1, x0:x1] = np.clip(flattened + 0.5, 0, 255).astype(np.uint8)
     return result
@@ -274,7 +276,7 @@ def _marionette(frame: _Frame, weights: dict[str, float]) -> list[Crease]:
     out = []
     for corner, side in ((48, -1.0), (54, 1.0)):
         line = frame.curve(frame.points[corner], [(side * 0.03, 0.03), (side * 0.06, 0.12), (side * 0.07, 0.2)])
-        out.append(_crease(frame, line, 0.02, 0.22 * weight, (side * 0.03, 0)))
+        out.append(_crease(frame, line, 0.025, 0.13 * weight, (side * 0.03, 0)))
     return out
 
 
