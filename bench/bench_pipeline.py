@@ -11,9 +11,11 @@ call does all the work, for
 
 on two photos: the demo's 640×480 SynthFaces profile photo and the real photograph that ships with
 matplotlib, enlarged to about one megapixel. The six demo posts are used in turn. Reported: p50 and
-p95 of the whole call, and the median of each stage (``EditResult.timings``): reading the photo,
-Haar detection and crop, the text classifier, the generator (all seven domains in one batch: the
-reconstructions give the face's own expression and the domain score), and the paste-back.
+p95 of the whole call, and the median of each stage (``EditResult.timings``): the text classifier,
+reading the photo, hashing it for the cache, finding the faces (dlib with its landmarks, with
+``emoface[real]``; else the Haar cascade), deciding the engine (``look``: the SynthFaces embedding
+test), and the engine that drew it — ``stargan`` (its Haar crop, the generator in all seven domains
+in one batch, the paste-back) or ``warp`` (the real-photo engine). ``–``: that engine did not run.
 """
 
 from __future__ import annotations
@@ -90,12 +92,12 @@ def main() -> None:
     device = torch.cuda.get_device_name() if args.device == "cuda" else f"{platform.machine()} CPU"
     print(f"emoface pipeline latency — {device}, {torch.get_num_threads()} torch threads, torch {torch.__version__}, "
           f"{args.calls} calls each, cache off\n")
-    stages = [s for s in rows[0][2] if s not in ("p50", "p95")]
+    stages = list(dict.fromkeys(s for row in rows for s in row[2] if s not in ("p50", "p95")))
     print("| generator | photo | p50 ms | p95 ms | " + " | ".join(f"{s} ms" for s in stages) + " |")
     print("|---|---|---:|---:|" + "---:|" * len(stages))
     for g_name, p_name, row in rows:
         print(f"| {g_name} | {p_name} | {1000 * row['p50']:.0f} | {1000 * row['p95']:.0f} | "
-              + " | ".join(f"{1000 * row[s]:.1f}" for s in stages) + " |")
+              + " | ".join(f"{1000 * row[s]:.1f}" if s in row else "–" for s in stages) + " |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Regenerate the shipped text model and the README's Table 2 (run by maintainers, not by users).
 
-    .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv [--seeds 0 1 2]
+    .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv [--seeds 0 1 2] [--out PATH]
+    .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv --evaluate-only [--model PATH]
 
 1. Table 2 on ISEAR: RNN, LSTM and TF-IDF baseline, mean ± std over the seeds, on a fixed stratified
    split (20 % test, split seed 0) after removing duplicate texts; then the same on the bundled posts
@@ -11,6 +12,10 @@
    bundled posts' training split, the loss weighted by class so surprise and neutral count; scored
    on both test splits; written to ``lib/emoface/assets/text_model.pt`` with the tables and scores in
    its ``extra`` so the lesson can show them offline.
+
+``--out`` writes the trained model somewhere else than the shipped file (try a change without
+overwriting it); ``--evaluate-only`` trains nothing and scores a model (``--model``, default the
+shipped one) on the same test splits.
 
 Prints everything it measured as Markdown.
 """
@@ -42,7 +47,12 @@ def main() -> None:
     parser.add_argument("--isear", type=Path, required=True, help="isear.csv (the py_isear_dataset file)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--skip-tables", action="store_true", help="only train the shipped model")
+    parser.add_argument("--out", type=Path, default=ASSET, help=f"where to write the trained model (default: {ASSET})")
+    parser.add_argument("--evaluate-only", action="store_true", help="train nothing: score --model on the test splits")
+    parser.add_argument("--model", type=Path, help="the model --evaluate-only scores (default: the shipped one)")
     args = parser.parse_args()
+    if args.evaluate_only:
+        return evaluate_only(args.isear, args.model or ASSET)
     machine = f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
     glove, posts, isear = shipped_glove(), load_bundled(), load_isear(args.isear)
     extra: dict = {"measured_on": f"measured on {time.strftime('%Y-%m-%d')}: {machine}"}
@@ -64,10 +74,21 @@ def main() -> None:
     extra["scores"] = {name: {"accuracy": s.accuracy, "macro_f1": s.macro_f1} for name, s in scores.items()}
     extra["trained_on"] = f"ISEAR train split ({len(isear_train)}) + bundled posts train split ({len(posts.subset('train'))})"
     extra["train_minutes"] = minutes
-    save_text_model(ASSET, trained, extra)
-    print(f"shipped model: {ASSET} ({ASSET.stat().st_size / 1e6:.1f} MB), {len(trained.history)} epochs, {minutes:.1f} min")
+    save_text_model(args.out, trained, extra)
+    print(f"model: {args.out} ({args.out.stat().st_size / 1e6:.1f} MB), {len(trained.history)} epochs, {minutes:.1f} min")
     for name, s in scores.items():
         print(f"  {name}: accuracy {s.accuracy:.1%}, macro-F1 {s.macro_f1:.1%}")
+
+
+def evaluate_only(isear_path: Path, model: Path) -> None:
+    """Score a stored model on ISEAR's and the bundled posts' fixed test splits, writing nothing."""
+    from emoface.text.train import load_text_model
+
+    trained, _ = load_text_model(model)
+    _, isear_test = stratified_split(load_isear(isear_path), 0.2, seed=0)
+    for name, corpus in (("isear_test", isear_test), ("posts_test", load_bundled().subset("test"))):
+        score = evaluate(trained, corpus)
+        print(f"{model}: {name}: accuracy {score.accuracy:.1%}, macro-F1 {score.macro_f1:.1%}")
 
 
 if __name__ == "__main__":

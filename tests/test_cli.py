@@ -149,3 +149,31 @@ def test_edit_takes_an_expression_instead_of_a_text(tmp_path, capsys):
     assert "there is no face 3" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
     with pytest.raises(SystemExit):  # a text and an expression: argparse refuses the pair
         main(["edit", "--text", "hi", "--expression", "sadness", "--photo", "p.jpg", "--out", "o.png"])
+
+
+def test_classify_reads_many_posts_as_json_lines(tmp_path, capsys, monkeypatch):
+    import io
+
+    posts = "We won the final, best day ever!\n\nMy grandfather died last night.\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(posts))
+    assert main(["classify", "--json", "-"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["line"] for line in lines] == [1, 2, 3] and "empty" in lines[1]["error"]
+    assert lines[0]["expression"] == "happiness" and lines[2]["expression"] == "sadness"
+    long_post = tmp_path / "posts.txt"
+    long_post.write_text("I am so happy today " * 5000 + "\n", encoding="utf-8")  # too long for an argument list
+    assert main(["classify", "--file", str(long_post)]) == 0
+    assert capsys.readouterr().out.startswith("1: ")
+    assert main(["classify", "--file", str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt" in capsys.readouterr().err
+
+
+def test_an_empty_post_is_refused_before_the_model_loads(capsys, monkeypatch):
+    from emoface.text import classify
+
+    def never(*args, **kwargs):
+        raise AssertionError("the model was loaded for an empty post")
+
+    monkeypatch.setattr(classify.EmotionClassifier, "load", never)
+    assert main(["classify", "  "]) == 2
+    assert "empty" in capsys.readouterr().err

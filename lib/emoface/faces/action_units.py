@@ -120,7 +120,7 @@ ACTION_UNITS: Mapping[str, Movement] = MappingProxyType({
 EXPRESSION_AUS: Mapping[str, tuple[tuple[str, float], ...]] = MappingProxyType({
     "anger": (("AU4", 1.0), ("AU5", 0.5), ("AU7", 1.0), ("AU23", 0.7), ("AU24", 1.0)),
     "disgust": (("AU9", 0.8), ("AU10", 0.5), ("AU15", 0.5), ("AU17", 0.4)),
-    "fear": (("AU1", 1.0), ("AU2", 0.7), ("AU4", 0.7), ("AU5", 1.0), ("AU20", 1.0)),
+    "fear": (("AU1", 1.0), ("AU2", 0.7), ("AU4", 0.6), ("AU5", 1.0), ("AU20", 0.8)),
     "happiness": (("AU6", 1.0), ("AU10", 0.3), ("AU12", 1.0)),
     "neutral": (),  # relaxation, see neutral_movement
     "sadness": (("AU1", 1.0), ("AU4", 0.45), ("AU15", 1.0), ("AU17", 0.8)),

@@ -32,7 +32,7 @@ from .action_units import CLOSED_GAP, face_frame, mouth_gap
 TEETH_RGB = np.array([242.0, 232.0, 210.0])
 #: Per expression, the upper-teeth band's share of the opening and the lower band's share of the upper
 #: one: a smile shows its upper teeth, fear both rows, surprise mostly the dark of a dropped jaw.
-TEETH_SHOWN = {"happiness": (0.75, 0.15), "fear": (0.3, 0.6), "surprise": (0.28, 0.0)}
+TEETH_SHOWN = {"happiness": (0.75, 0.15), "fear": (0.3, 0.45), "surprise": (0.28, 0.0)}
 DEFAULT_TEETH = (0.36, 0.0)
 #: The upper-teeth band is at most this tall (in D).
 TEETH_MAX = 0.11
