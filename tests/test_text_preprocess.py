@@ -29,7 +29,7 @@ def test_spell_correction_keeps_emotion_words():
 
 def test_steps_are_named_for_the_lesson():
     names = [name for name, _ in preprocess_steps("Sooo angy 😡")]
-    assert names[0] == "input" and names[-1] == "tokens" and "spell correction" in names
+    assert names[0] == "input" and names[-1] == "tokens" and "spell correction (symspell)" in names
 
 
 def test_huge_posts_are_cut():

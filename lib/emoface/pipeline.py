@@ -430,7 +430,8 @@ class Pipeline:
         if prediction is None:
             text = f"Redrew the face with the {target} expression."
         elif not prediction.confident:
-            unclear = (f"The text's emotion was unclear (most likely {prediction.top_emotion}, "
+            unclear = (f"The text could not be read: {prediction.message}" if prediction.message else
+                       f"The text's emotion was unclear (most likely {prediction.top_emotion}, "
                        f"{prediction.probability:.0%}, below the {self.classifier.min_confidence:.0%} needed)")
             text = f"{unclear}; " + ("the photo was kept unchanged." if target is None else f"drew a {target} face.")
         else:

@@ -3,12 +3,19 @@
 :class:`EmotionClassifier` wraps a trained :class:`~emoface.text.train.TextModel` with what real
 input needs:
 
-* unknown words are replaced by their nearest GloVe neighbour that the model knows (§4.1);
-* **low confidence → neutral**: when the most likely emotion has less than ``min_confidence``
-  probability, or the post has no word the model knows (emoji-free punctuation, another language),
-  the emotion reported is ``neutral`` and ``confident`` is ``False``. A wrong strong expression on
-  someone's profile photo is worse than an unchanged one; the raw prediction is kept in
-  ``top_emotion`` and ``probabilities`` for whoever wants it;
+* **every word read as itself.** A word of the training vocabulary has the model's own (trained)
+  vector; any other word GloVe knows — GloVe has 400,000 — gets its frozen GloVe vector, so "gross",
+  "snowing" or "scariest" reach the LSTM as themselves. (The paper's idea, replacing an unknown word
+  by its nearest known neighbour, turned "gross" into "increase" and "scariest" into "saddest";
+  lesson 03 shows it.) Only what GloVe does not know is ``<unk>``;
+* **posts as people write them**: emoticons, internet forms and negation (:mod:`emoface.text.informal`)
+  and spelling corrected only for words GloVe does not know (:mod:`emoface.text.spelling`), whatever
+  preprocessing the model was trained with;
+* **honest when it cannot read**: a post that is not English, or whose words the model mostly does
+  not know (:mod:`emoface.text.language`), and a post whose most likely emotion has less than
+  ``min_confidence`` probability, come back ``confident: False`` with the emotion ``neutral`` and a
+  ``message`` saying why. A wrong strong expression on someone's profile photo is worse than an
+  unchanged one; the raw prediction stays in ``top_emotion`` and ``probabilities``;
 * empty or white-space-only text raises :class:`EmptyTextError`; a 1 MB post is read only as far
   as the model's token limit.
 
@@ -20,16 +27,18 @@ Taught in ``03_text_lstm.ipynb``; used by the CLI's ``classify``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ..labels import TEXT_TO_FACE
-from .glove import GloVe, UnknownWordMapper, shipped_glove
-from .preprocess import tokenize
-from .train import TextModel, load_text_model, probabilities
+from .glove import GloVe, shipped_glove
+from .language import unreadable
+from .preprocess import PreprocessConfig, tokenize
+from .train import TextModel, load_text_model, pad_batch
 
 DEFAULT_MIN_CONFIDENCE = 0.35
 
@@ -53,6 +62,8 @@ class EmotionPrediction:
     confident: bool
     top_emotion: str
     tokens: list[str] = field(default_factory=list)
+    #: Why the post could not be read (another language, too few known words), or "" when it could.
+    message: str = ""
 
     @property
     def probability(self) -> float:
@@ -60,7 +71,7 @@ class EmotionPrediction:
 
     def as_dict(self) -> dict:
         return {"emotion": self.emotion, "expression": self.expression, "probabilities": self.probabilities,
-                "confident": self.confident, "top_emotion": self.top_emotion}
+                "confident": self.confident, "top_emotion": self.top_emotion, "message": self.message}
 
 
 class EmotionClassifier:
@@ -71,7 +82,8 @@ class EmotionClassifier:
         self.trained = trained
         self.labels = trained.labels
         self.min_confidence = min_confidence
-        self.mapper = UnknownWordMapper(trained.vocab, glove or shipped_glove())
+        self.glove = glove or shipped_glove()
+        self.preprocess = reading_config(trained.preprocess)
         self.info = info or {}
 
     @classmethod
@@ -89,16 +101,37 @@ class EmotionClassifier:
                 raise TypeError(f"expected text, got {type(text).__name__}")
             if not text.strip():
                 raise EmptyTextError("the post is empty; write some text to classify")
-        tokens = [self.mapper.map_tokens(tokenize(t, self.trained.preprocess)) for t in texts]
-        ids = [self.trained.vocab.encode(t) for t in tokens]
+        tokens = [tokenize(t, self.preprocess) for t in texts]
         with torch.no_grad():
-            probs = probabilities(self.trained.model, ids)
-        return [self._prediction(p, t, i) for p, t, i in zip(probs.tolist(), tokens, ids)]
+            probs = self._probabilities(tokens)
+        return [self._prediction(p, text, t) for p, text, t in zip(probs.tolist(), texts, tokens)]
 
-    def _prediction(self, probs: list[float], tokens: list[str], ids: list[int]) -> EmotionPrediction:
+    def _probabilities(self, token_lists: list[list[str]], batch_size: int = 256) -> torch.Tensor:
+        """Softmax (N, C): vocabulary words by the model's vectors, other GloVe words by their own."""
+        model = self.trained.model
+        model.eval()
+        out = []
+        for start in range(0, len(token_lists), batch_size):
+            batch = token_lists[start : start + batch_size]
+            ids, lengths = pad_batch([self.trained.vocab.encode(tokens) for tokens in batch])
+            embedded = model.embedding(ids)  # (B, T, E)
+            for row, tokens in enumerate(batch):
+                for column, token in enumerate(tokens):
+                    if ids[row, column] == 1 and token in self.glove:  # <unk> to the model, a word to GloVe
+                        embedded[row, column] = torch.from_numpy(self.glove.vector(token))
+            out.append(torch.softmax(model.forward_embedded(embedded, lengths), dim=1))
+        return torch.cat(out) if out else torch.zeros((0, model.head.out_features))
+
+    def _prediction(self, probs: list[float], text: str, tokens: list[str]) -> EmotionPrediction:
         table = {label: round(float(p), 4) for label, p in zip(self.labels, probs)}
         top = max(table, key=table.get)
-        knows_a_word = any(i > 1 for i in ids)
-        confident = knows_a_word and table[top] >= self.min_confidence
+        why = unreadable(text, tokens, [t in self.trained.vocab or t in self.glove for t in tokens])
+        confident = why is None and table[top] >= self.min_confidence
         emotion = top if confident or "neutral" not in self.labels else "neutral"
-        return EmotionPrediction(emotion, TEXT_TO_FACE[emotion], table, confident, top, tokens)
+        return EmotionPrediction(emotion, TEXT_TO_FACE[emotion], table, confident, top, tokens, why or "")
+
+
+def reading_config(trained_with: PreprocessConfig) -> PreprocessConfig:
+    """How the classifier reads a post: the model's own preprocessing, with spelling corrected only for
+    words GloVe does not know, and emoticons, internet forms and negation understood."""
+    return replace(trained_with, speller="glove", informal=True, negation=True)

@@ -71,7 +71,15 @@ class TextClassifier(nn.Module):
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """``tokens`` (B, T) int64 padded with 0, ``lengths`` (B,) ≥ 1 → logits (B, C)."""
-        embedded = self.dropout(self.embedding(tokens))                       # (B, T, E)
+        return self.forward_embedded(self.embedding(tokens), lengths)
+
+    def forward_embedded(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Word vectors (B, T, E) already looked up, ``lengths`` (B,) → logits (B, C).
+
+        The classifier uses it to give a word outside the training vocabulary its own frozen GloVe
+        vector (:mod:`emoface.text.classify`).
+        """
+        embedded = self.dropout(embedded)                                     # (B, T, E)
         packed = pack_padded_sequence(embedded, lengths.cpu().clamp(min=1), batch_first=True, enforce_sorted=False)
         outputs, state = self.rnn(packed)
         if self.pooling == "mean_max":

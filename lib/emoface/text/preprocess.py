@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Literal, Sequence
 
+from .informal import expand_internet_words, replace_emoticons, resolve_negation
+from .spelling import correct_with_glove
+
 PAD, UNK, NUM = "<pad>", "<unk>", "<num>"
 
 #: Words that carry an emotion; spell correction prefers them among equally close candidates.
@@ -74,6 +77,13 @@ class PreprocessConfig:
     numbers: Literal["token", "keep", "drop"] = "token"
     spell_correct: bool = True
     max_tokens: int = 120
+    #: ``symspell``: the paper-era corrector above (Table 2's, and every model trained before the GloVe
+    #: one); ``glove``: only words GloVe does not know, no bias (:mod:`emoface.text.spelling`).
+    speller: Literal["symspell", "glove"] = "symspell"
+    #: Emoticons and internet forms as words (:mod:`emoface.text.informal`).
+    informal: bool = False
+    #: A negated emotion word becomes its opposite (:mod:`emoface.text.informal`).
+    negation: bool = False
 
 
 def tokenize(text: str, config: PreprocessConfig = PreprocessConfig()) -> list[str]:
@@ -92,6 +102,9 @@ def preprocess_steps(text: str, config: PreprocessConfig = PreprocessConfig()) -
         for emoji, word in EMOJI_WORDS.items():
             text = text.replace(emoji, f" {word} ")
         steps.append(("emoji → words", text))
+    if config.informal:
+        text = replace_emoticons(text)
+        steps.append(("emoticons → words", text))
     if config.lowercase:
         text = text.lower()
         steps.append(("lower case", text))
@@ -107,9 +120,20 @@ def preprocess_steps(text: str, config: PreprocessConfig = PreprocessConfig()) -
     else:
         tokens = re.findall(r"<num>|\w+(?:'\w+)?|[^\w\s]", text)
     steps.append(("punctuation and white space", tokens))
+    if config.informal:
+        tokens = expand_internet_words(tokens)
+        steps.append(("internet forms → words", tokens))
     if config.spell_correct:
-        tokens = [correct(t) for t in tokens]
-        steps.append(("spell correction", tokens))
+        if config.speller == "glove":
+            tokens = [correct_with_glove(t) for t in tokens]
+        elif config.speller == "symspell":
+            tokens = [correct(t) for t in tokens]
+        else:
+            raise ValueError(f"speller must be 'symspell' or 'glove', not {config.speller!r}")
+        steps.append((f"spell correction ({config.speller})", tokens))
+    if config.negation:
+        tokens = resolve_negation(tokens)
+        steps.append(("negation", tokens))
     steps.append(("tokens", tokens[: config.max_tokens]))
     return steps
 

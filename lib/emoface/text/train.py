@@ -57,6 +57,9 @@ class TextTrainConfig:
     min_count: int = 1
     #: Weight the loss by inverse class frequency: for mixed corpora where some labels are rare.
     balance_classes: bool = False
+    #: Keep GloVe's vectors as they are: a word outside the training vocabulary (given its GloVe vector
+    #: by the classifier) then lives in the same space as the words the model learnt from.
+    freeze_embeddings: bool = False
     seed: int = 0
 
 
@@ -125,7 +128,8 @@ def train_text_model(
     vocab = Vocabulary.build((tokens[i] for i in fit_idx), min_count=config.min_count)
     matrix, coverage = embedding_matrix(vocab, glove, config.seed)
     model = TextClassifier(len(vocab), len(labels), config.kind, glove.dim, config.hidden,
-                           bidirectional=config.bidirectional, dropout=config.dropout, pooling=config.pooling)
+                           bidirectional=config.bidirectional, dropout=config.dropout, pooling=config.pooling,
+                           freeze_embeddings=config.freeze_embeddings)
     model.load_embeddings(matrix)
     ids = [vocab.encode(t) for t in tokens]
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, betas=config.betas)
