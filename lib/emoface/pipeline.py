@@ -62,7 +62,9 @@ from .engines import EditEngine, EngineContext, EngineEdit, create_engine
 from .engines.stargan import EDIT_MODES, MAX_ROLL, WHOLE_FACE_MAX_SIDE, StarGanEngine
 # The domain score's parts moved to the StarGAN engine; these names stay importable from here.
 from .engines.stargan import MIN_OOD_THRESHOLD, calibration_faces, own_domain, texture_error  # noqa: F401
+from .engines.warp import VIEW_MARGIN as WARP_VIEW_MARGIN
 from .faces.action_units import check_intensity
+from .faces.equalize import equalize
 from .faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, default_detector, face_view, square_box
 from .faces.find import FaceFinder, FoundFace
 from .faces.identity import SynthFacesLook, default_synthfaces_look
@@ -387,9 +389,9 @@ class Pipeline:
         if first.edit is not None:
             e = first.edit
             face_box, crop_box, before, after = e.face_box, e.crop_box, _frozen(e.face_before), _frozen(e.face_after)
-        else:
-            face_box, crop_box = first.face.box, square_box(first.face.box, self.detector.margin)
-            before = after = _frozen(face_view(rgb, crop_box, self.size))
+        else:  # nothing drawn: the views the chosen engine would have shown, so a page's faces line up
+            face_box, crop_box, before = self._unedited_view(rgb, first)
+            after = before
         out_of_domain = any(d.edit is not None and d.edit.out_of_domain for d in done) or (
             first.look is not None and first.look > self.synthfaces_look.radius)
         records = tuple({**d.face.as_dict(), **(d.edit.record if d.edit else {"engine": d.engine})} for d in done)
@@ -405,6 +407,17 @@ class Pipeline:
             faces_found=len(faces), faces_edited=tuple(d.face.index for d in done) if edited else (),
             changed_pixels=changed, records=records, target=target,
         )
+
+    def _unedited_view(self, rgb: np.ndarray, done: _FaceEdit) -> tuple[Box, Box, np.ndarray]:
+        """(face box, crop box, face view) of a face no engine drew, framed as its engine frames it."""
+        if done.engine == "stargan":
+            try:
+                crop = self.stargan.crop(rgb, done.face)
+                return crop.face_box, crop.crop_box, _frozen(equalize(crop.face, "luminance"))
+            except NoFaceError:
+                pass  # too small for the generator: frame it like the warp
+        crop_box = square_box(done.face.box, WARP_VIEW_MARGIN)
+        return done.face.box, crop_box, _frozen(face_view(rgb, crop_box, self.size))
 
     def _target(self, prediction: EmotionPrediction) -> str | None:
         """The expression to draw for a prediction; ``None`` keeps the photo as it is."""
