@@ -16,11 +16,8 @@ iBUG points of :mod:`emoface.faces.landmarks`:
 
 The magnitudes are ours: FACS describes directions and appearance changes, not millimetres. We
 started from movements of a typical apex expression (a smiling lip corner ~0.1 D up and out, D
-≈ 63 mm in adults) and raised the mouth and brow units by half after looking at edits of the
-real photos of :mod:`emoface.faces.real_photos` and at the FER judge's response (notebook 06):
-at intensity 1 a lip corner now moves 0.15 D (≈ 9 mm; 13 px on a face 90 px between the eyes),
-an inner brow 0.18 D, a jaw drop opens the mouth by 0.3 D. Intensity 1 is a clear apex, not a
-caricature; lower intensities are the subtler versions.
+≈ 63 mm in adults) and raised them twice after looking at edits of real photos (see below).
+Intensity 1 is a clear apex, not a caricature; lower intensities are the subtler versions.
 
 Moving points cannot create what was not in the photo — teeth, the inside of an opened mouth,
 wrinkles, folds — so the real-photo engine (:mod:`emoface.engines.warp`) repaints the mouth
