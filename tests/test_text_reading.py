@@ -75,3 +75,13 @@ def test_a_word_outside_the_training_vocabulary_is_read_as_itself(classifier):
 def test_a_confident_reading_has_no_message(classifier):
     prediction = classifier.predict("My grandfather died last night and I can't stop crying")
     assert prediction.confident and prediction.message == "" and prediction.as_dict()["message"] == ""
+
+
+def test_the_face_is_chosen_by_the_faces_total_probability(classifier):
+    labels = classifier.labels
+    probs = {label: 0.0 for label in labels}
+    probs.update({"anger": 0.28, "sadness": 0.22, "shame": 0.26, "guilt": 0.24})
+    prediction = classifier._prediction([probs[label] for label in labels], "a plain english post", ["post"])
+    assert prediction.top_emotion == "anger"  # the single likeliest emotion ...
+    assert prediction.expression == "sadness" and prediction.emotion == "shame"  # ... but the sad face has 0.72
+    assert prediction.confident

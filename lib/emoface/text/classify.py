@@ -11,8 +11,11 @@ input needs:
 * **posts as people write them**: emoticons, internet forms and negation (:mod:`emoface.text.informal`)
   and spelling corrected only for words GloVe does not know (:mod:`emoface.text.spelling`), whatever
   preprocessing the model was trained with;
+* **the face from the faces' probability**: several text emotions draw the same face (sadness,
+  shame and guilt the sad one), so the face with the largest total probability is chosen, and the
+  emotion reported is that face's likeliest text emotion (``top_emotion`` stays the raw argmax);
 * **honest when it cannot read**: a post that is not English, or whose words the model mostly does
-  not know (:mod:`emoface.text.language`), and a post whose most likely emotion has less than
+  not know (:mod:`emoface.text.language`), and a post whose likeliest face has less than
   ``min_confidence`` probability, come back ``confident: False`` with the emotion ``neutral`` and a
   ``message`` saying why. A wrong strong expression on someone's profile photo is worse than an
   unchanged one; the raw prediction stays in ``top_emotion`` and ``probabilities``;
@@ -124,9 +127,18 @@ class EmotionClassifier:
     def _prediction(self, probs: list[float], text: str, tokens: list[str]) -> EmotionPrediction:
         table = {label: round(float(p), 4) for label, p in zip(self.labels, probs)}
         top = max(table, key=table.get)
+        # The face is chosen from the faces' total probability: sadness, shame and guilt all draw the
+        # sad face, so their mass counts together (0.3 + 0.25 + 0.2 beats anger's 0.35); the emotion
+        # reported is the likeliest text emotion of that face.
+        faces: dict[str, float] = {}
+        for label, p in table.items():
+            faces[TEXT_TO_FACE[label]] = faces.get(TEXT_TO_FACE[label], 0.0) + p
+        face = max(faces, key=faces.get)
         why = unreadable(text, tokens, [t in self.trained.vocab or t in self.glove for t in tokens])
-        confident = why is None and table[top] >= self.min_confidence
-        emotion = top if confident or "neutral" not in self.labels else "neutral"
+        confident = why is None and faces[face] >= self.min_confidence
+        emotion = max((label for label in table if TEXT_TO_FACE[label] == face), key=table.get)
+        if not confident and "neutral" in self.labels:
+            emotion = "neutral"
         return EmotionPrediction(emotion, TEXT_TO_FACE[emotion], table, confident, top, tokens, why or "")
 
 
