@@ -72,12 +72,12 @@ def test_emobank_loader(tmp_path):
     assert sentence.valence == 3.0 and sentence.arousal == 3.2 and sentence.text == "Hello, world"
 
 
-def test_bundled_corpus_is_balanced_split_and_reaches_every_label():
+def test_bundled_corpus_has_a_balanced_fixed_test_split_and_reaches_every_label():
     posts = load_bundled()
     assert len(posts) >= 1400 and len(set(posts.texts)) == len(posts)
     counts = posts.counts()
     assert set(counts) == set(TEXT_EMOTIONS) and min(counts.values()) >= 150
-    assert max(counts.values()) == min(counts.values())
+    assert max(counts.values()) <= 1.5 * min(counts.values())  # thin classes were grown, in train only
     test = posts.subset("test")
     assert 0.15 < len(test) / len(posts) < 0.25 and set(test.counts().values()) == {len(test) // 9}
 
