@@ -149,7 +149,7 @@ def _edit(args: argparse.Namespace) -> int:
         return 0
     prediction = result.prediction
     if prediction is not None:
-        print(f"emotion: {prediction.emotion} ({prediction.probability:.0%}); face expression: {result.expression}")
+        print(f"{_emotion_line(prediction)}; face expression: {result.expression}")
     faces = ", ".join(str(k) for k in result.faces_edited) or "none"
     print(f"{result.faces_found} face(s) found, edited: {faces}; face at {result.face_box.as_tuple()} (x, y, w, h); "
           f"engine: {result.engine}, intensity {result.intensity:g}")
@@ -215,9 +215,17 @@ def _print_prediction(prediction, as_json: bool) -> None:
     if as_json:
         print(json.dumps(prediction.as_dict()))
         return
-    note = "" if prediction.confident else f" (low confidence: the model's best guess was {prediction.top_emotion})"
-    print(f"emotion: {prediction.emotion} ({prediction.probability:.0%}){note}")
+    print(_emotion_line(prediction))
     print(f"face expression: {prediction.expression}")
+
+
+def _emotion_line(prediction) -> str:
+    """"emotion: sadness (82%)", or why the post gave no confident emotion."""
+    if prediction.confident:
+        return f"emotion: {prediction.emotion} ({prediction.probability:.0%})"
+    why = prediction.message or "low confidence"
+    return (f"emotion: {prediction.emotion} ({why}; the model's best guess was {prediction.top_emotion}, "
+            f"{prediction.probability:.0%})")
 
 
 def _crop(args: argparse.Namespace) -> int:
