@@ -109,3 +109,49 @@ def test_save_rgb_round_trips_and_refuses_other_formats(tmp_path):
     with pytest.raises(ValueError, match="use .png or .jpg"):
         save_rgb(tmp_path / "c.gif", rgb)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.jpg"]
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A tiny PNG that declares ``width × height`` (1-bit grey) but carries almost no data: a bomb's header."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("side", [13_000, 20_000])  # Pillow warns from 89 MP and raises its own error from 179 MP
+def test_a_decompression_bomb_is_refused_from_its_header_in_one_sentence(side, tmp_path):
+    import warnings
+
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_only(side, side))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no warning leaks
+        with pytest.raises(ImageReadError, match="MP limit"):
+            load_rgb(path)
+        with pytest.raises(ImageReadError, match="MP limit"):
+            load_rgb(path.read_bytes())
+        path.write_bytes(_png_header_only(10_000, 10_000))  # under our limit, over Pillow's warning: no warning,
+        with pytest.raises(ImageReadError, match="truncated"):  # and this one is only a header
+            load_rgb(path)
+
+
+def test_the_cli_answers_a_bomb_with_one_line(tmp_path, capsys):
+    from emoface.cli import main
+
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_only(20_000, 20_000))
+    assert main(["edit", "--expression", "sadness", "--photo", str(path), "--out", str(tmp_path / "o.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "MP limit" in err and not (tmp_path / "o.png").exists()
+
+
+def test_transparency_is_laid_on_white_in_bands_exactly():
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, (1100, 7, 4), dtype=np.uint8)
+    expected = np.round(rgba[:, :, :3] * (rgba[:, :, 3:] / 255.0) + 255.0 * (1 - rgba[:, :, 3:] / 255.0))
+    assert np.abs(load_rgb(Image.fromarray(rgba, "RGBA")).astype(int) - expected).max() <= 1

@@ -60,7 +60,15 @@ def load_rgb(source: ImageSource, max_pixels: int = MAX_PIXELS) -> np.ndarray:
 
 def _open(handle: io.IOBase, what: str) -> Image.Image:
     try:
-        return Image.open(handle)
+        with warnings.catch_warnings():
+            # Pillow warns from 89 MP and refuses from 179 MP while reading the header; our own limit
+            # (checked next, on the declared size) replaces both with one clear sentence.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(handle)
+    except Image.DecompressionBombError:
+        raise ImageReadError(f"{what} declares more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} MP, over the "
+                             f"{MAX_PIXELS / 1e6:.0f} MP limit (a decompression bomb, or a huge scan); scale it "
+                             "down to a few megapixels") from None
     except UnidentifiedImageError:
         raise ImageReadError(f"{what} is not an image format Pillow can read; save it as JPEG or PNG") from None
     except (OSError, SyntaxError, ValueError) as err:  # a header cut short, or nonsense in it
@@ -85,12 +93,30 @@ def _pil_to_rgb(image: Image.Image, max_pixels: int, what: str) -> np.ndarray:
     # Phone cameras store portraits sideways plus a rotation flag; a sideways face has no Haar match.
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+        image = None  # noqa: F841 — one decoded copy at a time: a 144 MP RGBA photo is 576 MB
+        pixels = np.asarray(rgba)
+        rgba = None
+        return _composite_on_white(pixels)
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         return _array_to_rgb(np.asarray(image), what)
     return np.asarray(image.convert("RGB"))
+
+
+def _composite_on_white(rgba: np.ndarray, rows: int = 512) -> np.ndarray:
+    """RGB uint8 of an RGBA uint8 image laid on white, a band of rows at a time.
+
+    A 144 MP RGBA photo is 576 MB; blending it whole in floats would need several GB more. Band by
+    band, the only large arrays are the decoded RGBA and the RGB result.
+    """
+    height, width = rgba.shape[:2]
+    rgb = np.empty((height, width, 3), np.uint8)
+    for top in range(0, height, rows):
+        band = rgba[top : top + rows].astype(np.uint16)
+        alpha = band[:, :, 3:4]
+        # out = (c·a + 255·(255 − a)) / 255, rounded
+        rgb[top : top + rows] = ((band[:, :, :3] * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
+    return rgb
 
 
 def _array_to_rgb(array: np.ndarray, what: str) -> np.ndarray:
