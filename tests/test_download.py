@@ -125,3 +125,52 @@ def test_gdrive_failure_is_explained(tmp_path, monkeypatch):
 def test_sha256_of_matches_hashlib(tmp_path):
     (tmp_path / "f").write_bytes(PAYLOAD)
     assert download.sha256_of(tmp_path / "f") == GOOD
+
+
+class CutHandler(http.server.BaseHTTPRequestHandler):
+    """Declares the whole payload, sends a third of it, and hangs up: a connection cut mid-download."""
+
+    chunked = False
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        part = PAYLOAD[: len(PAYLOAD) // 3]
+        if self.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(f"{len(PAYLOAD):x}\r\n".encode() + part)  # a chunk that never ends
+        else:
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            self.wfile.write(part)
+        self.wfile.flush()
+        self.close_connection = True
+
+
+@pytest.fixture(params=[False, True], ids=["content-length", "chunked"])
+def cutting_server(request):
+    handler = type("Handler", (CutHandler,), {"chunked": request.param})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_cut_download_without_a_pinned_hash_is_never_kept(cutting_server, tmp_path):
+    out = tmp_path / "data"
+    with pytest.raises(DownloadError, match="cut short|could not download"):
+        fetch(f"{cutting_server}/file.bin", sha256=None, folder=out, progress=False)
+    assert leftovers(out) == []  # nothing that looks complete, no part file
+
+
+def test_a_killed_download_leaves_no_part_file_after_the_next_attempt(server, tmp_path):
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / ".file.bin.abc123.part").write_bytes(b"half")  # what a killed process leaves
+    fetch(f"{server}/file.bin", sha256=GOOD, folder=out, progress=False)
+    assert leftovers(out) == ["file.bin"]

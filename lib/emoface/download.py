@@ -6,8 +6,11 @@ download links), so every download in emoface goes through :func:`fetch`:
 1. if the file is already in the data folder with the right SHA-256, nothing is fetched;
 2. otherwise it streams into a temporary file *in the same folder*, with a ``tqdm`` progress bar,
    hashing as it goes;
-3. only a complete file whose hash matches is renamed into place (``os.replace`` is atomic on one
-   file system), so an interrupted or corrupted download can never pass for a good one.
+3. only a complete file is renamed into place (``os.replace`` is atomic on one file system): its
+   hash must match when it is pinned, and its length must match the ``Content-Length`` the server
+   declared — urllib's ``read`` returns short, without an error, when a connection is cut, so a
+   file with no pinned hash would otherwise pass for whole and never be fetched again;
+4. temporary ``.NAME.*.part`` files left by a killed process are removed at the next attempt.
 
 Offline, a dead link or a wrong hash raise :class:`DownloadError` with the URL, the path the file
 should have, and what to do by hand. Google-Drive files (CelebA, released checkpoints) go through
@@ -18,7 +21,9 @@ Used by the real loaders (``faces.celeba``, ``text.corpora``); taught in ``01_da
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -92,16 +97,22 @@ def fetch(
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
                 total = int(response.headers.get("Content-Length") or 0) or None
+                received = 0
                 with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress) as bar:
                     for chunk in iter(lambda: response.read(_CHUNK), b""):
                         out.write(chunk)
+                        received += len(chunk)
                         bar.update(len(chunk))
+            if total is not None and received != total:
+                raise DownloadError(
+                    f"the download of {url} was cut short: {received:,} of {total:,} bytes arrived. Nothing was "
+                    "saved; run it again. " + _by_hand(target, homepage))
         except urllib.error.HTTPError as err:
             raise DownloadError(
                 f"{url} answered HTTP {err.code} ({err.reason}): the file has moved or gone. "
                 + _by_hand(target, homepage)
             ) from err
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
+        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError, OSError) as err:
             raise DownloadError(
                 f"could not download {url} ({getattr(err, 'reason', err)}); are you offline? "
                 + _by_hand(target, homepage)
@@ -158,6 +169,9 @@ def _already_there(target: Path, sha256: str | None) -> bool:
 def _download_atomically(
     target: Path, sha256: str | None, write: Callable[[Path], None], *, source: str, homepage: str
 ) -> Path:
+    # A process killed mid-download (Colab's disconnects) leaves its part file: clear them first.
+    for stale in glob.glob(str(target.parent / f".{glob.escape(target.name)}.*.part")):
+        Path(stale).unlink(missing_ok=True)
     # The temporary file lives beside the target so that os.replace is a rename on one file system.
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(handle)
