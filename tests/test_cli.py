@@ -177,3 +177,16 @@ def test_an_empty_post_is_refused_before_the_model_loads(capsys, monkeypatch):
     monkeypatch.setattr(classify.EmotionClassifier, "load", never)
     assert main(["classify", "  "]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+def test_a_checkpoint_with_pickled_code_is_refused_without_advice_to_unpickle_it(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    path = tmp_path / "model.pt"
+    script = ("import torch\nclass Payload:\n    pass\n"
+              f"torch.save({{'format': 'emoface-text/1', 'x': Payload()}}, {str(path)!r})\n")
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert main(["classify", "--model", str(path), "hello"]) == 2
+    err = capsys.readouterr().err
+    assert "not a readable PyTorch checkpoint" in err and "weights_only" not in err and err.count("\n") == 1

@@ -21,7 +21,12 @@ def load_plain(path: str | Path, what: str) -> object:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for a file that is not a checkpoint
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(err).__name__}: {err})") from None
+        # torch's own message for a pickle with code in it advises weights_only=False: never pass that on
+        reason = str(err).split("\n")[0]
+        if "weights_only" in str(err) or "unpickl" in str(err).lower():
+            reason = "it holds pickled Python objects, which emoface never loads: it only reads files it wrote"
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(err).__name__}: {reason}); "
+                         f"pass an emoface {what} file, or train or download one again") from None
 
 
 def read_checkpoint(path: str | Path, expected_format: str, what: str) -> dict:
