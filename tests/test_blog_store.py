@@ -244,8 +244,8 @@ def test_one_store_serves_many_threads(store):
 # --- the file ---
 
 def test_schema_version_and_journal_mode(store):
-    assert store.schema_version == SCHEMA_VERSION == 1
-    assert _raw(store, "PRAGMA user_version") == [(1,)]
+    assert store.schema_version == SCHEMA_VERSION == 2
+    assert _raw(store, "PRAGMA user_version") == [(2,)]
     assert _raw(store, "PRAGMA journal_mode") == [("wal",)]
     ada = store.create_user("ada", PASSWORD)
     assert BlogStore(store.path).authenticate("ada", PASSWORD) == ada  # reopening keeps everything
@@ -271,3 +271,34 @@ def test_a_foreign_database_is_refused_and_left_alone(tmp_path):
     text.write_text("this is not a database, just some notes that happen to be long enough" * 20)
     with pytest.raises(IncompatibleDatabaseError, match="not an SQLite database"):
         BlogStore(text)
+
+
+def test_a_deleted_posts_id_is_never_given_to_a_new_post(store):
+    ada = store.create_user("ada", PASSWORD)
+    first, newest = _post(store, ada, "one"), _post(store, ada, "two")
+    store.delete_post(ada.id, newest.id)
+    again = _post(store, ada, "three")
+    assert again.id > newest.id > first.id  # a page that remembers post `newest` cannot show "three" as it
+
+
+def test_the_database_files_are_readable_by_their_owner_only(store):
+    _post(store, store.create_user("ada", PASSWORD))
+    for path in (store.path, store.path.with_name(store.path.name + "-wal"), store.path.with_name(store.path.name + "-shm")):
+        if path.exists():
+            assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
+
+
+def test_a_schema_1_blog_is_migrated_with_its_rows_pictures_and_ids(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # what emoface wrote before ids were kept unique
+        for statement in store_module._TABLES:
+            db.execute(statement.replace(" AUTOINCREMENT", ""))
+        db.execute("INSERT INTO users VALUES (7, 'ada', 'x', '2026-01-01')")
+        db.execute("INSERT INTO posts VALUES (5, 7, 'old post', 'joy', 'happiness', '{}', '2026-01-02')")
+        db.execute("INSERT INTO post_pictures VALUES (5, x'89504e47')")
+        db.execute("PRAGMA user_version = 1")
+    migrated = BlogStore(path)
+    assert migrated.schema_version == 2
+    assert [(p.id, p.text) for p in migrated.posts()] == [(5, "old post")] and migrated.post_picture(5) is not None
+    newer = migrated.add_post(7, "new post", "joy", "happiness", {"joy": 1.0}, b"\x89PNG fake")
+    assert newer.id == 6

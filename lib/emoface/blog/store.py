@@ -38,6 +38,7 @@ import hmac
 import json
 import math
 import operator
+import os
 import re
 import secrets
 import sqlite3
@@ -49,7 +50,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 #: Stored in ``PRAGMA user_version``; raise it, with a migration, whenever the tables change.
-SCHEMA_VERSION = 1
+#: 2: ids of users and posts are never reused (AUTOINCREMENT): a deleted newest post's id used to
+#: come back, and a page that remembered it showed the old text beside the new post.
+SCHEMA_VERSION = 2
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
 MIN_PASSWORD_CHARS = 8
@@ -64,7 +67,7 @@ _AUTH_MESSAGE = "wrong username or password; check both and try again"
 
 _TABLES = (
     """CREATE TABLE users (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         username TEXT NOT NULL UNIQUE COLLATE NOCASE,
         password_hash TEXT NOT NULL,
         created TEXT NOT NULL)""",
@@ -73,7 +76,7 @@ _TABLES = (
         image BLOB NOT NULL,
         updated TEXT NOT NULL)""",
     """CREATE TABLE posts (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
         text TEXT NOT NULL,
         emotion TEXT NOT NULL,
@@ -290,6 +293,7 @@ class BlogStore:
         if str(path) == ":memory:":
             raise ValueError("an in-memory blog would vanish between operations; give a file path")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         self._open_schema()
 
     def __repr__(self) -> str:
@@ -340,6 +344,8 @@ class BlogStore:
                 version, tables = _schema_of(db)
                 if version == 0 and not tables:
                     self._create_schema(db)
+                elif version == 1 and _OUR_TABLES <= tables:
+                    _migrate_1_to_2(db)
                 else:
                     _check_schema(self.path, version, tables)
                 # Persistent: recorded in the file, so every later connection is in WAL mode too.
@@ -497,6 +503,39 @@ class BlogStore:
 
 
 # --- helpers on rows and schemas ---------------------------------------------------------------
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (0600): it holds password hashes and photos.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it makes the database file's own permissions.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """Schema 1 → 2: users and posts rebuilt with AUTOINCREMENT ids, rows, pictures and ids kept."""
+    db.execute("PRAGMA foreign_keys = OFF")  # rebuilding a table must not cascade into its dependants
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] == 1:  # another process may have just done it
+            for table, statement in (("users", _TABLES[0]), ("posts", _TABLES[2])):
+                db.execute(statement.replace(f"CREATE TABLE {table} (", f"CREATE TABLE {table}_v2 (", 1))
+                db.execute(f"INSERT INTO {table}_v2 SELECT * FROM {table}")
+                db.execute(f"DROP TABLE {table}")
+                db.execute(f"ALTER TABLE {table}_v2 RENAME TO {table}")
+            for statement in _TABLES[3:5]:  # the posts' indexes went with the old table
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
 
 def _schema_of(db: sqlite3.Connection) -> tuple[int, set[str]]:
     version = db.execute("PRAGMA user_version").fetchone()[0]
