@@ -164,3 +164,63 @@ def test_attribute_labels_train_with_shuffled_targets(data, tmp_path):
         StarGANTrainer(TINY, images, attributes * 2, tmp_path)
     with pytest.raises(ValueError, match="same attributes"):
         StarGANTrainer(TINY, images, torch.ones(12, 3), tmp_path)
+
+
+def test_an_interrupt_inside_a_step_saves_nothing_half_done(data, tmp_path, monkeypatch):
+    straight = StarGANTrainer(TINY, *data, tmp_path / "a")
+    straight.train(progress=False)
+    cut = StarGANTrainer(TINY, *data, tmp_path / "b")
+    calls = {"n": 0}
+    real_step = cut.d_optimizer.step
+
+    def step_then_interrupt(*args, **kwargs):
+        calls["n"] += 1
+        real_step(*args, **kwargs)
+        if calls["n"] == 5:  # D of step 5 has moved; the step counter has not
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cut.d_optimizer, "step", step_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        cut.train(checkpoint_every=1, progress=False)
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 4  # the last whole step
+    resumed = StarGANTrainer.resume_or_start(TINY, *data, tmp_path / "b")
+    resumed.train(progress=False)
+    a, b = weights(straight), weights(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_ctrl_c_or_sigterm_finishes_the_step_saves_and_resumes_exactly(data, tmp_path):
+    import os
+    import signal
+
+    straight = StarGANTrainer(TINY, *data, tmp_path / "a")
+    straight.train(progress=False)
+
+    def signal_at_step_3(trainer, log):
+        if log["step"] == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    stopped = StarGANTrainer(TINY, *data, tmp_path / "b", callbacks=(signal_at_step_3, CsvLog(every=1)))
+    with pytest.raises(KeyboardInterrupt, match="stopped at step 3"):
+        stopped.train(progress=False)
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 3
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is gone again
+    (tmp_path / "b" / ".checkpoint.pt.dead.tmp").write_bytes(b"a save killed mid-write")
+    with open(tmp_path / "b" / "losses.csv", "a") as log:  # a step logged before a hard kill, then redone
+        log.write("4,0,0,0,0,0,0,0,0\r\n")
+    resumed = StarGANTrainer.resume_or_start(TINY, *data, tmp_path / "b", callbacks=(CsvLog(every=1),))
+    resumed.train(progress=False)
+    a, b = weights(straight), weights(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not list((tmp_path / "b").glob(".checkpoint.pt.*.tmp"))
+    steps = [line.split(",")[0] for line in (tmp_path / "b" / "losses.csv").read_text().splitlines()[1:]]
+    assert steps == [str(k) for k in range(1, TINY.num_iters + 1)]  # every step once
+
+
+def test_resuming_on_another_thread_count_says_it_is_not_bit_for_bit(data, tmp_path):
+    trainer = StarGANTrainer(TINY, *data, tmp_path)
+    trainer.train(steps=2, progress=False)
+    state = load_checkpoint(tmp_path / "checkpoint.pt")
+    state["torch_threads"] = torch.get_num_threads() + 1
+    with pytest.warns(UserWarning, match="not bit for bit"):
+        StarGANTrainer(TINY, *data, tmp_path / "c").load_state(state)

@@ -31,7 +31,10 @@ Taught in ``04_stargan.ipynb``.
 from __future__ import annotations
 
 import csv
+import signal
+import threading
 import time
+import warnings
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -40,7 +43,7 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, atomic_write_text
 from ..checkpoints import read_checkpoint
 from ..images import save_rgb
 from . import losses
@@ -222,25 +225,35 @@ class StarGANTrainer:
         """Train until ``steps`` more steps, the schedule's end, or ``minutes`` — then checkpoint.
 
         Returns the step reached. Calling it again (or :meth:`resume` in a new session) continues.
+
+        **Stopping is exact.** Ctrl+C or SIGTERM (a Colab runtime being recycled) finishes the step
+        under way, saves the checkpoint at that step boundary and then raises ``KeyboardInterrupt``;
+        a second one stops at once. An error inside a step saves nothing (the last checkpoint stays):
+        a half-done step — D updated, the step counter not yet — would resume into another run.
+        Resuming equals an uninterrupted run on the same number of torch threads (stored in the
+        checkpoint; the CPU kernels' summation order depends on it).
         """
         stop = self.config.num_iters if steps is None else min(self.config.num_iters, self.step + steps)
         deadline = None if minutes is None else time.monotonic() + 60.0 * minutes
         bar = tqdm(total=stop, initial=self.step, desc="StarGAN", unit="step", disable=not progress)
-        try:
-            while self.step < stop:
-                log = self.train_step()
-                for callback in self.callbacks:
-                    callback(self, log)
-                bar.update()
-                if "G/rec" in log:
-                    bar.set_postfix({k: f"{v:.3f}" for k, v in log.items() if "/" in k})
-                if self.step % checkpoint_every == 0:
-                    self.save()
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
-        finally:
-            bar.close()
-            self.save()
+        with _StopRequests() as stop_requested:
+            try:
+                while self.step < stop and not stop_requested():
+                    log = self.train_step()
+                    for callback in self.callbacks:
+                        callback(self, log)
+                    bar.update()
+                    if "G/rec" in log:
+                        bar.set_postfix({k: f"{v:.3f}" for k, v in log.items() if "/" in k})
+                    if self.step % checkpoint_every == 0:
+                        self.save()
+                    if deadline is not None and time.monotonic() >= deadline:
+                        break
+            finally:
+                bar.close()
+            self.save()  # only at a step boundary: an exception above skips it
+            if stop_requested():
+                raise KeyboardInterrupt(f"training stopped at step {self.step}; the checkpoint is saved there")
         return self.step
 
     # ------------------------------------------------------------------ checkpoints
@@ -258,6 +271,7 @@ class StarGANTrainer:
             "d_scaler": self.d_scaler.state_dict(),
             "rng": self.rng.get_state(),
             "torch_rng": torch.get_rng_state(),
+            "torch_threads": torch.get_num_threads(),
         }
         if torch.cuda.is_available():
             state["cuda_rng"] = torch.cuda.get_rng_state_all()
@@ -280,6 +294,11 @@ class StarGANTrainer:
         if self.g_scaler.is_enabled() and state.get("g_scaler"):
             self.g_scaler.load_state_dict(state["g_scaler"])
             self.d_scaler.load_state_dict(state["d_scaler"])
+        threads = state.get("torch_threads")
+        if threads is not None and threads != torch.get_num_threads():
+            warnings.warn(f"this checkpoint was written on {threads} torch threads and resumes on "
+                          f"{torch.get_num_threads()}: it continues, but not bit for bit like the run it came from "
+                          f"(torch.set_num_threads({threads}) for that)", stacklevel=2)
         self.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         if "cuda_rng" in state and torch.cuda.is_available():
@@ -319,6 +338,9 @@ class StarGANTrainer:
         one was cut off. ``options`` are the constructor's (``amp``, ``channels_last``, ...).
         """
         trainer = cls(config, images, labels, run_dir, device, callbacks, **options)
+        # a save killed mid-write leaves its temporary file (hundreds of MB at the paper's size)
+        for stale in trainer.checkpoint_path.parent.glob(f".{trainer.checkpoint_path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
         if trainer.checkpoint_path.is_file():
             trainer.load_state(load_checkpoint(trainer.checkpoint_path))
         return trainer
@@ -358,6 +380,48 @@ def _with_defaults(values: dict) -> dict:
     return {**known, **values}
 
 
+class _StopRequests:
+    """While active (in the main thread), SIGINT and SIGTERM ask the loop to stop after the current step.
+
+    A second signal restores Python's own behaviour and raises at once.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> Callable[[], bool]:
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._ask)
+        return lambda: self.requested
+
+    def _ask(self, number: int, frame) -> None:
+        if self.requested:  # asked twice: stop now
+            self.__exit__()
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._previous = {}
+
+
+def _drop_rows_from(path: Path, step: int) -> None:
+    """Remove the rows of ``path`` (a losses CSV) logged at ``step`` or later: they are about to be redone."""
+    if not path.is_file():
+        return
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    if len(rows) < 2:
+        return
+    kept = [rows[0]] + [row for row in rows[1:] if row and row[0].isdigit() and int(row[0]) < step]
+    if len(kept) < len(rows):
+        text = "".join(",".join(row) + "\r\n" for row in kept)
+        atomic_write_text(path, text)
+
+
 class CsvLog:
     """A callback appending every ``every``-th step's losses to ``run_dir/losses.csv``."""
 
@@ -365,11 +429,15 @@ class CsvLog:
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
+        self._trimmed = False
 
     def __call__(self, trainer: StarGANTrainer, log: dict) -> None:
         if log["step"] % self.every:
             return
         path = trainer.run_dir / "losses.csv"
+        if not self._trimmed:
+            _drop_rows_from(path, log["step"])  # steps redone after a resume are logged once, not twice
+            self._trimmed = True
         new = not path.exists()
         with open(path, "a", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=self.FIELDS, extrasaction="ignore")
