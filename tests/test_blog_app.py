@@ -343,3 +343,16 @@ def test_emotion_line_names_the_best_guess_when_unsure():
     assert emotion_line(post("sadness", {"sadness": 0.9, "joy": 0.1})) == "sadness (90%) · face: sadness"
     assert emotion_line(post("neutral", {"joy": 0.3, "neutral": 0.1})) == \
         "neutral (unclear: most likely joy, 30%) · face: neutral"
+
+
+def test_one_damaged_picture_costs_only_its_own_post(alice):
+    import sqlite3
+
+    user = alice.store.authenticate("alice", PASSWORD)
+    good = alice.store.add_post(user.id, "a good day", "joy", "happiness", {"joy": 1.0}, _png(np.zeros((8, 8, 3), np.uint8)))
+    bad = alice.store.add_post(user.id, "a broken picture", "joy", "happiness", {"joy": 1.0}, b"not an image")
+    html = alice.feed_html()
+    assert "a good day" in html and "a broken picture" in html
+    assert html.count('class="emoface-picture"') == 1 and "picture missing" in html
+    with sqlite3.connect(alice.store.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM posts WHERE id IN (?, ?)", (good.id, bad.id)).fetchone()[0] == 2

@@ -247,8 +247,11 @@ class BlogApp:
         """One post: the author's face in the post's emotion, name, time, the escaped text, the emotion."""
         picture = self.store.post_picture(post.id) if post.has_picture else None
         name = html.escape(post.username)
-        image = (f'<img class="emoface-picture" src="{data_uri(picture)}" '
-                 f'alt="{name}, {html.escape(post.expression)}">' if picture else "")
+        try:
+            image = (f'<img class="emoface-picture" src="{data_uri(picture)}" '
+                     f'alt="{name}, {html.escape(post.expression)}">' if picture else "")
+        except ValueError:  # one damaged picture costs its own post its picture, not the feed
+            image = '<div class="emoface-picture emoface-missing">picture missing</div>'
         return (
             f'<div class="emoface-post-card" data-post-id="{int(post.id)}">{image}<div>'
             f'<span class="emoface-author">{name}</span>'
