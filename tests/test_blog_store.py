@@ -302,3 +302,26 @@ def test_a_schema_1_blog_is_migrated_with_its_rows_pictures_and_ids(tmp_path):
     assert [(p.id, p.text) for p in migrated.posts()] == [(5, "old post")] and migrated.post_picture(5) is not None
     newer = migrated.add_post(7, "new post", "joy", "happiness", {"joy": 1.0}, b"\x89PNG fake")
     assert newer.id == 6
+
+
+def test_a_read_only_blog_can_be_read_and_says_why_it_cannot_be_changed(store, monkeypatch):
+    ada = store.create_user("ada", PASSWORD)
+    _post(store, ada, "still here")
+    monkeypatch.setattr(store_module.os, "access", lambda path, mode: False)  # as a read-only mount would
+    reader = BlogStore(store.path)
+    assert reader.read_only and [p.text for p in reader.posts()] == ["still here"]
+    with pytest.raises(store_module.BlogError, match="read-only"):
+        reader.create_user("bob", PASSWORD)
+
+
+def test_a_damaged_blog_says_so_in_one_sentence(store):
+    ada = store.create_user("ada", PASSWORD)
+    for k in range(40):  # enough rows for the posts table to span pages beyond the header's
+        _post(store, ada, f"post {k} " + "x" * 400)
+    with sqlite3.connect(store.path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(store.path.read_bytes())
+    data[4096 * 3 : 4096 * 6] = b"\xff" * (4096 * 3)  # pages 4-6: past the header and the schema
+    store.path.write_bytes(bytes(data))
+    with pytest.raises(IncompatibleDatabaseError, match="damaged or unreadable.*backup"):
+        BlogStore(store.path).posts()

@@ -294,6 +294,8 @@ class BlogStore:
             raise ValueError("an in-memory blog would vanish between operations; give a file path")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _create_private(self.path)
+        #: The file exists but this process may not write it (or its folder, where SQLite's WAL lives).
+        self.read_only = not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
         self._open_schema()
 
     def __repr__(self) -> str:
@@ -310,7 +312,11 @@ class BlogStore:
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions; transaction() says where they begin and end.
         # timeout sets SQLite's busy timeout: wait for another writer rather than fail.
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if self.read_only:  # a file the server may not write: read it, never try to change it
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                                 isolation_level=None)
+        else:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA foreign_keys = ON")
         return db
@@ -318,7 +324,7 @@ class BlogStore:
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """A connection of its own, for one statement that reads."""
-        with closing(self._connect()) as db:
+        with _explained(self.path), closing(self._connect()) as db:
             yield db
 
     @contextmanager
@@ -328,7 +334,10 @@ class BlogStore:
         ``BEGIN IMMEDIATE`` takes the write lock at once, so a transaction that reads and then
         writes (is the name free? then insert it) never sees another writer slip in between.
         """
-        with closing(self._connect()) as db:
+        if self.read_only:
+            raise BlogError(f"{self.path} is read-only here: the blog can be read but not changed; "
+                            "give the server write access to it (and its folder), or copy it")
+        with _explained(self.path), closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -339,6 +348,10 @@ class BlogStore:
             db.execute("COMMIT")
 
     def _open_schema(self) -> None:
+        if self.read_only:
+            with _explained(self.path), closing(self._connect()) as db:
+                _check_schema(self.path, *_schema_of(db))
+            return
         try:
             with closing(self._connect()) as db:
                 version, tables = _schema_of(db)
@@ -504,6 +517,20 @@ class BlogStore:
 
 # --- helpers on rows and schemas ---------------------------------------------------------------
 
+@contextmanager
+def _explained(path: Path) -> Iterator[None]:
+    """SQLite's errors about the file itself as one sentence that says what to do."""
+    try:
+        yield
+    except sqlite3.DatabaseError as err:
+        if isinstance(err, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)) or (
+                isinstance(err, sqlite3.OperationalError) and "locked" in str(err)):
+            raise  # the blog's own logic handles these
+        raise IncompatibleDatabaseError(
+            f"{path} is damaged or unreadable ({err}); restore it from a backup, or give the blog a new file name"
+        ) from None
+
+
 def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only (0600): it holds password hashes and photos.
 
@@ -513,6 +540,9 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         pass
+    except PermissionError:
+        raise BlogError(f"cannot create the blog database {path}: the folder is not writable; "
+                        "choose another path (emoface serve --db PATH)") from None
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
