@@ -20,18 +20,22 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def server(tmp_path):
-    served = tmp_path / "served"
-    served.mkdir()
-    (served / "file.bin").write_bytes(PAYLOAD)
-    handler = partial(QuietHandler, directory=str(served))
+def _serving(handler):
+    """A local HTTP server for ``handler`` while the generator is suspended: yields its base URL."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "file.bin").write_bytes(PAYLOAD)
+    yield from _serving(partial(QuietHandler, directory=str(served)))
 
 
 def leftovers(folder):
@@ -152,13 +156,7 @@ class CutHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(params=[False, True], ids=["content-length", "chunked"])
 def cutting_server(request):
-    handler = type("Handler", (CutHandler,), {"chunked": request.param})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    yield from _serving(type("Handler", (CutHandler,), {"chunked": request.param}))
 
 
 def test_a_cut_download_without_a_pinned_hash_is_never_kept(cutting_server, tmp_path):
