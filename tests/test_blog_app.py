@@ -356,3 +356,20 @@ def test_one_damaged_picture_costs_only_its_own_post(alice):
     assert html.count('class="emoface-picture"') == 1 and "picture missing" in html
     with sqlite3.connect(alice.store.path) as db:
         assert db.execute("SELECT COUNT(*) FROM posts WHERE id IN (?, ?)", (good.id, bad.id)).fetchone()[0] == 2
+
+
+def test_the_feed_pages_through_older_posts(tmp_path, pipeline):
+    app = BlogApp(BlogStore(tmp_path / "blog.sqlite"), pipeline, feed_limit=3)
+    user = app.store.create_user("carol", PASSWORD)
+    for k in range(7):
+        app.store.add_post(user.id, f"post number {k}", "joy", "happiness", {"joy": 1.0}, None)
+    app._refresh()
+
+    def shown() -> list[str]:
+        return [child.children[0].value.split("emoface-post-text\">")[1].split("<")[0] for child in app.feed.children]
+
+    assert shown() == ["post number 6", "post number 5", "post number 4"] and app.older_button.layout.display == ""
+    app.show_older()
+    assert len(shown()) == 6 and shown()[-1] == "post number 1"
+    app.show_older()
+    assert shown()[-1] == "post number 0" and app.older_button.layout.display == "none"  # nothing older

@@ -165,6 +165,8 @@ class BlogApp:
         self.store = store
         self.pipeline = pipeline
         self.feed_limit = feed_limit
+        #: How many posts the feed shows now: ``feed_limit`` more each time *Older posts* is pressed.
+        self.shown = feed_limit
         self.user: User | None = None
         self.message = ""
         self.message_kind: MessageKind = "info"
@@ -316,8 +318,10 @@ class BlogApp:
         self.feed = _classed(widgets.VBox(), "feed")
         self._no_posts = widgets.HTML('<div class="emoface-empty">No posts yet.</div>')
         feed_title = widgets.HBox([widgets.HTML("<h3>Feed</h3>"), self.refresh_button], layout=_row_layout())
-        self.widget = _classed(widgets.VBox([self.header, self.status, self.auth, self.member, feed_title, self.feed]),
-                               "blog")
+        self.older_button = _classed(widgets.Button(description="Older posts", icon="arrow-down"), "older")
+        self.older_button.on_click(lambda _: self._guarded(self.show_older))
+        self.widget = _classed(widgets.VBox([self.header, self.status, self.auth, self.member, feed_title, self.feed,
+                                             self.older_button]), "blog")
 
     def _build_auth(self) -> widgets.VBox:
         """Logged out: user name, password, sign up, log in.
@@ -372,7 +376,9 @@ class BlogApp:
     def _show_feed(self) -> None:
         """Show the newest posts, reusing the rows already built: a page's pictures are sent once."""
         rows: dict[tuple[int, bool], widgets.Widget] = {}
-        for post in self.store.posts(limit=self.feed_limit):
+        posts = self.store.posts(limit=self.shown + 1)  # one more: are there older ones to page to?
+        self.older_button.layout.display = "" if len(posts) > self.shown else "none"
+        for post in posts[: self.shown]:
             own = self.user is not None and post.user_id == self.user.id
             key = (post.id, own)
             rows[key] = self._rows.pop(key, None) or self._post_row(post, own)
@@ -380,6 +386,11 @@ class BlogApp:
             _close_tree(stale)
         self._rows = rows
         self.feed.children = list(rows.values()) or [self._no_posts]
+
+    def show_older(self) -> None:
+        """Page further back: ``feed_limit`` more posts below the ones shown."""
+        self.shown += self.feed_limit
+        self._show_feed()
 
     def _post_row(self, post: Post, own: bool) -> widgets.HBox:
         """A post's card, with a delete button if the user wrote it."""
