@@ -20,6 +20,7 @@ Taught in ``06_real_photos.ipynb``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import comb
 
 import cv2
 import numpy as np
@@ -173,14 +174,13 @@ class _Frame:
         if len(knots) < 3:
             return np.linspace(knots[0], knots[-1], per_segment + 1)
         t = np.linspace(0, 1, per_segment * (len(knots) - 1) + 1)
-        # a quadratic B-spline through the first and last knots: smooth enough for a skin fold
+        # a Bézier curve from the first knot to the last, pulled towards the middle ones: a skin fold's bend
         return _bezier(knots, t)
 
 
 def _bezier(knots: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Points of the Bézier curve with control points ``knots`` (k, 2) at parameters ``t``: (len(t), 2)."""
     n = len(knots) - 1
-    from math import comb
-
     basis = np.stack([comb(n, i) * t**i * (1 - t) ** (n - i) for i in range(n + 1)], 1)
     return basis @ knots
 
