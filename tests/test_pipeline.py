@@ -23,7 +23,7 @@ from emoface.stargan.editing import edit
 from emoface.stargan.figures import to_image, to_tensor
 from emoface.stargan.generator_file import save_generator
 from emoface.stargan.model import Generator
-from emoface.stargan.trainer import StarGANConfig
+from emoface.stargan.trainer import StarGANConfig, StarGANTrainer
 from emoface.text.classify import EmptyTextError, shipped_model_path
 
 HAPPY = "I am so happy, we won the championship!"
@@ -261,3 +261,15 @@ def test_a_generator_file_can_carry_its_own_threshold(tmp_path):
     result = tiny.edit_expression(small_face(0), "fear")  # an untrained G reconstructs nothing: out of domain
     assert result.face_after.shape == (32, 32, 3) and result.out_of_domain
     assert "unlike the faces" in result.message and "SynthFaces" not in result.message
+
+
+def test_a_generator_of_other_attributes_is_refused_with_a_reason(tmp_path):
+    trainer = StarGANTrainer(StarGANConfig(image_size=16, c_dim=5, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1,
+                                           d_repeat_num=2, batch_size=2, num_iters=1, num_iters_decay=1),
+                             torch.zeros((4, 3, 16, 16), dtype=torch.uint8), torch.arange(4) % 5, tmp_path)
+    trainer.save()  # a CelebA-style run: five attributes, not seven expressions
+    from emoface.stargan.generator_file import load_generator
+
+    assert "black_hair" in " ".join(load_generator(trainer.checkpoint_path).classes).lower().replace(" ", "_")
+    with pytest.raises(ValueError, match="not the face expressions.*CelebA"):
+        Pipeline(generator=trainer.checkpoint_path)

@@ -71,6 +71,7 @@ from .faces.identity import SynthFacesLook, default_synthfaces_look
 from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
 from .faces.landmarks import LandmarkDetector, LandmarksUnavailableError, default_landmark_detector, landmarks_available
 from .images import MAX_PIXELS, ImageReadError, ImageSource, load_rgb, save_rgb
+from .labels import FACE_EXPRESSIONS
 from .stargan.editing import EditMode
 from .stargan.generator_file import load_generator
 from .text.classify import EmotionClassifier, EmotionPrediction
@@ -194,6 +195,11 @@ class Pipeline:
             raise ValueError(f"cache_size must be 0 (no cache) or more, got {cache_size}")
         self.device = torch.device(device)
         loaded = load_generator(generator, self.device)  # first: a wrong file fails before the slower text model loads
+        missing = [e for e in FACE_EXPRESSIONS if e not in loaded.classes]
+        if missing:
+            raise ValueError(f"this generator draws {', '.join(loaded.classes)}, not the face expressions "
+                             f"({', '.join(missing)} missing) — a CelebA attribute generator edits hair, sex and "
+                             "age, not expressions; pass one trained on tunedMUG, FER2013 or SynthFaces")
         self.detector = detector or default_detector()
         self._context = EngineContext(loaded, self.device, self.detector, mode, ood_threshold,
                                       int(loaded.config.image_size))

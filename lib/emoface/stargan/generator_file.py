@@ -82,7 +82,8 @@ def load_generator(path: str | Path | None = None, device: torch.device | str = 
     path = Path(path) if path is not None else shipped_generator_path()
     payload = load_plain(path, "StarGAN generator")
     if isinstance(payload, dict) and payload.get("format") == TRAINING_FORMAT:
-        config, state, classes = config_from_dict(payload["config"]), payload["G"], FACE_EXPRESSIONS
+        config, state = config_from_dict(payload["config"]), payload["G"]
+        classes = _classes_for(config.c_dim)  # a training checkpoint does not name its domains
         info = {"step": payload["step"], "from": "training checkpoint"}
         d_state = payload["D"]
     else:
@@ -94,6 +95,16 @@ def load_generator(path: str | Path | None = None, device: torch.device | str = 
     generator.load_state_dict(_float32(state), strict=True)
     return LoadedGenerator(generator.to(device).eval(), config, tuple(classes), info,
                            _float32(d_state) if d_state is not None else None)
+
+
+def _classes_for(c_dim: int) -> tuple[str, ...]:
+    """The domains a c_dim-wide domain vector most likely means: the seven expressions, CelebA's five
+    attributes (lesson 04's CelebA run), or unnamed ones."""
+    if c_dim == len(FACE_EXPRESSIONS):
+        return FACE_EXPRESSIONS
+    if c_dim == len(STARGAN_ATTRIBUTES):
+        return STARGAN_ATTRIBUTES
+    return tuple(f"attribute {i}" for i in range(c_dim))
 
 
 def _float32(state: dict) -> dict:
@@ -122,8 +133,7 @@ def load_official_celeba_generator(path: str | Path | None = None, device: torch
     config = StarGANConfig(image_size=128, c_dim=c_dim, g_conv_dim=conv_dim, g_repeat_num=blocks)
     generator = Generator(conv_dim, c_dim, blocks)
     generator.load_state_dict(state, strict=True)
-    classes = STARGAN_ATTRIBUTES if c_dim == len(STARGAN_ATTRIBUTES) else tuple(f"attribute {i}" for i in range(c_dim))
-    return LoadedGenerator(generator.to(device).eval(), config, tuple(classes), {"from": str(path)})
+    return LoadedGenerator(generator.to(device).eval(), config, _classes_for(c_dim), {"from": str(path)})
 
 
 def _extract_generator(archive: Path) -> Path:
