@@ -65,7 +65,8 @@ from .engines.stargan import MIN_OOD_THRESHOLD, calibration_faces, own_domain, t
 from .engines.warp import VIEW_MARGIN as WARP_VIEW_MARGIN
 from .faces.action_units import check_intensity
 from .faces.equalize import equalize
-from .faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, default_detector, face_view, square_box
+from .faces.detect import (Box, FaceCrop, FaceDetector, NoFaceError, default_detector, face_view, resize_square,
+                           square_box)
 from .faces.find import FaceFinder, FoundFace
 from .faces.identity import SynthFacesLook, default_synthfaces_look
 from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
@@ -321,8 +322,8 @@ class Pipeline:
         if not isinstance(face, np.ndarray) or face.ndim != 3 or face.shape[0] != face.shape[1] or face.shape[2] != 3:
             raise ValueError(f"expected a square H×W×3 RGB face, got {getattr(face, 'shape', type(face).__name__)}; "
                              "prepare it with Pipeline.find_face and emoface.faces.equalize.equalize")
-        return float(self.stargan.domain_scores(face_view(face, Box(0, 0, face.shape[1], face.shape[0]), self.size)
-                                                if face.shape[0] != self.size else face)[0])
+        return float(self.stargan.domain_scores(resize_square(face, self.size) if face.shape[0] != self.size
+                                                else face)[0])
 
     @property
     def ood_threshold(self) -> float:

@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import threading
 
-import cv2
 import numpy as np
 import torch
 
-from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, _resize_mode, cut, square_box
+from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, resize_square, square_box
 from ..faces.equalize import equalize
 from ..faces.find import FoundFace
 from ..faces.paste import paste_face
@@ -96,28 +95,24 @@ class StarGanEngine:
         if height == width and height <= WHOLE_FACE_MAX_SIDE:
             if not boxes or square_box(boxes[0], self.detector.margin).w >= FILLS_PHOTO * width:
                 whole = Box(0, 0, width, height)
-                crop = cv2.resize(photo, (self.size, self.size), interpolation=_resize_mode(width, self.size))
-                return FaceCrop(face=crop, face_box=boxes[0] if boxes else whole, crop_box=whole, n_faces=len(boxes))
-        box = self._haar_box(boxes, face)
-        if box.w < self.detector.min_face:
-            raise NoFaceError(f"the face found is only {box.w} pixels wide (minimum {self.detector.min_face}); "
-                              "upscaled to the model's size it would be mostly blur: use a closer or larger photo")
-        crop_box = square_box(box, self.detector.margin)
-        crop = cv2.resize(cut(photo, crop_box), (self.size, self.size), interpolation=_resize_mode(crop_box.w, self.size))
-        return FaceCrop(face=crop, face_box=box, crop_box=crop_box, n_faces=max(len(boxes), face.count if face else 0))
+                return FaceCrop(face=resize_square(photo, self.size), face_box=boxes[0] if boxes else whole,
+                                crop_box=whole, n_faces=len(boxes))
+        return self.detector.crop_at(photo, self._haar_box(boxes, face), self.size,
+                                     n_faces=max(len(boxes), face.count if face else 0))
 
     def _haar_box(self, boxes: list[Box], face: FoundFace | None) -> Box:
-        if face is None or face.detector == "haar":
-            if face is not None:
-                return face.box
+        """The Haar box of ``face``: its own if the cascade found it, else the detection that covers it."""
+        if face is not None and face.detector == "haar":
+            return face.box
+        if face is None:
             if not boxes:
                 raise NoFaceError("no face found in the photo; use a well-lit, frontal photo with the whole face "
                                   f"visible and at least {self.detector.min_face} pixels wide")
             return boxes[0]
-        overlaps = [(_covered(face.box, box), box) for box in boxes]
-        best = max(overlaps, default=(0.0, None), key=lambda pair: pair[0])
-        if best[0] >= SAME_FACE:
-            return best[1]
+        covered, best = max(((_covered(face.box, box), box) for box in boxes), default=(0.0, None),
+                            key=lambda pair: pair[0])
+        if covered >= SAME_FACE:
+            return best
         # the cascade missed this face: a Haar-like box from the found one (Haar boxes reach higher, to the forehead)
         grow = int(round(0.1 * face.box.w))
         return Box(face.box.x - grow, face.box.y - 2 * grow, face.box.w + 2 * grow, face.box.h + 2 * grow)

@@ -61,10 +61,7 @@ def redraw_expression(photo: np.ndarray, landmarks: np.ndarray, expression: str,
     change, strength = mouth_change(source, target, MOUTH_OPENING[expression])
     region = warped.region
     if change == "closed" and region.w > 1 and region.h > 1:
-        xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
-                             np.arange(region.y, region.y + region.h, dtype=np.float32))
-        close_mouth(out, source, target, xs + warped.offsets[0], ys + warped.offsets[1], (region.x, region.y), lip,
-                    strength)
+        close_mouth(out, source, target, *warped.source_map(), (region.x, region.y), lip, strength)
     elif change == "opened":
         open_mouth(out, target, lip, skin, strength, TEETH_SHOWN.get(expression, DEFAULT_TEETH),
                    skin_grain(photo, source))

@@ -122,17 +122,21 @@ class FaceDetector:
                 "no face found in the photo; use a well-lit, frontal photo with the whole face visible "
                 f"and at least {self.min_face} pixels wide"
             )
-        face_box = boxes[0]
+        if len(boxes) > 1 and boxes[0].w >= self.min_face:
+            warnings.warn(f"{len(boxes)} faces found; keeping the largest", stacklevel=2)
+        return self.crop_at(rgb, boxes[0], size, n_faces=len(boxes))
+
+    def crop_at(self, rgb: np.ndarray, face_box: Box, size: int = 128, n_faces: int = 1) -> FaceCrop:
+        """The paper's crop around ``face_box`` (square, with the margin, ``size×size``), or
+        :class:`NoFaceError` for a face too small to upscale."""
         if face_box.w < self.min_face:
             raise NoFaceError(
                 f"the face found is only {face_box.w} pixels wide (minimum {self.min_face}); "
                 "upscaled to the model's size it would be mostly blur: use a closer or larger photo"
             )
-        if len(boxes) > 1:
-            warnings.warn(f"{len(boxes)} faces found; keeping the largest", stacklevel=2)
         crop_box = square_box(face_box, self.margin)
-        face = cv2.resize(cut(rgb, crop_box), (size, size), interpolation=_resize_mode(crop_box.w, size))
-        return FaceCrop(face=face, face_box=face_box, crop_box=crop_box, n_faces=len(boxes))
+        return FaceCrop(face=resize_square(cut(rgb, crop_box), size), face_box=face_box, crop_box=crop_box,
+                        n_faces=n_faces)
 
 
 def square_box(box: Box, margin: float) -> Box:
@@ -168,6 +172,11 @@ def default_detector() -> FaceDetector:
 def crop_face(image: ImageSource, size: int = 128) -> FaceCrop:
     """The paper's face extraction with our default settings: see :class:`FaceDetector`."""
     return default_detector().crop(image, size)
+
+
+def resize_square(image: np.ndarray, size: int) -> np.ndarray:
+    """A square image resized to ``size×size``: area averaging when shrinking, bicubic when enlarging."""
+    return cv2.resize(image, (size, size), interpolation=_resize_mode(image.shape[0], size))
 
 
 def _resize_mode(source_side: int, size: int) -> int:

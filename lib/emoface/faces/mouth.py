@@ -41,7 +41,11 @@ TOOTH_WIDTH = 0.085
 
 
 def mouth_colours(photo: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The median colour of the lips (between the outer and inner lip lines) and of the cheeks, RGB float."""
+    """The median colour of the lips (between the outer and inner lip lines) and of the cheeks, RGB float.
+
+    ``points`` are the 70 control points (:func:`~emoface.faces.action_units.control_points`): the cheeks
+    are sampled around the two virtual cheek points.
+    """
     _, _, _, distance = face_frame(points)
     x0, y0 = np.maximum(np.floor(points[:, :2].min(0)).astype(int), 0)
     x1, y1 = np.ceil(points[:, :2].max(0)).astype(int) + 1
@@ -52,8 +56,7 @@ def mouth_colours(photo: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np
     lip_pixels = box[lips > 0]
     cheeks = np.zeros(box.shape[:2], np.uint8)
     radius = max(2, int(round(0.1 * distance)))
-    for cheek in points[68:70] if len(points) > 68 else ((points[2] + points[41] + points[31]) / 3,
-                                                         (points[14] + points[46] + points[35]) / 3):
+    for cheek in points[68:70]:
         cv2.circle(cheeks, tuple(np.round(np.asarray(cheek) - [x0, y0]).astype(int)), radius, 1, -1)
     cheek_pixels = box[cheeks > 0]
     skin = np.median(cheek_pixels, 0) if len(cheek_pixels) else np.array([180.0, 140.0, 120.0])

@@ -34,7 +34,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .detect import Box, _resize_mode, cut
+from .detect import Box, _resize_mode, cut, resize_square
 
 #: Bandwidth (in 8-bit levels) of the kernel regression behind the transfer curves.
 CURVE_BANDWIDTH = 6.0
@@ -141,7 +141,7 @@ def _change(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None)
         return edited.astype(np.float32) - original.astype(np.float32)
     size = original.shape[0]
     # The photo's crop at the face's size: what the detector resized before equalising.
-    small = cv2.resize(region, (size, size), interpolation=_resize_mode(region.shape[0], size))
+    small = resize_square(region, size)
     curves = transfer_curves(original, small)
     channels = np.arange(3)
     # Δ = f(edited) − f(original), with f the per-channel transfer curve (equalised → photo)

@@ -69,6 +69,11 @@ class WarpResult:
     #: (dx, dy) in pixels; zero on the region's edge and on the image border.
     offsets: np.ndarray
 
+    def source_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """For each output pixel of ``region``, the photo's (x, y) its colour came from: two (h, w) float32."""
+        xs, ys = _pixel_grid(self.region)
+        return xs + self.offsets[0], ys + self.offsets[1]
+
     @property
     def movement(self) -> np.ndarray:
         """How far each pixel of ``region`` moved, in pixels: (h, w)."""
@@ -118,8 +123,7 @@ def warp_points(photo: np.ndarray, source: np.ndarray, target: np.ndarray) -> Wa
     ramp = _border_ramp(region, width, height)
     dx = _upsample(offset.real, step, shape) * ramp
     dy = _upsample(offset.imag, step, shape) * ramp
-    xs, ys = np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
-                         np.arange(region.y, region.y + region.h, dtype=np.float32))
+    xs, ys = _pixel_grid(region)
     map_x, map_y = xs + dx, ys + dy
     lip_map(source, target, map_x, map_y, (region.x, region.y))
     dx, dy = map_x - xs, map_y - ys
@@ -183,6 +187,12 @@ def unfold(offset: np.ndarray, step: float, iterations: int = 60) -> np.ndarray:
         mean = (padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:]) / 4.0
         offset[corners] = 0.5 * (offset[corners] + mean[corners])
     return offset
+
+
+def _pixel_grid(region: Box) -> tuple[np.ndarray, np.ndarray]:
+    """The x and y coordinates of every pixel of ``region``, in the photo: two (h, w) float32."""
+    return np.meshgrid(np.arange(region.x, region.x + region.w, dtype=np.float32),
+                       np.arange(region.y, region.y + region.h, dtype=np.float32))
 
 
 def _complex(points: np.ndarray) -> np.ndarray:

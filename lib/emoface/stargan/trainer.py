@@ -31,6 +31,7 @@ Taught in ``04_stargan.ipynb``.
 from __future__ import annotations
 
 import csv
+import io
 import signal
 import threading
 import time
@@ -418,8 +419,9 @@ def _drop_rows_from(path: Path, step: int) -> None:
         return
     kept = [rows[0]] + [row for row in rows[1:] if row and row[0].isdigit() and int(row[0]) < step]
     if len(kept) < len(rows):
-        text = "".join(",".join(row) + "\r\n" for row in kept)
-        atomic_write_text(path, text)
+        text = io.StringIO()
+        csv.writer(text).writerows(kept)  # the same dialect CsvLog appends with
+        atomic_write_text(path, text.getvalue())
 
 
 class CsvLog:
