@@ -74,9 +74,26 @@ def test_the_shipped_notebook_has_no_outputs():
 
 
 def test_voila_listens_on_localhost_only_and_on_the_port_asked(tmp_path):
-    command = blog_serve.voila_command(tmp_path / "blog.ipynb", 9123)
-    assert command[:3] == [sys.executable, "-m", "voila"]
-    assert {"--no-browser", "--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"} <= set(command)
+    command = blog_serve.voila_command(tmp_path / "blog.ipynb", 9123, max_visitors=3, cull_after_s=30)
+    assert command[:3] == [sys.executable, "-m", "emoface.blog.voila_server"]
+    assert {"--no-browser", "--port=9123", "--BlogVoila.ip=127.0.0.1", "--BlogVoila.port_retries=0",
+            "--BlogVoila.max_visitors=3", "--BlogVoila.cull_after=30"} <= set(command)
+
+
+@pytest.mark.parametrize("option", [{"max_visitors": 0}, {"cull_after_s": 0}])
+def test_serve_refuses_limits_below_one(option, monkeypatch):
+    monkeypatch.setattr(blog_serve, "voila_installed", lambda: True)
+    with pytest.raises(ValueError, match="at least 1"):
+        blog_serve.serve(port=9123, **option)
+
+
+def test_the_websocket_takes_what_the_page_promises():
+    pytest.importorskip("voila")
+    from emoface.blog.app import UPLOAD_LIMIT_BYTES
+    from emoface.blog.voila_server import WEBSOCKET_LIMIT_BYTES
+
+    # a photo at the stated limit, base64-encoded in a JSON message, fits with room to spare
+    assert WEBSOCKET_LIMIT_BYTES > UPLOAD_LIMIT_BYTES * 4 / 3 + 64 * 1024
 
 
 def test_the_kernel_gets_absolute_paths(tmp_path, monkeypatch):
@@ -144,16 +161,25 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+SERVER_OPTIONS: tuple[str, ...] = ()
+
+
 @pytest.fixture
-def server(tmp_path):
-    """``emoface serve`` on a free port with a fresh database; yields the page's URL."""
+def server(tmp_path, request):
+    """``emoface serve`` on a free port with a fresh database; yields the page's URL.
+
+    A test passes more options to ``emoface serve`` with ``@pytest.mark.parametrize("server_options", ...)``.
+    """
     port = _free_port()
     log = open(tmp_path / "serve.log", "wb")
     env = {**os.environ, "EMOFACE_RUNS": str(tmp_path / "runs"), "PYTHONUNBUFFERED": "1"}
+    options = getattr(request, "param", SERVER_OPTIONS)
     process = subprocess.Popen(
-        [sys.executable, "-m", "emoface.cli", "serve", "--port", str(port), "--db", str(tmp_path / "blog.sqlite")],
+        [sys.executable, "-m", "emoface.cli", "serve", "--port", str(port), "--db", str(tmp_path / "blog.sqlite"),
+         *options],
         stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
     )
+    request.node.server_process = process
     try:
         try:
             blog_serve.wait_for_port(port, timeout=SERVER_TIMEOUT_S, process=process)
@@ -277,3 +303,92 @@ def test_a_person_posts_and_sees_their_face_turn_sad(browser, server, tmp_path):
     browser.save_screenshot(str(tmp_path / "blog.png"))
     print(f"page ready after {page_ready:.1f} s, whole visit {time.monotonic() - started:.1f} s; "
           f"screenshot {tmp_path / 'blog.png'}")
+
+
+# --- the served page's limits ---------------------------------------------------------------------
+
+def _kernels(log: Path) -> int:
+    """Kernel processes of the server that wrote ``log`` (their connection files are in its folder)."""
+    text = log.read_text(errors="replace")
+    marker = "Storing connection files in "
+    if marker not in text:
+        return 0
+    folder = text.split(marker, 1)[1].split()[0].rstrip(".")
+    count = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        count += "ipykernel_launcher" in command and folder in command
+    return count
+
+
+def _get(url: str, host: str | None = None, timeout: float = PAGE_TIMEOUT_S) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(errors="replace")
+
+
+def _wait_until(condition, timeout: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(1)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; server log tail:\n"
+                f"{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.mark.parametrize("server", [("--max-visitors", "1", "--cull-after", "5")], indirect=True)
+def test_the_server_checks_the_host_caps_visitors_and_culls_closed_pages(server, tmp_path, request):
+    pytest.importorskip("voila")
+    log = tmp_path / "serve.log"
+    port = server.rsplit(":", 1)[1].strip("/")
+    # a DNS-rebinding page reaches 127.0.0.1 under its own name: refused before any kernel starts
+    status, _ = _get(server, host=f"attacker.example:{port}")
+    assert status == 403 and _kernels(log) == 0
+    status, page = _get(server)  # a plain GET: the notebook runs, no websocket ever connects
+    assert status == 200 and "emoface" in page
+    assert _kernels(log) == 1
+    status, page = _get(server)  # the one place is taken
+    assert status == 503 and "The blog is full right now" in page and "at most 1 at once" in page
+    _wait_until(lambda: _kernels(log) == 0, 90, "the unconnected kernel to be culled", log)
+    assert _get(server)[0] == 200  # the place is free again
+    assert _kernels(log) == 1
+    # SIGTERM (what a service manager sends) stops Voilà and the kernel, leaving no process behind
+    process = request.node.server_process
+    process.terminate()
+    assert process.wait(timeout=30) is not None
+    _wait_until(lambda: _kernels(log) == 0, 15, "the kernel to stop with the server", log)
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", int(port))) != 0, "something still listens on the blog's port"
+
+
+@pytest.mark.parametrize("server", [("--max-visitors", "3", "--cull-after", "5")], indirect=True)
+def test_reloading_the_page_leaves_one_kernel(browser, server, tmp_path):  # browser first: it may skip
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    log = tmp_path / "serve.log"
+    counts = []
+    for _ in range(4):  # a first load and three reloads
+        browser.get(server)
+        WebDriverWait(browser, PAGE_TIMEOUT_S, poll_frequency=0.5).until(
+            ec.element_to_be_clickable((By.CSS_SELECTOR, "button.emoface-signup")))
+        counts.append(_kernels(log))
+    assert max(counts) <= 3, counts
+    # the reloaded pages' kernels go; the open page keeps its own
+    _wait_until(lambda: _kernels(log) == 1, 90, "one kernel for the one open page", log)
+    time.sleep(8)  # longer than --cull-after: an open page is not idle-culled
+    assert _kernels(log) == 1
+    assert browser.find_element(By.CSS_SELECTOR, "button.emoface-signup").is_enabled()
+    browser.get("about:blank")  # the visitor leaves
+    _wait_until(lambda: _kernels(log) == 0, 90, "the closed page's kernel to be culled", log)

@@ -104,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8866, help="TCP port on 127.0.0.1 (default 8866)")
     serve.add_argument("--db", type=Path, help="the blog's SQLite file (default: $EMOFACE_BLOG_DB or runs/blog.sqlite)")
     serve.add_argument("--open", action="store_true", help="open the page in the default web browser")
+    serve.add_argument("--max-visitors", type=int,
+                       help="pages served at once, each a ~1.2 GB kernel (default 4); more get a 'full' page")
+    serve.add_argument("--cull-after", type=int, metavar="SECONDS",
+                       help="shut down the kernel of a closed page after this many idle seconds (default 60)")
     serve.set_defaults(run=_serve)
     return parser
 
@@ -244,7 +248,8 @@ def _crop(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .blog.serve import serve
 
-    return serve(port=args.port, db=args.db, open_browser=args.open)
+    return serve(port=args.port, db=args.db, open_browser=args.open, max_visitors=args.max_visitors,
+                 cull_after_s=args.cull_after)
 
 
 if __name__ == "__main__":

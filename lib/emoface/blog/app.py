@@ -59,6 +59,9 @@ PROFILE_MAX_SIDE = 1024
 #: A post's picture's longer side: the feed shows it as a thumbnail.
 PICTURE_MAX_SIDE = 512
 JPEG_QUALITY = 90
+#: The largest photo file the page takes (phone photos are 2–12 MB). The page states it, the app
+#: checks it, and the served page's websocket lets a larger file arrive so it can be refused in words.
+UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024
 
 MessageKind = Literal["info", "error"]
 
@@ -203,6 +206,9 @@ class BlogApp:
         """Make ``image`` the user's profile photo if it is an image with a face; else say why not."""
         with self._reporting():
             user = self._logged_in("upload a profile photo")
+            if len(image) > UPLOAD_LIMIT_BYTES:
+                raise InvalidInputError(f"this photo is {len(image) / 2**20:.0f} MB; the limit is "
+                                        f"{UPLOAD_LIMIT_BYTES // 2**20} MB: upload a smaller copy")
             rgb = shrink(load_rgb(bytes(image)), PROFILE_MAX_SIDE)
             self.pipeline.find_face(rgb)  # raises NoFaceError: a photo the GAN cannot use is refused now
             self.store.set_profile_photo(user.id, encode_jpeg(rgb, PROFILE_MAX_SIDE))
@@ -354,7 +360,7 @@ class BlogApp:
         return widgets.VBox([
             widgets.HBox([self.whoami, self.log_out_button], layout=_row_layout()),
             self.profile,
-            widgets.HBox([widgets.HTML("Profile photo:"), self.upload_slot], layout=_row_layout()),
+            widgets.HBox([widgets.HTML(f"Profile photo (up to {UPLOAD_LIMIT_BYTES // 2**20} MB):"), self.upload_slot], layout=_row_layout()),
             self.text,
             self.post_button,
         ])

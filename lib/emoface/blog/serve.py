@@ -37,6 +37,10 @@ from pathlib import Path
 
 from ..settings import DATA_ENV, RUNS_ENV, runs_dir
 
+#: Pages served at once (each runs a ~1.2 GB kernel), and how long a kernel with no page lives idle.
+DEFAULT_MAX_VISITORS = 4
+DEFAULT_CULL_AFTER_S = 60
+
 #: The environment variable that tells the blog's notebook which SQLite file to use.
 DB_ENV = "EMOFACE_BLOG_DB"
 #: The kernelspec :func:`prepare_site` writes: this interpreter, whatever else is installed.
@@ -72,10 +76,13 @@ def prepare_site(folder: Path) -> Path:
     return served
 
 
-def voila_command(notebook: Path, port: int = DEFAULT_PORT) -> list[str]:
-    """The command line that serves ``notebook`` on ``127.0.0.1:port`` only."""
-    return [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--Voila.port_retries=0", str(notebook)]
+def voila_command(notebook: Path, port: int = DEFAULT_PORT, max_visitors: int = DEFAULT_MAX_VISITORS,
+                  cull_after_s: int = DEFAULT_CULL_AFTER_S) -> list[str]:
+    """The command line that serves ``notebook`` on ``127.0.0.1:port`` only, through
+    :mod:`emoface.blog.voila_server` (Voilà with a visitor cap, idle culling and a Host check)."""
+    return [sys.executable, "-m", "emoface.blog.voila_server", "--no-browser", f"--port={port}",
+            "--BlogVoila.ip=127.0.0.1", "--BlogVoila.port_retries=0", f"--BlogVoila.max_visitors={max_visitors}",
+            f"--BlogVoila.cull_after={cull_after_s}", str(notebook)]
 
 
 def serve_environment(db: Path, site: Path) -> dict[str, str]:
@@ -111,20 +118,31 @@ def voila_installed() -> bool:
     return importlib.util.find_spec("voila") is not None
 
 
-def serve(port: int = DEFAULT_PORT, db: str | os.PathLike | None = None, open_browser: bool = False) -> int:
-    """Serve the blog on ``http://127.0.0.1:port/`` until Ctrl+C (or SIGTERM); return Voilà's exit code."""
+def serve(port: int = DEFAULT_PORT, db: str | os.PathLike | None = None, open_browser: bool = False,
+          max_visitors: int | None = None, cull_after_s: int | None = None) -> int:
+    """Serve the blog on ``http://127.0.0.1:port/`` until Ctrl+C (or SIGTERM); return Voilà's exit code.
+
+    Each visitor's page runs a kernel of ~1.2 GB: ``max_visitors`` bounds them (size it to the memory);
+    a kernel whose page was closed is shut down after ``cull_after_s`` idle seconds.
+    """
     if not voila_installed():
         raise RuntimeError("Voilà is not installed; install it with: pip install 'emoface[serve]'")
     if not 0 < port < 65536:
         raise ValueError(f"port {port} is not a TCP port; use one in 1024–65535, e.g. {DEFAULT_PORT}")
+    max_visitors = DEFAULT_MAX_VISITORS if max_visitors is None else max_visitors
+    cull_after_s = DEFAULT_CULL_AFTER_S if cull_after_s is None else cull_after_s
+    if max_visitors < 1:
+        raise ValueError(f"max_visitors must be at least 1 (each visitor's page needs a kernel), not {max_visitors}")
+    if cull_after_s < 1:
+        raise ValueError(f"cull_after_s must be at least 1 second, not {cull_after_s}")
     database = Path(db).expanduser().resolve() if db else default_db_path()
     database.parent.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory(prefix="emoface-serve-") as tmp:
         site = Path(tmp)
-        command = voila_command(prepare_site(site), port)
+        command = voila_command(prepare_site(site), port, max_visitors, cull_after_s)
         print(f"emoface blog: {url} (database {database}); the first visit starts a kernel, give it "
-              "up to a minute. Ctrl+C stops the server.", flush=True)
+              f"up to a minute; at most {max_visitors} visitors at once. Ctrl+C stops the server.", flush=True)
         process = subprocess.Popen(command, env=serve_environment(database, site), cwd=site)
         previous = _exit_on_sigterm()
         try:
