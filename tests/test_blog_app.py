@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from emoface.blog.app import (PICTURE_MAX_SIDE, PROFILE_MAX_SIDE, BlogApp, data_uri, emotion_line, shrink,
+from emoface.blog.app import (PICTURE_MAX_SIDE, PROFILE_MAX_SIDE, BlogApp, data_uri, emotion_line,
                               uploaded_files)
 from emoface.blog.store import BlogStore, Post
-from emoface.images import load_rgb, sample_photo_path
+from emoface.images import load_rgb, sample_photo_path, shrink_rgb
 
 SAD = "My best friend died yesterday and I cannot stop crying."
 PASSWORD = "correct horse battery"
@@ -139,6 +139,18 @@ def test_upload_that_is_not_an_image_is_refused(app):
     assert app.store.profile_photo(app.user.id) is None
 
 
+def test_a_photo_over_the_stated_limit_is_refused_in_words_and_the_old_one_kept(alice, synth_scene, monkeypatch):
+    from emoface.blog import app as app_module
+
+    assert f"up to {app_module.UPLOAD_LIMIT_BYTES // 2**20} MB" in alice.upload_label.value  # the page states it
+    before = alice.store.profile_photo(alice.user.id)
+    photo = _png(synth_scene)
+    monkeypatch.setattr(app_module, "UPLOAD_LIMIT_BYTES", len(photo) - 1)
+    assert not alice.upload_photo(photo)
+    _error(alice, "limit", "smaller")
+    assert alice.store.profile_photo(alice.user.id) == before
+
+
 def test_photo_without_a_face_is_refused(app):
     app.sign_up("alice", PASSWORD)
     wall = np.dstack([np.tile(np.linspace(0, 255, 400, dtype=np.uint8), (300, 1))] * 3)
@@ -185,7 +197,7 @@ def test_a_sad_post_redraws_the_profile_photo_sad(alice, synth_scene):
     assert alice.message_kind == "info" and "sadness" in alice.message
     picture = load_rgb(alice.store.post_picture(post.id))
     assert max(picture.shape[:2]) == PICTURE_MAX_SIDE
-    before = shrink(synth_scene, PICTURE_MAX_SIDE).astype(int)
+    before = shrink_rgb(synth_scene, PICTURE_MAX_SIDE).astype(int)
     change = np.abs(picture.astype(int) - before).mean(axis=2)
     assert change.max() > 30  # the face moved...
     assert np.median(change) < 3  # ...the rest of the photo did not
@@ -205,7 +217,7 @@ def test_a_real_profile_photo_is_edited_by_the_warp_engine(app, grace_bytes):
     assert post is not None and post.expression == "sadness", app.message
     assert "warp engine" in app.message and "Warning" not in app.message  # said in the page, not a drawn face
     picture = load_rgb(app.store.post_picture(post.id))
-    before = shrink(load_rgb(grace_bytes), PICTURE_MAX_SIDE)
+    before = shrink_rgb(load_rgb(grace_bytes), PICTURE_MAX_SIDE)
     assert picture.shape == before.shape
     change = np.abs(picture.astype(int) - before.astype(int)).mean(axis=2)
     assert change.max() > 30 and np.median(change) < 3  # the face moved, the rest (up to JPEG) did not

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emoface.images import ImageReadError, load_rgb, sample_photo_path
+from emoface.images import ImageReadError, load_rgb, load_rgb_sized, sample_photo_path
 
 
 def png_bytes(image: Image.Image, **kwargs) -> bytes:
@@ -155,3 +155,53 @@ def test_transparency_is_laid_on_white_in_bands_exactly():
     rgba = rng.integers(0, 256, (1100, 7, 4), dtype=np.uint8)
     expected = np.round(rgba[:, :, :3] * (rgba[:, :, 3:] / 255.0) + 255.0 * (1 - rgba[:, :, 3:] / 255.0))
     assert np.abs(load_rgb(Image.fromarray(rgba, "RGBA")).astype(int) - expected).max() <= 1
+
+
+def _gradient(width: int, height: int, channels: int) -> np.ndarray:
+    y, x = np.mgrid[0:height, 0:width]
+    planes = [(x * 255 // width), (y * 255 // height), ((x + y) * 255 // (width + height)), (255 - y * 255 // height)]
+    return np.stack(planes[:channels], axis=2).astype(np.uint8)
+
+
+@pytest.mark.parametrize("fmt, mode", [("JPEG", "RGB"), ("PNG", "RGBA"), ("PNG", "RGB")])
+def test_a_large_photo_is_shrunk_while_it_is_decoded(fmt, mode):
+    import cv2
+
+    channels = len(mode)
+    pixels = _gradient(2400, 1800, channels)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, mode).save(buffer, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    photo = load_rgb_sized(buffer.getvalue(), max_side=500)
+    assert photo.own_size == (2400, 1800) and photo.rgb.shape == (375, 500, 3)
+    full = load_rgb(buffer.getvalue())  # the whole photo, then shrunk: the same picture
+    expected = cv2.resize(full, (500, 375), interpolation=cv2.INTER_AREA).astype(int)
+    assert np.abs(photo.rgb.astype(int) - expected).mean() < (2.0 if fmt == "JPEG" else 0.6)
+
+
+def test_the_size_a_photo_reports_is_the_upright_one():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 600), "red").save(buffer, format="JPEG", exif=exif)
+    photo = load_rgb_sized(buffer.getvalue(), max_side=300)
+    assert photo.own_size == (600, 1200) and photo.rgb.shape == (300, 150, 3)
+
+
+def test_the_cli_edits_a_photo_too_large_to_keep_whole(tmp_path, monkeypatch, capsys):
+    """A photo over the working size is read shrunk, edited, and the result says so."""
+    import json
+
+    from emoface import pipeline as pipeline_module
+    from emoface.cli import main
+
+    big = np.repeat(np.repeat(load_rgb(sample_photo_path()), 2, axis=0), 2, axis=1)
+    path = tmp_path / "big.png"
+    Image.fromarray(big).save(path)
+    monkeypatch.setattr(pipeline_module, "WORK_MAX_SIDE", 700)
+    assert main(["edit", "--expression", "surprise", "--engine", "stargan", "--photo", str(path),
+                 "--out", str(tmp_path / "out.png"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    height, width = big.shape[:2]
+    assert report["scaled_from"] == [width, height] and report["edited"]
+    assert f"scaled from {width}×{height} to 597×700" in report["message"]
+    assert load_rgb(tmp_path / "out.png").shape == (700, 597, 3)

@@ -136,11 +136,13 @@ def _demo(args: argparse.Namespace) -> int:
 def _edit(args: argparse.Namespace) -> int:
     import json
 
-    from .images import load_rgb
-    from .pipeline import Pipeline
+    from .images import load_rgb_sized
+    from .pipeline import WORK_MAX_SIDE, Pipeline
 
     face = _face_choice(args.face)
-    photo = load_rgb(args.photo)  # read first: a wrong path fails before the models load
+    # read first: a wrong file fails before the models load, and a huge photo's decoding peak is over
+    # before they take their memory
+    photo = load_rgb_sized(args.photo, max_side=WORK_MAX_SIDE)
     pipeline = Pipeline(text_model=args.text_model, generator=args.generator, low_confidence=args.low_confidence,
                         engine=args.engine, intensity=args.intensity)
     if args.expression:

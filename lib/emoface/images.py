@@ -16,7 +16,7 @@ import io
 import os
 import warnings
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO, NamedTuple, Union
 
 import cv2
 import numpy as np
@@ -30,32 +30,70 @@ MAX_PIXELS = 150_000_000
 ImageSource = Union[str, os.PathLike, bytes, BinaryIO, np.ndarray, Image.Image]
 
 
+#: EXIF orientation → the turn that shows the photo upright (what ``ImageOps.exif_transpose`` applies).
+_EXIF_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+               5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+               8: Image.Transpose.ROTATE_90}
+
+
 class ImageReadError(ValueError):
     """The input is not an image we can read (missing, not an image, truncated, too large)."""
 
 
-def load_rgb(source: ImageSource, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def load_rgb(source: ImageSource, max_pixels: int = MAX_PIXELS, max_side: int | None = None) -> np.ndarray:
     """Return ``source`` as an ``H×W×3`` RGB ``uint8`` array.
 
     Accepts a path, an open binary file, the bytes of an image file, a PIL image or a NumPy array (gray ``H×W``,
     ``H×W×1``, RGB or RGBA, of ``uint8``, ``uint16`` or float in [0, 1]). Arrays are taken to be
     RGB, not OpenCV's BGR. Transparent pixels are composited on white, because a cut-out portrait
     on black would give the Haar cascade and the GAN a dark halo.
+
+    ``max_side`` shrinks a larger image so that its longer side is at most that (area-averaged), as
+    early as possible: a JPEG is decoded straight at a fraction of its size (Pillow's ``draft``), so a
+    140 MP photo never occupies 420 MB.
     """
+    return load_rgb_sized(source, max_pixels, max_side)[0]
+
+
+class SizedPhoto(NamedTuple):
+    """A photo as read (RGB uint8, perhaps shrunk) and its own (width, height) before shrinking."""
+
+    rgb: np.ndarray
+    own_size: tuple[int, int]
+
+
+def load_rgb_sized(source: ImageSource | SizedPhoto, max_pixels: int = MAX_PIXELS,
+                   max_side: int | None = None) -> SizedPhoto:
+    """:func:`load_rgb`, and the image's own (width, height) before any ``max_side`` shrinking.
+
+    Decode a large photo with this *before* loading models: its decoding peak then never adds to theirs.
+    """
+    if isinstance(source, SizedPhoto):
+        return SizedPhoto(shrink_rgb(_array_to_rgb(source.rgb, "the photo"), max_side), source.own_size)
     if isinstance(source, np.ndarray):
-        return _array_to_rgb(source, "the array")
+        rgb = _array_to_rgb(source, "the array")
+        return SizedPhoto(shrink_rgb(rgb, max_side), (rgb.shape[1], rgb.shape[0]))
     if isinstance(source, Image.Image):
-        return _pil_to_rgb(source, max_pixels, "the PIL image")
+        return _pil_to_rgb(source, max_pixels, "the PIL image", max_side)
     if isinstance(source, (bytes, bytearray)):
-        return _pil_to_rgb(_open(io.BytesIO(source), "the uploaded bytes"), max_pixels, "the uploaded bytes")
+        return _pil_to_rgb(_open(io.BytesIO(source), "the uploaded bytes"), max_pixels, "the uploaded bytes", max_side)
     if hasattr(source, "read"):
         name = str(getattr(source, "name", "the file object"))
-        return _pil_to_rgb(_open(source, name), max_pixels, name)
+        return _pil_to_rgb(_open(source, name), max_pixels, name, max_side)
     path = Path(source)
     if not path.is_file():
         raise ImageReadError(f"no image file at {path}; check the path (is it relative to {Path.cwd()}?)")
     with open(path, "rb") as handle:
-        return _pil_to_rgb(_open(handle, str(path)), max_pixels, str(path))
+        return _pil_to_rgb(_open(handle, str(path)), max_pixels, str(path), max_side)
+
+
+def shrink_rgb(rgb: np.ndarray, max_side: int | None) -> np.ndarray:
+    """``rgb`` scaled down (never up, area-averaged) so that its longer side is at most ``max_side``."""
+    if max_side is None or max(rgb.shape[:2]) <= max_side:
+        return rgb
+    scale = max_side / max(rgb.shape[:2])
+    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 def _open(handle: io.IOBase, what: str) -> Image.Image:
@@ -75,7 +113,8 @@ def _open(handle: io.IOBase, what: str) -> Image.Image:
         raise ImageReadError(f"{what} could not be decoded ({err}); the file is probably truncated or corrupt") from None
 
 
-def _pil_to_rgb(image: Image.Image, max_pixels: int, what: str) -> np.ndarray:
+def _pil_to_rgb(image: Image.Image, max_pixels: int, what: str,
+                max_side: int | None = None) -> tuple[np.ndarray, tuple[int, int]]:
     width, height = image.size
     # Checked on the header, before decoding: a decompression bomb never reaches memory.
     if width * height > max_pixels:
@@ -84,23 +123,64 @@ def _pil_to_rgb(image: Image.Image, max_pixels: int, what: str) -> np.ndarray:
             "limit; scale it down (a profile photo needs no more than a few megapixels)"
         )
     try:
+        orientation = image.getexif().get(0x0112, 1)  # EXIF: how the stored pixels are turned
+    except (OSError, SyntaxError, ValueError):
+        orientation = 1  # a damaged file: decoding it, next, says so
+    own_size = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    if max_side is not None and max(width, height) > max_side:
+        scale = max_side / max(width, height)
+        # JPEG only: decode at 1/2, 1/4 or 1/8 scale, still at least max_side (a no-op for other formats)
+        image.draft("RGB", (int(width * scale) + 1, int(height * scale) + 1))
+    try:
         with warnings.catch_warnings():
             # Our own limit above replaces Pillow's bomb warning at 89 MP.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()
     except (OSError, SyntaxError, ValueError) as err:
         raise ImageReadError(f"{what} could not be decoded ({err}); the file is probably truncated or corrupt") from None
-    # Phone cameras store portraits sideways plus a rotation flag; a sideways face has no Haar match.
-    image = ImageOps.exif_transpose(image)
+    if max_side is not None and max(image.size) >= 2 * max_side and image.mode in ("RGB", "RGBA", "L", "LA"):
+        # A PNG or TIFF has no draft: shrink strip by strip, so that the decoded image is the only
+        # large buffer (a 144 MP RGBA PNG is 576 MB; a whole-image copy, blend or reduce, 0.6 GB more).
+        image = Image.fromarray(_block_mean_rgb(image, max(image.size) // max_side))  # (no EXIF any more)
+        if orientation in _EXIF_TURNS:
+            image = image.transpose(_EXIF_TURNS[orientation])
+    else:
+        # Phone cameras store portraits sideways plus a rotation flag; a sideways face has no Haar match.
+        image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         image = None  # noqa: F841 — one decoded copy at a time: a 144 MP RGBA photo is 576 MB
         pixels = np.asarray(rgba)
         rgba = None
-        return _composite_on_white(pixels)
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        return _array_to_rgb(np.asarray(image), what)
-    return np.asarray(image.convert("RGB"))
+        rgb = _composite_on_white(pixels)
+        pixels = None
+    elif image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        rgb = _array_to_rgb(np.asarray(image), what)
+    else:
+        rgb = np.asarray(image.convert("RGB"))
+    return SizedPhoto(shrink_rgb(rgb, max_side), own_size)
+
+
+def _block_mean_rgb(image: Image.Image, factor: int, rows: int = 128) -> np.ndarray:
+    """RGB uint8 of ``image`` (RGB, RGBA, L or LA), ``factor`` × smaller: each output pixel the mean of a
+    ``factor``×``factor`` block, alpha laid on white first. Read a strip of rows at a time; a last
+    partial block (under ``factor`` pixels) at the right or bottom edge is dropped."""
+    width, height = (side // factor * factor for side in image.size)
+    step = max(1, rows // factor) * factor
+    strips = []
+    for top in range(0, height, step):
+        strip = np.asarray(image.crop((0, top, width, min(top + step, height))))
+        if strip.ndim == 2:
+            strip = strip[:, :, None]
+        if strip.shape[2] in (2, 4):  # with alpha: on white, as every reader here does
+            colour = np.repeat(strip[:, :, :1], 3, axis=2) if strip.shape[2] == 2 else strip[:, :, :3]
+            strip = _composite_on_white(np.concatenate([colour, strip[:, :, -1:]], axis=2))
+        elif strip.shape[2] == 1:
+            strip = np.repeat(strip, 3, axis=2)
+        h = strip.shape[0]
+        sums = strip.reshape(h // factor, factor, width // factor, factor, 3).sum(axis=(1, 3), dtype=np.uint32)
+        strips.append(((sums + factor * factor // 2) // (factor * factor)).astype(np.uint8))  # rounded mean
+    return np.concatenate(strips)
 
 
 def _composite_on_white(rgba: np.ndarray, rows: int = 512) -> np.ndarray:

@@ -71,9 +71,9 @@ from .faces.find import FaceFinder, FoundFace
 from .faces.identity import SynthFacesLook, default_synthfaces_look
 from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
 from .faces.landmarks import LandmarkDetector, LandmarksUnavailableError, default_landmark_detector, landmarks_available
-from .images import MAX_PIXELS, ImageReadError, ImageSource, load_rgb, save_rgb
+from .images import MAX_PIXELS, ImageReadError, ImageSource, SizedPhoto, load_rgb_sized, save_rgb
 from .labels import FACE_EXPRESSIONS
-from .stargan.editing import EditMode
+from .stargan.editing import EditMode, default_mode
 from .stargan.generator_file import load_generator
 from .text.classify import EmotionClassifier, EmotionPrediction
 
@@ -87,6 +87,10 @@ FaceChoice = Union[int, Literal["all"]]
 CHANGED_LEVELS = 8
 #: An edit is a change when at least this share of the edited faces' boxes changed.
 MIN_CHANGED_SHARE = 0.002
+#: Photos are edited at most this large (longer side, 16 MP at 4:3): a profile photo gains nothing from
+#: more, and each full-size copy of a 150 MP photo costs 450 MB. Larger ones are shrunk as they are
+#: decoded and the result says so (``scaled_from``).
+WORK_MAX_SIDE = 4608
 
 SYNTHFACES_WARNING = (
     "this generator was trained on drawn SynthFaces faces; on a real photograph it paints drawn features, "
@@ -138,6 +142,8 @@ class EditResult:
     target: str | None = None
     #: Per edited face: where it is, which engine drew it and what that engine did.
     records: tuple[dict, ...] = ()
+    #: The photo's own (width, height) when it was larger than :data:`WORK_MAX_SIDE` and shrunk to be edited.
+    scaled_from: tuple[int, int] | None = None
     #: Seconds per stage when this result was computed (a cached result keeps its first timings).
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -157,6 +163,7 @@ class EditResult:
             "faces_edited": [int(k) for k in self.faces_edited],
             "faces": list(self.records),
             "changed_pixels": int(self.changed_pixels),
+            "scaled_from": None if self.scaled_from is None else [int(v) for v in self.scaled_from],
             "out_of_domain": bool(self.out_of_domain),
             "domain_score": None if self.domain_score is None else round(float(self.domain_score), 4),
             "synthfaces_distance": None if self.synthfaces_distance is None else round(float(self.synthfaces_distance), 4),
@@ -187,10 +194,11 @@ class Pipeline:
 
     def __init__(self, text_model: str | Path | None = None, generator: str | Path | None = None,
                  device: str | torch.device = "cpu", low_confidence: LowConfidence = "keep",
-                 mode: EditMode = "residual", cache_size: int = 64, detector: FaceDetector | None = None,
+                 mode: EditMode | None = None, cache_size: int = 64, detector: FaceDetector | None = None,
                  ood_threshold: float | None = None, engine: Engine = "auto", intensity: float = 1.0) -> None:
         _check_choice("low_confidence", low_confidence, LOW_CONFIDENCE_CHOICES)
-        _check_choice("mode", mode, EDIT_MODES)
+        if mode is not None:
+            _check_choice("mode", mode, EDIT_MODES)
         self.engine, self.intensity = self._request(engine, intensity)
         if cache_size < 0:
             raise ValueError(f"cache_size must be 0 (no cache) or more, got {cache_size}")
@@ -202,6 +210,7 @@ class Pipeline:
                              f"({', '.join(missing)} missing) — a CelebA attribute generator edits hair, sex and "
                              "age, not expressions; pass one trained on tunedMUG, FER2013 or SynthFaces")
         self.detector = detector or default_detector()
+        mode = mode or default_mode(loaded.config)  # plain for an attention generator, else residual
         self._context = EngineContext(loaded, self.device, self.detector, mode, ood_threshold,
                                       int(loaded.config.image_size))
         #: The paper's engine: always built, it holds the generator.
@@ -236,7 +245,7 @@ class Pipeline:
 
     @property
     def mode(self) -> str:
-        """StarGAN's edit: ``residual`` (the default) or ``plain``."""
+        """StarGAN's edit, ``residual`` or ``plain``; by default the generator's own (:func:`~emoface.stargan.editing.default_mode`)."""
         return self.stargan.mode
 
     @property
@@ -260,7 +269,7 @@ class Pipeline:
 
     def find_faces(self, photo: ImageSource) -> list[FoundFace]:
         """Every face in ``photo``, largest first (:class:`emoface.faces.find.FoundFace`), or :class:`NoFaceError`."""
-        return self._faces(_read(photo))
+        return self._faces(_read(photo)[0])
 
     def find_face(self, photo: ImageSource) -> FaceCrop:
         """The largest face as the generator sees it (crop at model size, not yet equalised), or :class:`NoFaceError`.
@@ -268,10 +277,10 @@ class Pipeline:
         Raises :class:`ImageReadError` for anything that is not a readable image: the blog calls
         this to validate an upload before it stores it.
         """
-        rgb = _read(photo)
+        rgb = _read(photo)[0]
         return self.stargan.crop(rgb, self._faces(rgb)[0])
 
-    def edit(self, text: str, photo: ImageSource, *, engine: Engine | None = None,
+    def edit(self, text: str, photo: ImageSource | SizedPhoto, *, engine: Engine | None = None,
              intensity: float | None = None, face: FaceChoice = 0) -> EditResult:
         """The paper's Fig. 1: the post's emotion drawn on a face in ``photo``.
 
@@ -282,20 +291,20 @@ class Pipeline:
         watch = _Stopwatch()
         prediction = self.classify(text)
         watch.lap("classify")
-        rgb = _read(photo)
+        rgb, size = _read(photo)
         watch.lap("read")
-        return self._edit(rgb, self._target(prediction), prediction, watch, *request, _check_face(face))
+        return _scaled(self._edit(rgb, self._target(prediction), prediction, watch, *request, _check_face(face)), size)
 
-    def edit_expression(self, photo: ImageSource, expression: str, *, engine: Engine | None = None,
+    def edit_expression(self, photo: ImageSource | SizedPhoto, expression: str, *, engine: Engine | None = None,
                         intensity: float | None = None, face: FaceChoice = 0) -> EditResult:
         """``photo``'s face redrawn in ``expression`` (one of :attr:`classes`); no text, so no prediction."""
         if expression not in self.classes:
             raise ValueError(f"unknown expression {expression!r}; this generator draws {', '.join(self.classes)}")
         request = self._request(engine, intensity)
         watch = _Stopwatch()
-        rgb = _read(photo)
+        rgb, size = _read(photo)
         watch.lap("read")
-        return self._edit(rgb, expression, None, watch, *request, _check_face(face))
+        return _scaled(self._edit(rgb, expression, None, watch, *request, _check_face(face)), size)
 
     def _request(self, engine: Engine | None, intensity: float | None) -> tuple[str, float]:
         """The engine and intensity for a call (``None``: the pipeline's own), checked."""
@@ -540,13 +549,24 @@ class _Stopwatch:
         self._last = now
 
 
-def _read(photo: ImageSource) -> np.ndarray:
-    """The photo as RGB uint8, never the caller's own array (results are made read-only)."""
-    rgb = load_rgb(photo)
-    if rgb.shape[0] * rgb.shape[1] > MAX_PIXELS:  # load_rgb checks files; arrays arrive already decoded
-        raise ImageReadError(f"the photo is {rgb.shape[1]}×{rgb.shape[0]}, over the {MAX_PIXELS / 1e6:.0f} MP limit; "
-                             "scale it down (a profile photo needs no more than a few megapixels)")
-    return rgb.copy() if isinstance(photo, np.ndarray) else rgb
+def _read(photo: ImageSource | SizedPhoto) -> SizedPhoto:
+    """The photo as RGB uint8 at most :data:`WORK_MAX_SIDE` on its longer side, never the caller's own
+    array (results are made read-only), and its own (width, height)."""
+    if isinstance(photo, np.ndarray) and photo.shape[0] * photo.shape[1] > MAX_PIXELS:
+        raise ImageReadError(f"the photo is {photo.shape[1]}×{photo.shape[0]}, over the {MAX_PIXELS / 1e6:.0f} MP "
+                             "limit; scale it down (a profile photo needs no more than a few megapixels)")
+    rgb, size = load_rgb_sized(photo, max_side=WORK_MAX_SIDE)
+    given = photo.rgb if isinstance(photo, SizedPhoto) else photo
+    return SizedPhoto(rgb.copy() if rgb is given else rgb, size)
+
+
+def _scaled(result: EditResult, size: tuple[int, int]) -> EditResult:
+    """``result`` saying that the photo was shrunk to be edited, when it was."""
+    height, width = result.photo_before.shape[:2]
+    if size == (width, height):
+        return result
+    note = f" The photo was scaled from {size[0]}×{size[1]} to {width}×{height} to edit it."
+    return replace(result, scaled_from=size, message=result.message + note)
 
 
 def _digest(rgb: np.ndarray) -> str:

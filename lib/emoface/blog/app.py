@@ -41,7 +41,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..faces.detect import NoFaceError
-from ..images import ImageReadError, encode_rgb, load_rgb
+from ..images import ImageReadError, encode_rgb, load_rgb, shrink_rgb
 from ..text.classify import EmptyTextError
 from .store import BlogError, BlogStore, InvalidInputError, PermissionDeniedError, Post, User
 
@@ -107,18 +107,9 @@ def uploaded_files(value: Any) -> list[tuple[str, bytes]]:
     )
 
 
-def shrink(rgb: np.ndarray, max_side: int) -> np.ndarray:
-    """``rgb`` scaled down (never up) so that its longer side is at most ``max_side``."""
-    scale = max_side / max(rgb.shape[:2])
-    if scale >= 1.0:
-        return rgb
-    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-
-
 def encode_jpeg(rgb: np.ndarray, max_side: int, quality: int = JPEG_QUALITY) -> bytes:
     """An RGB photo as JPEG bytes, shrunk to ``max_side``: photos compress 5–10× better than as PNG."""
-    return encode_rgb(shrink(rgb, max_side), ".jpg", quality, what=f"a {rgb.shape} image as JPEG")
+    return encode_rgb(shrink_rgb(rgb, max_side), ".jpg", quality, what=f"a {rgb.shape} image as JPEG")
 
 
 def data_uri(image: bytes) -> str:
@@ -209,7 +200,7 @@ class BlogApp:
             if len(image) > UPLOAD_LIMIT_BYTES:
                 raise InvalidInputError(f"this photo is {len(image) / 2**20:.0f} MB; the limit is "
                                         f"{UPLOAD_LIMIT_BYTES // 2**20} MB: upload a smaller copy")
-            rgb = shrink(load_rgb(bytes(image)), PROFILE_MAX_SIDE)
+            rgb = load_rgb(bytes(image), max_side=PROFILE_MAX_SIDE)  # shrunk while decoding
             self.pipeline.find_face(rgb)  # raises NoFaceError: a photo the GAN cannot use is refused now
             self.store.set_profile_photo(user.id, encode_jpeg(rgb, PROFILE_MAX_SIDE))
             self._refresh()
@@ -353,6 +344,7 @@ class BlogApp:
         self.log_out_button.on_click(lambda _: self._guarded(self.log_out))
         self.profile = _classed(widgets.HTML(), "profile")
         self.upload_slot = widgets.Box([self._new_upload()])
+        self.upload_label = widgets.HTML(f"Profile photo (up to {UPLOAD_LIMIT_BYTES // 2**20} MB):")
         self.text = _classed(widgets.Textarea(placeholder="What's on your mind?", continuous_update=False,
                                               layout=widgets.Layout(width="98%", height="90px")), "text")
         self.post_button = _classed(widgets.Button(description="Post", button_style="success"), "post-button")
@@ -360,7 +352,7 @@ class BlogApp:
         return widgets.VBox([
             widgets.HBox([self.whoami, self.log_out_button], layout=_row_layout()),
             self.profile,
-            widgets.HBox([widgets.HTML(f"Profile photo (up to {UPLOAD_LIMIT_BYTES // 2**20} MB):"), self.upload_slot], layout=_row_layout()),
+            widgets.HBox([self.upload_label, self.upload_slot], layout=_row_layout()),
             self.text,
             self.post_button,
         ])
