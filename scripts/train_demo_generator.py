@@ -3,6 +3,13 @@
     .venv/bin/python scripts/train_demo_generator.py --run-dir runs/demo_generator --minutes 115 \\
         --export lib/emoface/assets/stargan_demo.pt
 
+The shipped generator is two runs: the plain StarGAN above (``--iters 11000``), then a fine-tune of
+it that adds the attention mask (GANimation's, started at "keep the input"), so G learns where to
+paint rather than what:
+
+    .venv/bin/python scripts/train_demo_generator.py --run-dir runs/demo_attention --fine-tune runs/plain.pt \
+        --attention --iters 5000 --minutes 62 --export lib/emoface/assets/stargan_demo.pt
+
 Resumable: run the same command again and it continues from ``run-dir/checkpoint.pt``. Every
 ``--eval-every`` steps it prints the judge's accuracy on edits of 30 held-out identities per target.
 At the end (schedule done or time up) it grades on all test identities, prints the table and, with
@@ -21,7 +28,7 @@ import torch
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
-from emoface.stargan.generator_file import save_generator
+from emoface.stargan.generator_file import load_generator, save_generator
 from emoface.stargan.synth_pairs import synth_pairs
 from emoface.stargan.recipes import DEMO_CONFIG, TEST_FIRST_IDENTITY
 from emoface.stargan.trainer import CsvLog, StarGANConfig, StarGANTrainer
@@ -41,10 +48,14 @@ def main() -> None:
     parser.add_argument("--decay", type=int, default=DEMO_CONFIG.num_iters_decay)
     parser.add_argument("--lr", type=float, default=DEMO_CONFIG.g_lr)
     parser.add_argument("--attention", action="store_true")
+    parser.add_argument("--fine-tune", type=Path, default=None,
+                        help="a generator file (with its D) to start from; --iters steps, the lr decaying to 0")
+    parser.add_argument("--lr-scale", type=float, default=1.0, help="fine-tune: start at this × the file's lr")
     parser.add_argument("--lambda-mask", type=float, default=0.1)
     parser.add_argument("--train-identities", type=int, default=1000)
     parser.add_argument("--test-identities", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=None)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (the CPU default oversubscribes)")
     parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--export", type=Path, default=None)
@@ -54,6 +65,7 @@ def main() -> None:
                         help="no training: grade and export the run's checkpoint as it is")
     args = parser.parse_args()
 
+    torch.set_num_threads(args.threads)
     started = time.monotonic()
     train = synth_pairs(range(args.train_identities), size=args.size)
     test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=args.size)
@@ -76,11 +88,20 @@ def main() -> None:
             scores = grade_on_pairs(trainer.G, judge.to(trainer.device), probe, means, FACE_EXPRESSIONS)
             edits = " ".join(f"{s.target[:4]} {100 * s.judge_edit:.0f}" for s in scores)
             l1 = sum(s.l1_edit for s in scores) / len(scores)
-            print(f"step {log['step']}: judge on edits {edits} | L1 {l1:.3f} | "
+            l1_input = sum(s.l1_input for s in scores) / len(scores)
+            print(f"step {log['step']}: judge on edits {edits} | L1 {l1:.4f} (input {l1_input:.4f}) | "
                   f"{(time.monotonic() - started) / 60:.1f} min", flush=True)
 
-    trainer = StarGANTrainer.resume_or_start(config, images, labels, args.run_dir, args.device,
-                                             callbacks=(CsvLog(), report), amp=args.amp)
+    if args.fine_tune:
+        base = load_generator(args.fine_tune, args.device)
+        trainer = StarGANTrainer.from_pretrained(
+            base, images, labels, args.run_dir, args.iters, args.device, callbacks=(CsvLog(), report),
+            lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask},
+            amp=args.amp)
+        config = trainer.config
+    else:
+        trainer = StarGANTrainer.resume_or_start(config, images, labels, args.run_dir, args.device,
+                                                 callbacks=(CsvLog(), report), amp=args.amp)
     seconds_file = args.run_dir / "train_seconds.txt"
     seconds_before = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
     t0 = time.monotonic()
@@ -101,6 +122,9 @@ def main() -> None:
         info = {"data": f"SynthFaces seed 0, identities 0-{args.train_identities - 1}, 7 expressions, "
                         f"{args.size}x{args.size}, luminance-equalised",
                 "step": trainer.step, "train_minutes": round(seconds / 60, 1),
+                **({"fine_tuned_from": {"file": args.fine_tune.name, "step": base.info.get("step"),
+                                        "train_minutes": base.info.get("train_minutes"),
+                                        "config": asdict(base.config)}} if args.fine_tune else {}),
                 "device": str(trainer.device) if trainer.device.type != "cuda" else torch.cuda.get_device_name(),
                 "threads": torch.get_num_threads(), "torch": str(torch.__version__), "amp": bool(args.amp),
                 "evaluation": [s.as_dict() for s in scores],

@@ -101,3 +101,37 @@ def test_a_stored_pair_fine_tunes_and_a_g_only_file_says_why_it_cannot(tmp_path)
     save_generator(tmp_path / "g.pt", g, config, FACE_EXPRESSIONS)
     with pytest.raises(ValueError, match="no discriminator"):
         StarGANTrainer.from_pretrained(load_generator(tmp_path / "g.pt"), images, labels, tmp_path / "x", steps=3)
+
+
+def test_a_plain_generator_gains_a_mask_that_starts_by_keeping_the_input(tmp_path):
+    from emoface.stargan.editing import default_mode
+    from emoface.stargan.model import KEEP_LOGIT, Discriminator, with_attention_channel
+    from emoface.stargan.trainer import StarGANTrainer
+
+    torch.manual_seed(0)
+    plain = Generator(4, 7, 1)
+    attentive = Generator(4, 7, 1, attention=True)
+    attentive.load_state_dict(with_attention_channel(plain.state_dict()))
+    x, c = torch.rand(2, 3, 16, 16) * 2 - 1, torch.eye(7)[:2]
+    painted, keep = attentive.forward_with_mask(x, c)
+    keep_share = torch.sigmoid(torch.tensor(KEEP_LOGIT))
+    assert torch.allclose(keep, keep_share.expand_as(keep))  # every pixel 95 % the input's at first
+    assert torch.allclose(painted, keep_share * x + (1 - keep_share) * plain(x, c), atol=1e-6)
+    with pytest.raises(ValueError, match="plain generator"):
+        with_attention_channel(attentive.state_dict())
+
+    config = StarGANConfig(image_size=16, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=2, batch_size=4)
+    save_generator(tmp_path / "gd.pt", plain, config, FACE_EXPRESSIONS, discriminator=Discriminator(16, 4, 7, 2),
+                   half=False)
+    images, labels = torch.randint(0, 256, (14, 3, 16, 16), dtype=torch.uint8), torch.arange(14) % 7
+    trainer = StarGANTrainer.from_pretrained(load_generator(tmp_path / "gd.pt"), images, labels, tmp_path / "ft",
+                                             steps=2, changes={"g_attention": True, "lambda_mask": 0.2})
+    assert trainer.config.g_attention and trainer.config.lambda_mask == 0.2 and default_mode(trainer.config) == "plain"
+    assert torch.equal(trainer.G.main[0].weight, plain.main[0].weight)
+    trainer.train(progress=False)
+    save_generator(tmp_path / "att.pt", trainer.G, trainer.config, FACE_EXPRESSIONS, discriminator=trainer.D, half=False)
+    assert default_mode(load_generator(tmp_path / "att.pt").config) == "plain"
+    assert default_mode(config) == "residual"
+    with pytest.raises(ValueError, match="plain one"):
+        StarGANTrainer.from_pretrained(load_generator(tmp_path / "att.pt"), images, labels, tmp_path / "x", steps=2,
+                                       changes={"g_attention": False})

@@ -18,6 +18,11 @@ photograph keeps its resolution. ``c_source`` is the face's current expression; 
 (a user's photo), it is the domain whose reconstruction G(x, c) is closest to x — the generator's own
 reading of the face, no extra model needed.
 
+An **attention** generator (our extension, :class:`~emoface.stargan.model.Generator` with
+``attention=True``) already keeps the person's own pixels wherever its mask says so: its plain edit
+*is* a residual one, only where the expression changes. For it the default edit is ``plain``
+(:func:`default_mode`); subtracting a second, imperfect reconstruction would only add noise.
+
 Images are float tensors in [-1, 1], (N, 3, H, W).
 """
 
@@ -30,6 +35,12 @@ import torch.nn.functional as F
 from torch import nn
 
 EditMode = Literal["plain", "residual"]
+
+
+def default_mode(config) -> EditMode:
+    """The edit a generator with this config (a :class:`~emoface.stargan.trainer.StarGANConfig`) is used with:
+    ``plain`` for an attention generator (it keeps the input's pixels itself), else ``residual``."""
+    return "plain" if getattr(config, "g_attention", False) else "residual"
 
 
 def _one_hot(target: int | torch.Tensor, n: int, c_dim: int, device: torch.device) -> torch.Tensor:

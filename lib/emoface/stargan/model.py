@@ -66,6 +66,13 @@ class ResidualBlock(nn.Module):
         return x + self.main(x)
 
 
+#: Added to the attention logit: an untrained mask keeps 95 % of every input pixel (sigmoid(3) ≈ 0.95).
+#: Started at 0.5, the mask blends the input with an untrained painting and the generator can diverge
+#: (our first attention runs did: D's classification loss stuck at ln 7); started near "keep", G
+#: learns to open the mask only where the expression needs new pixels.
+KEEP_LOGIT = 3.0
+
+
 class Generator(nn.Module):
     """G(x, c): an image and a target domain vector → the image translated into that domain."""
 
@@ -117,7 +124,7 @@ class Generator(nn.Module):
         h = self.main(torch.cat([x, c], dim=1))
         if not self.attention:
             return torch.tanh(h), None
-        keep = torch.sigmoid(h[:, 3:])
+        keep = torch.sigmoid(h[:, 3:] + KEEP_LOGIT)
         return keep * x + (1 - keep) * torch.tanh(h[:, :3]), keep
 
 
@@ -142,6 +149,18 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.main(x)                                   # (B, conv_dim·2^(repeat_num-1), H/2^r, W/2^r)
         return self.conv1(h), self.conv2(h).flatten(1)     # (B, 1, H/2^r, W/2^r), (B, c_dim)
+
+
+def with_attention_channel(state: dict) -> dict:
+    """A plain generator's weights for an attention generator of the same size: the painting is the
+    plain generator's, the mask starts at "keep" everywhere (its output weights are zero, so only
+    :data:`KEEP_LOGIT` remains). Lets a trained StarGAN learn where to paint instead of what to paint."""
+    last = max((k for k in state if k.startswith("main.") and k.endswith(".weight")),
+               key=lambda k: int(k.split(".")[1]))
+    weight = state[last]
+    if weight.size(0) != 3:
+        raise ValueError(f"expected a plain generator (3 output channels), got {weight.size(0)}")
+    return {**state, last: torch.cat([weight, torch.zeros_like(weight[:1])])}
 
 
 def count_parameters(module: nn.Module) -> int:

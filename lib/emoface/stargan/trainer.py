@@ -48,7 +48,7 @@ from ..atomic import atomic_write, atomic_write_text
 from ..checkpoints import read_checkpoint
 from ..images import save_rgb
 from . import losses
-from .model import Discriminator, Generator
+from .model import Discriminator, Generator, with_attention_channel
 
 CHECKPOINT_FORMAT = "emoface-stargan/1"
 
@@ -309,23 +309,31 @@ class StarGANTrainer:
     @classmethod
     def from_pretrained(cls, pretrained, images: torch.Tensor, labels: torch.Tensor, run_dir: str | Path,
                         steps: int, device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
-                        lr_scale: float = 0.5, **options) -> "StarGANTrainer":
+                        lr_scale: float = 0.5, changes: dict | None = None, **options) -> "StarGANTrainer":
         """Fine-tune a stored generator and discriminator (:func:`~emoface.stargan.generator_file.load_generator`)
         for ``steps``, the learning rate decaying linearly from ``lr_scale`` × the original to 0.
 
-        Resumable like any run: the fine-tune's own config (same networks, this schedule) is in its checkpoint.
+        ``changes`` overrides config fields of the fine-tune (loss weights, ``n_critic``, ...);
+        ``{"g_attention": True}`` on a plain generator adds the attention mask, starting at "keep"
+        (:func:`~emoface.stargan.model.with_attention_channel`). Resumable like any run: the
+        fine-tune's own config (same networks, this schedule) is in its checkpoint.
         """
         if pretrained.discriminator is None:
             raise ValueError("this generator file stores no discriminator, so it cannot be fine-tuned; "
                              "train from scratch with StarGANTrainer.resume_or_start")
         base = pretrained.config
         config = StarGANConfig(**{**asdict(base), "num_iters": steps, "num_iters_decay": steps,
-                                  "g_lr": base.g_lr * lr_scale, "d_lr": base.d_lr * lr_scale})
+                                  "g_lr": base.g_lr * lr_scale, "d_lr": base.d_lr * lr_scale, **(changes or {})})
+        if base.g_attention and not config.g_attention:
+            raise ValueError("an attention generator cannot be fine-tuned into a plain one")
         trainer = cls(config, images, labels, run_dir, device, callbacks, **options)
         if trainer.checkpoint_path.is_file():
             trainer.load_state(load_checkpoint(trainer.checkpoint_path))
         else:
-            trainer.G.load_state_dict(pretrained.generator.state_dict())
+            weights = pretrained.generator.state_dict()
+            if config.g_attention and not base.g_attention:
+                weights = with_attention_channel(weights)
+            trainer.G.load_state_dict(weights)
             trainer.D.load_state_dict(pretrained.discriminator)
         return trainer
 
