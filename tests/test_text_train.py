@@ -110,3 +110,32 @@ def test_classifier_answers_and_falls_back_to_neutral(tiny_model):
     for empty in ("", "   \n\t"):
         with pytest.raises(EmptyTextError, match="empty"):
             classifier.predict(empty)
+
+
+def test_repeats_weight_texts_and_are_checked(posts):
+    small = Corpus("small", posts.texts[:90], posts.labels[:90], posts.label_set)
+    config = TextTrainConfig(kind="lstm", hidden=8, epochs=1, patience=1)
+    glove = shipped_glove()
+    plain = train_text_model(small, glove, config, progress=False)
+    ones = train_text_model(small, glove, config, progress=False, repeats=[1] * 90)
+    assert all(torch.equal(a, b) for a, b in zip(plain.model.state_dict().values(), ones.model.state_dict().values()))
+    tripled = train_text_model(small, glove, config, progress=False, repeats=[3] * 45 + [1] * 45)
+    assert tripled.history[0]["train_loss"] != plain.history[0]["train_loss"]  # more, and other, batches
+    for bad in ([1] * 89, [0] + [1] * 89):
+        with pytest.raises(ValueError, match="one count"):
+            train_text_model(small, glove, config, progress=False, repeats=bad)
+
+
+def test_face_posts_are_labelled_with_faces_and_scored_per_face(tiny_model):
+    from emoface.labels import FACE_EXPRESSIONS
+    from emoface.text.classify import face_hits
+    from emoface.text.corpora import load_face_posts
+
+    tuning, heldout = load_face_posts("tuning"), load_face_posts("heldout")
+    assert tuning.counts() == dict.fromkeys(FACE_EXPRESSIONS, 20)
+    assert heldout.counts() == dict.fromkeys(FACE_EXPRESSIONS, 16)
+    assert not set(tuning.texts) & set(heldout.texts) and not set(heldout.texts) & set(load_bundled().texts)
+    hits = face_hits(EmotionClassifier(tiny_model), heldout)
+    assert list(hits) == list(FACE_EXPRESSIONS) and all(total == 16 and 0 <= right <= 16 for right, total in hits.values())
+    with pytest.raises(ValueError, match="tuning"):
+        load_face_posts("train")

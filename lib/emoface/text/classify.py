@@ -146,3 +146,14 @@ def reading_config(trained_with: PreprocessConfig) -> PreprocessConfig:
     """How the classifier reads a post: the model's own preprocessing, with spelling corrected only for
     words GloVe does not know, and emoticons, internet forms and negation understood."""
     return replace(trained_with, speller="glove", informal=True, negation=True)
+
+
+def face_hits(classifier: EmotionClassifier, corpus) -> dict[str, tuple[int, int]]:
+    """Per face expression of ``corpus`` (a :class:`~emoface.text.corpora.Corpus` labelled with faces, such
+    as :func:`~emoface.text.corpora.load_heldout_posts`): (posts whose chosen face is right, posts)."""
+    predictions = classifier.predict_many(list(corpus.texts))
+    hits = {face: [0, 0] for face in corpus.label_set}
+    for expected, prediction in zip(corpus.labels, predictions):
+        hits[expected][0] += prediction.expression == expected
+        hits[expected][1] += 1
+    return {face: (right, total) for face, (right, total) in hits.items()}

@@ -32,7 +32,7 @@ from typing import Sequence
 
 from ..download import Resource
 from ..faces.mug import DatasetNotFoundError
-from ..labels import ISEAR_EMOTIONS, TEXT_EMOTIONS
+from ..labels import FACE_EXPRESSIONS, ISEAR_EMOTIONS, TEXT_EMOTIONS
 from ..settings import data_dir
 
 ISEAR = Resource(
@@ -141,6 +141,18 @@ def load_bundled() -> Corpus:
         rows = list(csv.DictReader(handle))
     return Corpus("posts", tuple(r["text"] for r in rows), tuple(r["emotion"] for r in rows), TEXT_EMOTIONS,
                   tuple(r["split"] for r in rows))
+
+
+def load_face_posts(which: str = "heldout") -> Corpus:
+    """Blog posts labelled with the *face* a reader expects (see the datasheet), never trained on:
+    ``"tuning"`` (``assets/posts_tuning.csv``, 20 per expression: chose the training settings) or
+    ``"heldout"`` (``assets/posts_heldout.csv``, 16 per expression: measured once, at the end)."""
+    if which not in ("tuning", "heldout"):
+        raise ValueError(f"which must be 'tuning' or 'heldout', not {which!r}")
+    with (files("emoface") / "assets" / f"posts_{which}.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return Corpus(f"{which} posts", tuple(r["text"] for r in rows), tuple(r["expression"] for r in rows),
+                  FACE_EXPRESSIONS)
 
 
 def deduplicate(corpus: Corpus) -> Corpus:

@@ -118,13 +118,23 @@ def train_text_model(
     config: TextTrainConfig = TextTrainConfig(),
     preprocess: PreprocessConfig = PreprocessConfig(),
     progress: bool = True,
+    repeats: Sequence[int] | None = None,
 ) -> TextModel:
-    """Train on ``train`` (its own validation split is carved out here) and return the best epoch."""
+    """Train on ``train`` (its own validation split is carved out here) and return the best epoch.
+
+    ``repeats`` (one count per text) shows a text that many times per epoch: weight for a corpus
+    that is closer to what the model will read (the bundled posts beside ISEAR's recollections).
+    The validation split is drawn before repeating, so no text is both fitted and validated on.
+    """
     torch.manual_seed(config.seed)
     labels = train.label_set
     tokens = [tokenize(t, preprocess) for t in train.texts]
     y = [labels.index(label) for label in train.labels]
+    if repeats is not None and (len(repeats) != len(y) or min(repeats, default=1) < 1):
+        raise ValueError(f"repeats needs one count ≥ 1 per text: {len(repeats)} counts for {len(y)} texts")
     fit_idx, val_idx = _stratified_indices(y, config.val_fraction, config.seed)
+    if repeats is not None:
+        fit_idx = [i for i in fit_idx for _ in range(repeats[i])]
     vocab = Vocabulary.build((tokens[i] for i in fit_idx), min_count=config.min_count)
     matrix, coverage = embedding_matrix(vocab, glove, config.seed)
     model = TextClassifier(len(vocab), len(labels), config.kind, glove.dim, config.hidden,
