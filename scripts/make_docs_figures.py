@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/make_docs_figures.py        # or: make docs
 
-* ``docs/fig4.png`` — the shipped generator's residual edits of four held-out SynthFaces people
-  into every expression (the paper's Fig. 4, lesson 04);
+* ``docs/fig4.png`` — the shipped generator's edits (in the pipeline's mode) of four held-out
+  SynthFaces people into every expression, each above that person's true faces (the paper's Fig. 4,
+  lesson 04): a ghost of the source expression shows against the truth;
 * ``docs/fig7.png`` — one profile photo under a happy and a sad bundled post (the paper's Fig. 7,
   lesson 05), with the emotions the text model found;
 * ``docs/demo_before_after.png`` — what ``make run`` writes: the bundled photos, six bundled posts.
@@ -17,7 +18,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-
 from emoface.demo import demo_posts, demo_profile_photo, run_demo
 from emoface.faces.detect import cut
 from emoface.labels import FACE_EXPRESSIONS
@@ -30,12 +30,22 @@ from emoface.viz import labelled_grid, save_figure
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
+#: Fig. 4's inputs: held-out people in expressions whose features an edit must remove (a ghost of an
+#: open mouth or a smile shows at once), then one neutral face as the paper shows.
+FIG4_SOURCES = ("happiness", "surprise", "anger", "neutral")
+
+
 def fig4(pipeline: Pipeline) -> Path:
-    pairs = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + 4), size=pipeline.size, progress=False)
-    neutral = FACE_EXPRESSIONS.index("neutral")
-    faces = [pairs.images[i, neutral].permute(1, 2, 0).numpy() for i in range(4)]
-    fig = labelled_grid(expression_rows(pipeline.generator, faces, "residual"), ["input", *FACE_EXPRESSIONS],
-                        title="Fig. 4 — the shipped generator's edits of held-out SynthFaces people", cell_inches=1.15)
+    pairs = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + len(FIG4_SOURCES)), size=pipeline.size,
+                        progress=False)
+    faces = [pairs.images[i, FACE_EXPRESSIONS.index(e)].permute(1, 2, 0).numpy() for i, e in enumerate(FIG4_SOURCES)]
+    rows = expression_rows(pipeline.generator, faces, pipeline.mode)
+    truth = [[face] + [pairs.images[i, k].permute(1, 2, 0).numpy() for k in range(len(FACE_EXPRESSIONS))]
+             for i, face in enumerate(faces)]
+    grid = [row for pair in zip(rows, truth) for row in pair]  # each edit row above the person's true faces
+    labels = [label for source in FIG4_SOURCES for label in (f"{source}: edits", "true faces")]
+    fig = labelled_grid(grid, ["input", *FACE_EXPRESSIONS], labels, cell_inches=1.1,
+                        title=f"Fig. 4 — the shipped generator's {pipeline.mode} edits of held-out SynthFaces people")
     return save_figure(fig, DOCS / "fig4.png")
 
 

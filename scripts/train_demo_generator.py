@@ -52,6 +52,8 @@ def main() -> None:
                         help="a generator file (with its D) to start from; --iters steps, the lr decaying to 0")
     parser.add_argument("--lr-scale", type=float, default=1.0, help="fine-tune: start at this × the file's lr")
     parser.add_argument("--lambda-mask", type=float, default=0.1)
+    parser.add_argument("--lambda-rec", type=float, default=DEMO_CONFIG.lambda_rec,
+                        help="weight of the cycle loss; a lower one leaves fewer ghosts of the source expression")
     parser.add_argument("--train-identities", type=int, default=1000)
     parser.add_argument("--test-identities", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=None)
@@ -80,8 +82,10 @@ def main() -> None:
                            g_repeat_num=args.g_blocks, d_repeat_num=args.d_blocks, n_critic=args.n_critic,
                            batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
-                           lambda_mask=args.lambda_mask)
+                           lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec)
     probe = test.images[:30]
+
+    curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
 
     def report(trainer: StarGANTrainer, log: dict) -> None:
         if log["step"] % args.eval_every == 0:
@@ -89,6 +93,8 @@ def main() -> None:
             edits = " ".join(f"{s.target[:4]} {100 * s.judge_edit:.0f}" for s in scores)
             l1 = sum(s.l1_edit for s in scores) / len(scores)
             l1_input = sum(s.l1_input for s in scores) / len(scores)
+            curve.append({"step": log["step"], "judge": {s.target: round(s.judge_edit, 4) for s in scores},
+                          "l1": round(l1, 5), "l1_input": round(l1_input, 5), "mask": log.get("G/mask")})
             print(f"step {log['step']}: judge on edits {edits} | L1 {l1:.4f} (input {l1_input:.4f}) | "
                   f"{(time.monotonic() - started) / 60:.1f} min", flush=True)
 
@@ -96,7 +102,8 @@ def main() -> None:
         base = load_generator(args.fine_tune, args.device)
         trainer = StarGANTrainer.from_pretrained(
             base, images, labels, args.run_dir, args.iters, args.device, callbacks=(CsvLog(), report),
-            lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask},
+            lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask,
+                                             "lambda_rec": args.lambda_rec},
             amp=args.amp)
         config = trainer.config
     else:
@@ -122,9 +129,12 @@ def main() -> None:
         info = {"data": f"SynthFaces seed 0, identities 0-{args.train_identities - 1}, 7 expressions, "
                         f"{args.size}x{args.size}, luminance-equalised",
                 "step": trainer.step, "train_minutes": round(seconds / 60, 1),
+                "probe_curve": curve,
                 **({"fine_tuned_from": {"file": args.fine_tune.name, "step": base.info.get("step"),
                                         "train_minutes": base.info.get("train_minutes"),
-                                        "config": asdict(base.config)}} if args.fine_tune else {}),
+                                        "config": asdict(base.config), "probe_curve": base.info.get("probe_curve"),
+                                        "fine_tuned_from": base.info.get("fine_tuned_from")}}
+                   if args.fine_tune else {}),
                 "device": str(trainer.device) if trainer.device.type != "cuda" else torch.cuda.get_device_name(),
                 "threads": torch.get_num_threads(), "torch": str(torch.__version__), "amp": bool(args.amp),
                 "evaluation": [s.as_dict() for s in scores],

@@ -147,3 +147,15 @@ def test_a_result_never_claims_a_change_it_did_not_make(auto, scene):
     assert not neutral.edited and neutral.changed_pixels == 0 and np.array_equal(neutral.photo, scene)
     assert "already shows it" in neutral.message and neutral.faces_edited == ()
     assert auto.edit_expression(scene, "surprise", engine="stargan").edited
+
+
+def test_a_face_between_two_expressions_is_not_declared_to_show_one():
+    import torch
+
+    from emoface.engines.stargan import clearly_own
+
+    x = torch.zeros(3, 4, 4)
+    outputs = torch.stack([torch.full((3, 4, 4), v) for v in (0.10, 0.025, 0.027)])
+    assert not clearly_own(outputs, x)  # 0.025 against 0.027: a near tie
+    outputs[2] = 0.05
+    assert clearly_own(outputs, x)

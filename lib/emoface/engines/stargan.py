@@ -19,7 +19,8 @@ faces, and the cascade then finds background as often as the face.
 
 **The domain score** asks whether the generator can redraw this face's *texture*:
 r(x) = mean|hp(G(x, c_s)) − hp(x)|, the error of its best reconstruction on the high-pass images
-hp(x) = x − blur(x), in [-1, 1] units. A generator trained on drawn faces reconstructs their smooth
+hp(x) = x − blur(x), in [-1, 1] units (for a generator with an attention mask, of what it *paints* in
+c_s: its output keeps the input's own pixels, photograph or not). A generator trained on drawn faces reconstructs their smooth
 shading, and cannot reproduce a photograph's skin, hair and noise. Above :attr:`StarGanEngine.ood_threshold`
 the face is out of domain. The threshold comes from the generator file (``info["ood_threshold"]``)
 or is calibrated once, lazily, on :data:`CALIBRATION_PEOPLE` held-out SynthFaces faces as
@@ -55,6 +56,8 @@ CALIBRATION_PEOPLE = 21
 #: The calibrated threshold never goes below this: a generator that reconstructs its training faces'
 #: detail almost perfectly would otherwise flag every slightly different face.
 MIN_OOD_THRESHOLD = 0.03
+#: A face reads clearly as the domain whose reconstruction error is at most this × the next best.
+CLEAR_READING = 0.85
 #: Heads rolled further than this (degrees) are refused.
 MAX_ROLL = 20.0
 #: A Haar box is this face's when it covers at least this share of the found box.
@@ -129,11 +132,13 @@ class StarGanEngine:
         crop = self.crop(photo, face)
         before = equalize(crop.face, "luminance")
         x = to_tensor(before).to(self.device)  # (1, 3, S, S) in [-1, 1]
-        all_domains = self.all_domains(x)  # G(x, c) for every domain c: (1, C, 3, S, S)
-        sources, scores = own_domain(all_domains, x)
+        all_domains, paintings = self.all_domains(x)  # G(x, c) for every domain c: (1, C, 3, S, S)
+        sources, scores = own_domain(all_domains, x, paintings)
         outputs, source, score = all_domains[0], int(sources[0]), float(scores[0])
         t = self.classes.index(target)
-        if self.mode == "plain":
+        if t == source and clearly_own(outputs, x[0]):  # the face already shows it: nothing to redraw
+            after = x[0]
+        elif self.mode == "plain":
             after = (x[0] + intensity * (outputs[t] - x[0])).clamp(-1, 1)  # = G(x, c_t) at intensity 1
         else:
             # x' = x + i·(G(x, c_t) − G(x, c_s)), as editing.edit computes it (i = 1), from the reconstructions made
@@ -146,13 +151,20 @@ class StarGanEngine:
                           face_after=face_after, record=record, domain_score=score,
                           out_of_domain=score > self.ood_threshold)
 
-    def all_domains(self, x: torch.Tensor) -> torch.Tensor:
-        """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain, in one batch: (N, C, 3, S, S)."""
+    def all_domains(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain, in one batch: (N, C, 3, S, S); and
+        G's paintings before its mask (:meth:`~emoface.stargan.model.Generator.paint`; the outputs
+        themselves for a generator without one)."""
         n, k = len(x), len(self.classes)
         c = torch.eye(k, device=self.device).repeat(n, 1)  # (N·C, C): face i in domain j at row i·C + j
+        inputs = x.repeat_interleave(k, 0)
         with self._lock, torch.no_grad():
-            outputs = self.generator(x.repeat_interleave(k, 0), c)
-        return outputs.view(n, k, *x.shape[1:])
+            if hasattr(self.generator, "paint"):
+                paintings, keep = self.generator.paint(inputs, c)
+                outputs = paintings if keep is None else keep * inputs + (1 - keep) * paintings
+            else:  # any module with G's interface (a test's stand-in, an official release)
+                paintings = outputs = self.generator(inputs, c)
+        return outputs.view(n, k, *x.shape[1:]), paintings.view(n, k, *x.shape[1:])
 
     # ---------------------------------------------------------------- the domain
 
@@ -162,7 +174,8 @@ class StarGanEngine:
         scores = []
         for start in range(0, len(faces), batch):
             x = torch.cat([to_tensor(np.array(face)) for face in faces[start : start + batch]]).to(self.device)
-            scores.append(own_domain(self.all_domains(x), x)[1].cpu().numpy())
+            outputs, paintings = self.all_domains(x)
+            scores.append(own_domain(outputs, x, paintings)[1].cpu().numpy())
         return np.concatenate(scores)
 
     @property
@@ -181,14 +194,26 @@ class StarGanEngine:
             self._ood_threshold = float(value)
 
 
-def own_domain(all_domains: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def own_domain(all_domains: torch.Tensor, x: torch.Tensor,
+               paintings: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Each face's own domain c_s and its domain score, from G(x, c) for every c (N, C, 3, S, S): (N,), (N,).
 
     c_s = argmin_c mean|G(x, c) − x| (as :func:`emoface.stargan.editing.infer_source`); the score is
-    :func:`texture_error` of that best reconstruction.
+    :func:`texture_error` of that best reconstruction — of G's *painting* in c_s when ``paintings`` are
+    given: an attention generator's output keeps the input's pixels, photograph or not, so only what
+    it paints shows which faces it knows.
     """
     sources = (all_domains - x[:, None]).abs().flatten(2).mean(2).argmin(1)
-    return sources, texture_error(all_domains[torch.arange(len(x)), sources], x)
+    drawn = all_domains if paintings is None else paintings
+    return sources, texture_error(drawn[torch.arange(len(x)), sources], x)
+
+
+def clearly_own(outputs: torch.Tensor, x: torch.Tensor) -> bool:
+    """Whether G's best reconstruction of ``x`` (3, S, S) among ``outputs`` (C, 3, S, S) is clearly its
+    own domain: its error at most :data:`CLEAR_READING` × the next best. A face between two expressions
+    (a faint smile) is redrawn rather than declared to show the target already."""
+    errors = (outputs - x[None]).abs().flatten(1).mean(1).sort().values
+    return bool(errors[0] <= CLEAR_READING * errors[1])
 
 
 def texture_error(reconstruction: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -119,13 +119,23 @@ class Generator(nn.Module):
         the expression changes and copies the input elsewhere, so hair, background and skin are the
         person's own pixels, not a re-synthesis. The plain StarGAN redraws every pixel.
         """
+        painting, keep = self.paint(x, c)
+        if keep is None:
+            return painting, None
+        return keep * x + (1 - keep) * painting, keep
+
+    def paint(self, x: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """What G draws, before the mask blends it with ``x``, and the mask (None without attention).
+
+        For a plain generator the painting is its output. For an attention generator it shows what G
+        *would* draw everywhere, which says what kind of faces it knows (the pipeline's domain score).
+        """
         # The domain label is tiled over every pixel and concatenated as extra input channels.
         c = c.to(x.dtype).view(c.size(0), c.size(1), 1, 1).expand(-1, -1, x.size(2), x.size(3))
         h = self.main(torch.cat([x, c], dim=1))
         if not self.attention:
             return torch.tanh(h), None
-        keep = torch.sigmoid(h[:, 3:] + KEEP_LOGIT)
-        return keep * x + (1 - keep) * torch.tanh(h[:, :3]), keep
+        return torch.tanh(h[:, :3]), torch.sigmoid(h[:, 3:] + KEEP_LOGIT)
 
 
 class Discriminator(nn.Module):
