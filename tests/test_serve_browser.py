@@ -16,6 +16,7 @@ import base64
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -336,6 +337,24 @@ def _get(url: str, host: str | None = None, timeout: float = PAGE_TIMEOUT_S) -> 
         return err.code, err.read().decode(errors="replace")
 
 
+def _websocket_status(url: str, headers: dict[str, str]) -> int:
+    """The HTTP status a websocket handshake to ``url`` with ``headers`` gets (101 if it opened)."""
+    import asyncio
+
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def handshake() -> int:
+        try:
+            connection = await websocket_connect(HTTPRequest(url, headers=headers, connect_timeout=30))
+        except HTTPClientError as err:
+            return err.code
+        connection.close()
+        return 101
+
+    return asyncio.run(handshake())
+
+
 def _wait_until(condition, timeout: float, what: str, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -357,6 +376,11 @@ def test_the_server_checks_the_host_caps_visitors_and_culls_closed_pages(server,
     status, page = _get(server)  # a plain GET: the notebook runs, no websocket ever connects
     assert status == 200 and "emoface" in page
     assert _kernels(log) == 1
+    # that kernel's websocket, opened by a foreign page: refused for its Host, and for its Origin alone
+    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', page).group(1)
+    channels = f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels"
+    assert _websocket_status(channels, {"Host": f"attacker.example:{port}", "Origin": "http://attacker.example"}) == 403
+    assert _websocket_status(channels, {"Origin": "http://attacker.example"}) == 403
     status, page = _get(server)  # the one place is taken
     assert status == 503 and "The blog is full right now" in page and "at most 1 at once" in page
     _wait_until(lambda: _kernels(log) == 0, 90, "the unconnected kernel to be culled", log)
