@@ -19,9 +19,9 @@ faces, and the cascade then finds background as often as the face.
 
 **The domain score** asks whether the generator can redraw this face's *texture*:
 r(x) = mean|hp(G(x, c_s)) − hp(x)|, the error of its best reconstruction on the high-pass images
-hp(x) = x − blur(x), in [-1, 1] units (for a generator with an attention mask, of what it *paints* in
-c_s: its output keeps the input's own pixels, photograph or not). A generator trained on drawn faces reconstructs their smooth
-shading, and cannot reproduce a photograph's skin, hair and noise. Above :attr:`StarGanEngine.ood_threshold`
+hp(x) = x − blur(x), in [-1, 1] units (for a generator with an attention mask, of what it *paints*
+in c_s: its output keeps the input's own pixels, photograph or not). A generator trained on drawn
+faces reconstructs their smooth shading, and cannot reproduce a photograph's skin, hair and noise. Above :attr:`StarGanEngine.ood_threshold`
 the face is out of domain. The threshold comes from the generator file (``info["ood_threshold"]``)
 or is calibrated once, lazily, on :data:`CALIBRATION_PEOPLE` held-out SynthFaces faces as
 max(1.5 × their 95th percentile, :data:`MIN_OOD_THRESHOLD`).
