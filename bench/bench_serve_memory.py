@@ -6,7 +6,7 @@ Starts the server on a free port with a fresh database, then loads the page ``--
 another (a plain GET, as a closed tab or a crawler leaves it: the notebook runs, no websocket stays),
 then waits. Prints a table: after each load, the HTTP status, the kernels running and the memory (RSS)
 of the server and its kernels together; then the same every 15 s until the kernels are gone. Memory
-is summed over the processes of the server's session (/proc, Linux only).
+is summed over the server's process tree (/proc, Linux only).
 """
 
 from __future__ import annotations
@@ -24,21 +24,32 @@ import urllib.request
 from pathlib import Path
 
 
-def session_memory(session: int) -> tuple[int, float]:
-    """(kernel processes, RSS in GB) of every process whose session id is ``session``."""
-    kernels, rss_pages = 0, 0
+def tree_memory(root: int) -> tuple[int, float]:
+    """(kernel processes, RSS in GB) of ``root`` and every process below it (kernels run in sessions
+    of their own, so the process tree, not the session, is what belongs to the server)."""
+    parents, rss, kernel = {}, {}, set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(stat[3]) != session:  # fields after the name: state, ppid, pgrp, session, ...
-                continue
-            rss_pages += int((entry / "statm").read_text().split()[1])
-            kernels += b"ipykernel_launcher" in (entry / "cmdline").read_bytes()
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()  # state, ppid, ...
+            pid = int(entry.name)
+            parents[pid] = int(stat[1])
+            rss[pid] = int((entry / "statm").read_text().split()[1])
+            if b"ipykernel_launcher" in (entry / "cmdline").read_bytes():
+                kernel.add(pid)
         except (OSError, IndexError, ValueError):
             continue
-    return kernels, rss_pages * os.sysconf("SC_PAGE_SIZE") / 1e9
+
+    def below(pid: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    mine = [pid for pid in rss if below(pid)]
+    return len(kernel.intersection(mine)), sum(rss[pid] for pid in mine) * os.sysconf("SC_PAGE_SIZE") / 1e9
 
 
 def listening(port: int) -> bool:
@@ -78,18 +89,18 @@ def main() -> None:
                     raise SystemExit("the server did not start")
                 time.sleep(0.5)
             start = time.monotonic()
-            kernels, gb = session_memory(server.pid)
+            kernels, gb = tree_memory(server.pid)
             print(f"max visitors {args.max_visitors}, cull after {args.cull_after} s; CPU cores {os.cpu_count()}\n")
             print("| t (s) | event | HTTP | kernels | server + kernels RSS (GB) |\n|---:|---|---:|---:|---:|")
             print(f"| 0 | baseline | | {kernels} | {gb:.2f} |", flush=True)
             for k in range(args.loads):
                 status = load(f"http://127.0.0.1:{port}/")
-                kernels, gb = session_memory(server.pid)
+                kernels, gb = tree_memory(server.pid)
                 print(f"| {time.monotonic() - start:.0f} | load {k + 1} | {status} | {kernels} | {gb:.2f} |", flush=True)
             stop = time.monotonic() + args.wait
             while time.monotonic() < stop:
                 time.sleep(15)
-                kernels, gb = session_memory(server.pid)
+                kernels, gb = tree_memory(server.pid)
                 print(f"| {time.monotonic() - start:.0f} | waiting | | {kernels} | {gb:.2f} |", flush=True)
                 if kernels == 0:
                     break

@@ -365,7 +365,7 @@ def _wait_until(condition, timeout: float, what: str, log: Path) -> None:
                 f"{log.read_text(errors='replace')[-3000:]}")
 
 
-@pytest.mark.parametrize("server", [("--max-visitors", "1", "--cull-after", "5")], indirect=True)
+@pytest.mark.parametrize("server", [("--max-visitors", "1", "--cull-after", "20")], indirect=True)  # 20 s: the checks before the cull fit
 def test_the_server_checks_the_host_caps_visitors_and_culls_closed_pages(server, tmp_path, request):
     pytest.importorskip("voila")
     log = tmp_path / "serve.log"

@@ -43,6 +43,7 @@ import numpy as np
 from ..faces.detect import NoFaceError
 from ..images import ImageReadError, encode_rgb, load_rgb, shrink_rgb
 from ..text.classify import EmptyTextError
+from .serve import UPLOAD_LIMIT_BYTES
 from .store import BlogError, BlogStore, InvalidInputError, PermissionDeniedError, Post, User
 
 if TYPE_CHECKING:  # the pipeline pulls in torch; the app only needs an instance
@@ -59,9 +60,6 @@ PROFILE_MAX_SIDE = 1024
 #: A post's picture's longer side: the feed shows it as a thumbnail.
 PICTURE_MAX_SIDE = 512
 JPEG_QUALITY = 90
-#: The largest photo file the page takes (phone photos are 2–12 MB). The page states it, the app
-#: checks it, and the served page's websocket lets a larger file arrive so it can be refused in words.
-UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024
 
 MessageKind = Literal["info", "error"]
 

@@ -37,6 +37,9 @@ from pathlib import Path
 
 from ..settings import DATA_ENV, RUNS_ENV, runs_dir
 
+#: The largest photo file the page takes (phone photos are 2–12 MB). The page states it, the app
+#: checks it, and the served page's websocket lets a larger file arrive so it can be refused in words.
+UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024
 #: Pages served at once (each runs a ~1.2 GB kernel), and how long a kernel with no page lives idle.
 DEFAULT_MAX_VISITORS = 4
 DEFAULT_CULL_AFTER_S = 60

@@ -11,7 +11,7 @@ ships, keeps it until the server stops; it also answers any Host header. This su
 * **Host checked** — only ``127.0.0.1``/``localhost`` (what the server listens on) are served:
   a request that names another host, what a DNS-rebinding page sends, gets 403. Websockets also need
   their Origin to match the Host (Jupyter Server's check);
-* **one upload limit** — the page states :data:`~emoface.blog.app.UPLOAD_LIMIT_BYTES` and the app
+* **one upload limit** — the page states :data:`~emoface.blog.serve.UPLOAD_LIMIT_BYTES` and the app
   refuses a larger photo in words; the websocket takes messages four times that size (base64 and
   framing included), so such a photo arrives to be refused. Tornado's default, 10 MiB, dropped
   larger photos silently while the page still said the previous one was saved.
@@ -26,8 +26,7 @@ from traitlets import Int
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from .app import UPLOAD_LIMIT_BYTES
-from .serve import DEFAULT_CULL_AFTER_S, DEFAULT_MAX_VISITORS
+from .serve import DEFAULT_CULL_AFTER_S, DEFAULT_MAX_VISITORS, UPLOAD_LIMIT_BYTES  # light: no torch here
 #: A photo travels base64-encoded inside a JSON message (4/3 of its size, plus the message around
 #: it); files up to four times the stated limit arrive and are refused with a message.
 WEBSOCKET_LIMIT_BYTES = 4 * UPLOAD_LIMIT_BYTES * 4 // 3 + 1024 * 1024
