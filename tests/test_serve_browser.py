@@ -416,3 +416,14 @@ def test_reloading_the_page_leaves_one_kernel(browser, server, tmp_path):  # bro
     assert browser.find_element(By.CSS_SELECTOR, "button.emoface-signup").is_enabled()
     browser.get("about:blank")  # the visitor leaves
     _wait_until(lambda: _kernels(log) == 0, 90, "the closed page's kernel to be culled", log)
+
+
+@pytest.mark.parametrize("server", [("--cull-after", "600")], indirect=True)
+def test_ctrl_c_stops_the_server_and_its_kernels(server, tmp_path, request):
+    pytest.importorskip("voila")
+    log = tmp_path / "serve.log"
+    assert _get(server)[0] == 200 and _kernels(log) == 1
+    process = request.node.server_process
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl+C in a terminal sends: the whole foreground group
+    assert process.wait(timeout=30) == 130
+    _wait_until(lambda: _kernels(log) == 0, 15, "the kernel to stop with the server", log)
