@@ -52,3 +52,26 @@ def test_seeding_repeats_every_generator():
     assert draw() == first
     settings.seed_everything(8)
     assert draw() != first
+
+
+def test_every_badge_and_colab_install_points_at_the_one_repository():
+    import json
+    import re
+    from pathlib import Path
+
+    from emoface.settings import REPOSITORY
+
+    root = Path(__file__).resolve().parents[1]
+    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) == 6
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for notebook in notebooks:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        badge = f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{notebook.name}"
+        assert badge in "".join(cells[0]["source"]), f"{notebook.name}: its first cell lacks the badge {badge}"
+        assert badge in readme, f"README: no badge for {notebook.name}"
+        setup = "".join(cells[1]["source"])
+        installs = re.findall(r"git\+https://github\.com/([\w.-]+/[\w.-]+)", setup)
+        assert installs == [REPOSITORY], f"{notebook.name}: the setup cell installs from {installs}"
+    linked = re.findall(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob/", readme)
+    assert len(linked) >= len(notebooks) and set(linked) == {REPOSITORY}, linked

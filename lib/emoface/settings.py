@@ -30,6 +30,9 @@ import numpy as np
 if TYPE_CHECKING:  # torch is imported where it is used, so reading settings stays cheap
     import torch
 
+#: The repository on GitHub: every Open-in-Colab badge and every notebook's Colab install points here
+#: (``tests/test_settings.py`` checks them all against it, so a fork changes one line and the test names the rest).
+REPOSITORY = "emoface/emoface"
 PROFILE_ENV = "EMOFACE_PROFILE"
 DATA_ENV = "EMOFACE_DATA"
 RUNS_ENV = "EMOFACE_RUNS"
