@@ -208,9 +208,7 @@ def _array_to_rgb(array: np.ndarray, what: str) -> np.ndarray:
     if array.ndim == 2:
         return np.repeat(array[:, :, None], 3, axis=2)
     if array.shape[2] == 4:
-        alpha = array[:, :, 3:4].astype(np.float32) / 255.0
-        blended = array[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-        return np.round(blended).astype(np.uint8)
+        return _composite_on_white(array)
     return np.ascontiguousarray(array)
 
 

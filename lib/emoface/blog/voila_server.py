@@ -27,6 +27,7 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from .serve import DEFAULT_CULL_AFTER_S, DEFAULT_MAX_VISITORS, UPLOAD_LIMIT_BYTES  # light: no torch here
+
 #: A photo travels base64-encoded inside a JSON message (4/3 of its size, plus the message around
 #: it); files up to four times the stated limit arrive and are refused with a message.
 WEBSOCKET_LIMIT_BYTES = 4 * UPLOAD_LIMIT_BYTES * 4 // 3 + 1024 * 1024

@@ -161,7 +161,7 @@ class StarGanEngine:
         with self._lock, torch.no_grad():
             if hasattr(self.generator, "paint"):
                 paintings, keep = self.generator.paint(inputs, c)
-                outputs = paintings if keep is None else keep * inputs + (1 - keep) * paintings
+                outputs = self.generator.blend(inputs, paintings, keep)
             else:  # any module with G's interface (a test's stand-in, an official release)
                 paintings = outputs = self.generator(inputs, c)
         return outputs.view(n, k, *x.shape[1:]), paintings.view(n, k, *x.shape[1:])
@@ -203,7 +203,7 @@ def own_domain(all_domains: torch.Tensor, x: torch.Tensor,
     given: an attention generator's output keeps the input's pixels, photograph or not, so only what
     it paints shows which faces it knows.
     """
-    sources = (all_domains - x[:, None]).abs().flatten(2).mean(2).argmin(1)
+    sources = reconstruction_errors(all_domains, x).argmin(1)
     drawn = all_domains if paintings is None else paintings
     return sources, texture_error(drawn[torch.arange(len(x)), sources], x)
 
@@ -212,8 +212,13 @@ def clearly_own(outputs: torch.Tensor, x: torch.Tensor) -> bool:
     """Whether G's best reconstruction of ``x`` (3, S, S) among ``outputs`` (C, 3, S, S) is clearly its
     own domain: its error at most :data:`CLEAR_READING` × the next best. A face between two expressions
     (a faint smile) is redrawn rather than declared to show the target already."""
-    errors = (outputs - x[None]).abs().flatten(1).mean(1).sort().values
+    errors = reconstruction_errors(outputs[None], x[None])[0].sort().values
     return bool(errors[0] <= CLEAR_READING * errors[1])
+
+
+def reconstruction_errors(all_domains: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """mean|G(x, c) − x| for each face and domain, from G(x, c) (N, C, 3, S, S) and x (N, 3, S, S): (N, C)."""
+    return (all_domains - x[:, None]).abs().flatten(2).mean(2)
 
 
 def texture_error(reconstruction: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

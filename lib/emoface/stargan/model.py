@@ -120,9 +120,12 @@ class Generator(nn.Module):
         person's own pixels, not a re-synthesis. The plain StarGAN redraws every pixel.
         """
         painting, keep = self.paint(x, c)
-        if keep is None:
-            return painting, None
-        return keep * x + (1 - keep) * painting, keep
+        return self.blend(x, painting, keep), keep
+
+    @staticmethod
+    def blend(x: torch.Tensor, painting: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
+        """G's output from :meth:`paint`'s: the input where the mask keeps it, the painting elsewhere."""
+        return painting if keep is None else keep * x + (1 - keep) * painting
 
     def paint(self, x: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """What G draws, before the mask blends it with ``x``, and the mask (None without attention).

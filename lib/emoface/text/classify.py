@@ -150,7 +150,7 @@ def reading_config(trained_with: PreprocessConfig) -> PreprocessConfig:
 
 def face_hits(classifier: EmotionClassifier, corpus) -> dict[str, tuple[int, int]]:
     """Per face expression of ``corpus`` (a :class:`~emoface.text.corpora.Corpus` labelled with faces, such
-    as :func:`~emoface.text.corpora.load_heldout_posts`): (posts whose chosen face is right, posts)."""
+    as :func:`~emoface.text.corpora.load_face_posts`): (posts whose chosen face is right, posts)."""
     predictions = classifier.predict_many(list(corpus.texts))
     hits = {face: [0, 0] for face in corpus.label_set}
     for expected, prediction in zip(corpus.labels, predictions):
