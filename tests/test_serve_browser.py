@@ -404,6 +404,8 @@ def test_reloading_the_page_leaves_one_kernel(browser, server, tmp_path):  # bro
     log = tmp_path / "serve.log"
     counts = []
     for _ in range(4):  # a first load and three reloads
+        # a place must be free, or the reload is (rightly) answered "full": wait for a reloaded page's culling
+        _wait_until(lambda: _kernels(log) < 3, 90, "a free place (a reloaded page's kernel culled)", log)
         browser.get(server)
         WebDriverWait(browser, PAGE_TIMEOUT_S, poll_frequency=0.5).until(
             ec.element_to_be_clickable((By.CSS_SELECTOR, "button.emoface-signup")))
