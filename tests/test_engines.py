@@ -159,3 +159,32 @@ def test_a_face_between_two_expressions_is_not_declared_to_show_one():
     assert not clearly_own(outputs, x)  # 0.025 against 0.027: a near tie
     outputs[2] = 0.05
     assert clearly_own(outputs, x)
+
+
+@pytest.mark.parametrize("dataset, rule", [("tunedmug", "stargan"), ("mug", "stargan"), ("synthfaces", "look"),
+                                           ("fer2013", "warp"), ("unknown", "stargan")])
+def test_auto_decides_by_what_the_generator_was_trained_on(dataset, rule):
+    from emoface.engines import auto_rule
+    from emoface.stargan.generator_file import DATASETS
+
+    assert auto_rule(DATASETS[dataset]) == rule
+
+
+def tiny_generator(tmp_path, dataset: str):
+    from emoface.labels import FACE_EXPRESSIONS
+    from emoface.stargan.generator_file import save_generator
+    from emoface.stargan.model import Generator
+    from emoface.stargan.trainer import StarGANConfig
+
+    config = StarGANConfig(image_size=32, g_conv_dim=4, g_repeat_num=1)
+    return save_generator(tmp_path / f"{dataset}.pt", Generator(4, 7, 1), config, FACE_EXPRESSIONS,
+                          {"ood_threshold": 1.0}, dataset=dataset)
+
+
+@needs_dlib
+def test_auto_warps_a_photograph_for_a_fer2013_generator_and_lets_a_tunedmug_one_draw_it(tmp_path, grace_hopper):
+    fer = Pipeline(generator=tiny_generator(tmp_path, "fer2013"), cache_size=0, mode="plain")
+    result = fer.edit_expression(grace_hopper, "surprise")
+    assert result.engine == "warp" and "FER2013" in result.message and not fer.trained_on_synthfaces
+    mug = Pipeline(generator=tiny_generator(tmp_path, "tunedmug"), cache_size=0, mode="plain")
+    assert mug.edit_expression(grace_hopper, "surprise").engine == "stargan"

@@ -271,5 +271,15 @@ def test_a_generator_of_other_attributes_is_refused_with_a_reason(tmp_path):
     from emoface.stargan.generator_file import load_generator
 
     assert "black_hair" in " ".join(load_generator(trainer.checkpoint_path).classes).lower().replace(" ", "_")
-    with pytest.raises(ValueError, match="not the face expressions.*CelebA"):
+    with pytest.raises(ValueError, match="trained on CelebA.*not the seven face expressions"):
         Pipeline(generator=trainer.checkpoint_path)
+
+
+def test_a_celeba_attribute_generator_file_is_refused_in_one_line(tmp_path):
+    from emoface.faces.celeba import STARGAN_ATTRIBUTES
+
+    config = StarGANConfig(image_size=16, c_dim=5, g_conv_dim=4, g_repeat_num=1)
+    path = save_generator(tmp_path / "celeba.pt", Generator(4, 5, 1), config, STARGAN_ATTRIBUTES, dataset="celeba")
+    with pytest.raises(ValueError, match="trained on CelebA to draw Black_Hair.*not the seven face expressions") as error:
+        Pipeline(generator=path)
+    assert "\n" not in str(error.value) and "tunedMUG" in str(error.value)

@@ -55,7 +55,8 @@ def test_a_saved_generator_loads_back_in_half_precision(tmp_path):
     g = Generator(4, 7, 1)
     path = save_generator(tmp_path / "g.pt", g, config, FACE_EXPRESSIONS, {"step": 3})
     loaded = load_generator(path)
-    assert loaded.config == config and loaded.classes == FACE_EXPRESSIONS and loaded.info == {"step": 3}
+    assert loaded.config == config and loaded.classes == FACE_EXPRESSIONS
+    assert loaded.info == {"step": 3, "dataset": "unknown", "labels": "expressions"}
     x, c = torch.rand(1, 3, 16, 16) * 2 - 1, torch.eye(7)[:1]
     assert (loaded.generator(x, c) - g.eval()(x, c)).abs().max() < 0.02
     (tmp_path / "text.pt").write_bytes(b"")
@@ -63,6 +64,50 @@ def test_a_saved_generator_loads_back_in_half_precision(tmp_path):
         load_generator(tmp_path / "text.pt")
     with pytest.raises(FileNotFoundError):
         load_generator(tmp_path / "missing.pt")
+
+
+def test_a_generator_file_records_its_data_set_and_label_set(tmp_path):
+    from emoface.faces.celeba import STARGAN_ATTRIBUTES
+    from emoface.stargan.generator_file import training_set
+
+    config = StarGANConfig(image_size=16, g_conv_dim=4, g_repeat_num=1)
+    path = save_generator(tmp_path / "g.pt", Generator(4, 7, 1), config, FACE_EXPRESSIONS, {"step": 3},
+                          dataset="fer2013")
+    loaded = load_generator(path)
+    assert loaded.info["dataset"] == "fer2013" and loaded.info["labels"] == "expressions"
+    assert training_set(loaded).title == "FER2013" and training_set(loaded).real_photos is False
+    five = StarGANConfig(image_size=16, c_dim=5, g_conv_dim=4, g_repeat_num=1)
+    celeba = load_generator(save_generator(tmp_path / "c.pt", Generator(4, 5, 1), five, STARGAN_ATTRIBUTES,
+                                           dataset="celeba"))
+    assert celeba.info["dataset"] == "celeba" and celeba.info["labels"] == "celeba-attributes"
+    with pytest.raises(ValueError, match="CelebA draws its celeba-attributes"):  # CelebA has no expression labels
+        save_generator(tmp_path / "x.pt", Generator(4, 7, 1), config, FACE_EXPRESSIONS, dataset="celeba")
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        save_generator(tmp_path / "x.pt", Generator(4, 7, 1), config, FACE_EXPRESSIONS, dataset="affectnet")
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_a_file_written_before_the_record_loads_with_a_sensible_data_set(tmp_path):
+    from dataclasses import asdict
+
+    from emoface.stargan.generator_file import GENERATOR_FORMAT, shipped_generator_path
+
+    config = StarGANConfig(image_size=16, g_conv_dim=4, g_repeat_num=1)
+    state = Generator(4, 7, 1).state_dict()
+
+    def old_file(name: str, info: dict):  # the format as it was: a free-text "data", no "dataset"
+        payload = {"format": GENERATOR_FORMAT, "config": asdict(config), "classes": list(FACE_EXPRESSIONS),
+                   "G": state, "info": info}
+        torch.save(payload, tmp_path / name)
+        return load_generator(tmp_path / name).info
+
+    assert old_file("s.pt", {"data": "SynthFaces seed 0, identities 0-999"})["dataset"] == "synthfaces"
+    assert old_file("t.pt", {"data": "tunedMUG train split"})["dataset"] == "tunedmug"
+    assert old_file("m.pt", {"data": "MUG frames"})["dataset"] == "mug"
+    assert old_file("u.pt", {"data": "random weights"}) == {"data": "random weights", "dataset": "unknown",
+                                                           "labels": "expressions"}
+    shipped = torch.load(shipped_generator_path(), weights_only=True)["info"]
+    assert load_generator().info["dataset"] == shipped.get("dataset", "synthfaces")  # the shipped one: SynthFaces
 
 
 def test_the_authors_celeba_generator_format_loads_strictly(tmp_path):
@@ -74,7 +119,7 @@ def test_the_authors_celeba_generator_format_loads_strictly(tmp_path):
     (tmp_path / "200000-G.ckpt").unlink()
     loaded = load_official_celeba_generator(tmp_path / "celeba-128x128-5attrs.zip")
     assert loaded.config.c_dim == 5 and loaded.config.g_conv_dim == 8 and loaded.config.g_repeat_num == 2
-    assert loaded.classes[0] == "Black_Hair"
+    assert loaded.classes[0] == "Black_Hair" and loaded.info["dataset"] == "celeba"
     broken = {k: v for k, v in official.items() if k != "main.1.weight"}  # must not load half-way
     torch.save(broken, tmp_path / "bad-G.ckpt")
     with pytest.raises(RuntimeError, match="Missing key"):

@@ -18,10 +18,12 @@ redrawn (§3.2). :class:`Pipeline` is that chain as one object that the blog, th
      engine: the photo's own pixels moved by the expression's action units, the mouth closed or
      opened and repainted, the expression's creases shaded in.
 
-   ``engine="auto"`` (the default) uses the warp for a *real photograph* when the generator was
-   trained on SynthFaces (dlib's face embedding says whether a face is a SynthFaces drawing:
-   :class:`emoface.faces.identity.SynthFacesLook`), or for a head rolled too far for StarGAN;
-   otherwise StarGAN. Both take an **intensity** in [0, 1];
+   ``engine="auto"`` (the default) decides by what the generator file says it was trained on
+   (:func:`emoface.engines.base.auto_rule`): StarGAN for a tunedMUG/MUG generator; for a
+   SynthFaces one, the warp for a *real photograph* (dlib's face embedding says whether a face is a
+   SynthFaces drawing: :class:`emoface.faces.identity.SynthFacesLook`); for a FER2013 one (48×48
+   grey faces), the warp for every face; and the warp for a head rolled too far for StarGAN.
+   Both take an **intensity** in [0, 1];
 4. compares the result with the photo: a result never says it redrew a face it did not change
    (``edited`` is False and the message says the face already shows the expression).
 
@@ -58,7 +60,7 @@ from typing import Literal, Union
 import numpy as np
 import torch
 
-from .engines import EditEngine, EngineContext, EngineEdit, create_engine
+from .engines import EditEngine, EngineContext, EngineEdit, auto_rule, create_engine
 from .engines.stargan import EDIT_MODES, MAX_ROLL, WHOLE_FACE_MAX_SIDE, StarGanEngine
 # The domain score's parts moved to the StarGAN engine; these names stay importable from here.
 from .engines.stargan import MIN_OOD_THRESHOLD, calibration_faces, own_domain, texture_error  # noqa: F401
@@ -74,7 +76,7 @@ from .faces.landmarks import LandmarkDetector, LandmarksUnavailableError, defaul
 from .images import MAX_PIXELS, ImageReadError, ImageSource, SizedPhoto, load_rgb_sized, save_rgb
 from .labels import FACE_EXPRESSIONS
 from .stargan.editing import EditMode, default_mode
-from .stargan.generator_file import load_generator
+from .stargan.generator_file import TrainingSet, load_generator, training_set
 from .text.classify import EmotionClassifier, EmotionPrediction
 
 LowConfidence = Literal["keep", "neutral"]
@@ -94,7 +96,7 @@ WORK_MAX_SIDE = 4608
 
 SYNTHFACES_WARNING = (
     "this generator was trained on drawn SynthFaces faces; on a real photograph it paints drawn features, "
-    "not a photographic expression — train or pass a generator trained on tunedMUG/CelebA (see notebook 04)"
+    "not a photographic expression — train or pass a generator trained on tunedMUG (see notebook 04)"
 )
 
 
@@ -204,11 +206,8 @@ class Pipeline:
             raise ValueError(f"cache_size must be 0 (no cache) or more, got {cache_size}")
         self.device = torch.device(device)
         loaded = load_generator(generator, self.device)  # first: a wrong file fails before the slower text model loads
-        missing = [e for e in FACE_EXPRESSIONS if e not in loaded.classes]
-        if missing:
-            raise ValueError(f"this generator draws {', '.join(loaded.classes)}, not the face expressions "
-                             f"({', '.join(missing)} missing) — a CelebA attribute generator edits hair, sex and "
-                             "age, not expressions; pass one trained on tunedMUG, FER2013 or SynthFaces")
+        self.trained_on: TrainingSet = training_set(loaded)
+        _check_expressions(loaded.classes, self.trained_on)
         self.detector = detector or default_detector()
         mode = mode or default_mode(loaded.config)  # plain for an attention generator, else residual
         self._context = EngineContext(loaded, self.device, self.detector, mode, ood_threshold,
@@ -251,7 +250,7 @@ class Pipeline:
     @property
     def trained_on_synthfaces(self) -> bool:
         """Whether the generator file says it was trained on SynthFaces (the shipped demo one does)."""
-        return "synthfaces" in str(self.generator_info.get("data", "")).lower()
+        return self.trained_on.name == "synthfaces"
 
     def engine_named(self, name: str) -> EditEngine:
         """The engine called ``name`` (``stargan`` or ``warp``), built on first use."""
@@ -391,8 +390,9 @@ class Pipeline:
             return "stargan", None, "no landmarks were found for this face"
         if abs(face.roll) > MAX_ROLL:
             return "warp", None, None
-        if not self.trained_on_synthfaces:
-            return "stargan", None, None
+        rule = auto_rule(self.trained_on)
+        if rule != "look":
+            return rule, None, None
         look = self.synthfaces_look.distance(rgb, face.landmarks)
         return ("warp" if look > self.synthfaces_look.radius else "stargan"), look, None
 
@@ -476,8 +476,12 @@ class Pipeline:
         if engine == "warp" and target is not None and edited:
             text = (f"{text} Drawn by the warp engine: the face's landmarks moved by the expression's action units, "
                     "the mouth reshaped and the creases shaded in")
-            why = out_of_domain and self.trained_on_synthfaces
-            return f"{text} (a real photograph; the generator only knows drawn faces)." if why else f"{text}."
+            if out_of_domain and self.trained_on_synthfaces:
+                return f"{text} (a real photograph; the generator only knows drawn faces)."
+            if auto_rule(self.trained_on) == "warp":
+                return (f"{text} (the generator was trained on {self.trained_on.title}, {self.trained_on.what}: "
+                        "it does not redraw a colour photograph).")
+            return f"{text}."
         if fallback is not None and out_of_domain and target is not None:
             text = f"{text} (The warp engine could not be used: {fallback}; StarGAN drew it.)"
         if not out_of_domain or target is None or not edited:  # nothing drawn, nothing to warn about
@@ -513,6 +517,16 @@ class Pipeline:
         """Forget every stored edit (e.g. after swapping the generator)."""
         with self._lock:
             self._cache.clear()
+
+
+def _check_expressions(classes: tuple[str, ...], trained_on: TrainingSet) -> None:
+    """A generator that cannot draw the seven face expressions is refused in one sentence."""
+    missing = [e for e in FACE_EXPRESSIONS if e not in classes]
+    if trained_on.labels != "expressions" or missing:
+        raise ValueError(f"this generator was trained on {trained_on.title} to draw {', '.join(classes)}, "
+                         "not the seven face expressions, so it cannot redraw a face in a post's emotion "
+                         "(the authors' CelebA generator edits hair, sex and age); pass one trained on tunedMUG, "
+                         "FER2013 or SynthFaces (lesson 04)")
 
 
 def _pick(faces: list[FoundFace], face: int) -> FoundFace:

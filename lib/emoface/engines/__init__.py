@@ -4,10 +4,11 @@
 * ``warp`` (:mod:`emoface.engines.warp`): the real-photo engine — the photo's own pixels moved by
   the expression's action units, the mouth reshaped and repainted, the creases shaded.
 
-:class:`emoface.pipeline.Pipeline` finds the faces once, picks an engine and calls it. Adding an
+:class:`emoface.pipeline.Pipeline` finds the faces once, picks an engine (``auto``: by what the
+generator was trained on, :func:`~emoface.engines.base.auto_rule`) and calls it. Adding an
 engine is one new module with a ``create(context)`` function and one line in :data:`ENGINE_MODULES`.
 """
 
-from .base import ENGINE_MODULES, EditEngine, EngineContext, EngineEdit, create_engine
+from .base import ENGINE_MODULES, EditEngine, EngineContext, EngineEdit, auto_rule, create_engine
 
-__all__ = ["ENGINE_MODULES", "EditEngine", "EngineContext", "EngineEdit", "create_engine"]
+__all__ = ["ENGINE_MODULES", "EditEngine", "EngineContext", "EngineEdit", "auto_rule", "create_engine"]

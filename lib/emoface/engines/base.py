@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import torch
@@ -25,6 +25,30 @@ ENGINE_MODULES: dict[str, str] = {
     "stargan": "stargan",
     "warp": "warp",
 }
+
+
+#: What ``engine="auto"`` does with a face dlib finds (a rolled head always goes to the warp):
+#: ``"stargan"`` — the generator draws it; ``"look"`` — StarGAN if the face looks like a SynthFaces
+#: drawing, else the warp; ``"warp"`` — the warp draws it.
+AutoRule = Literal["stargan", "look", "warp"]
+
+
+def auto_rule(trained_on: Any) -> AutoRule:
+    """``engine="auto"``'s rule for a generator trained on ``trained_on``
+    (:class:`emoface.stargan.generator_file.TrainingSet`), decided by what it was trained on:
+
+    * real colour photographs (tunedMUG, MUG): it can redraw a photograph — ``"stargan"``;
+    * SynthFaces: it redraws drawings like its own, not photographs — ``"look"``;
+    * faces it cannot redraw a colour photograph from (FER2013's 48×48 grey faces) — ``"warp"``;
+    * a file that does not say — ``"stargan"`` (the user chose it; its domain score still flags a face).
+    """
+    if trained_on.name == "synthfaces":
+        return "look"
+    if trained_on.real_photos is False:
+        return "warp"
+    if trained_on.real_photos is True or trained_on.real_photos is None:
+        return "stargan"
+    raise ValueError(f"real_photos must be True, False or None, not {trained_on.real_photos!r}")
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,19 @@ changes an edit by less than one grey level), and :func:`load_generator` reads t
 The authors' released CelebA 128×128 generator (``200000-G.ckpt``, a bare state dict for five
 attributes: black / blond / brown hair, male, young) loads into our :class:`Generator` with
 ``strict=True`` because the parameter names and shapes are the official ones.
+
+**What a generator was trained on** travels with it: ``info["dataset"]`` (a key of :data:`DATASETS`)
+and ``info["labels"]`` (a key of :data:`LABEL_SETS`, what the domain vector means). The pipeline reads
+them to refuse a generator that cannot draw expressions (CelebA's hair/sex/age attributes) and to
+choose, with ``engine="auto"``, who edits a real photograph (:func:`emoface.engines.base.auto_rule`).
+Files written before the record existed load with the data set read from their free-text
+``info["data"]`` (the shipped generator's says SynthFaces), else ``"unknown"``.
+Taught in ``04_stargan.ipynb`` (section 4, the run's own file) and ``05_pipeline_app.ipynb``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple
@@ -42,13 +50,40 @@ OFFICIAL_CELEBA_128 = Resource(
 )
 
 
+@dataclass(frozen=True)
+class TrainingSet:
+    """A face set a generator can be trained on, and what that means for editing a photograph."""
+
+    name: str  # the key stored as info["dataset"]
+    title: str
+    labels: str  # its label set, a key of LABEL_SETS
+    #: True: colour photographs of faces, so the generator can redraw one; False: it cannot (drawings,
+    #: tiny grey faces); None: not recorded.
+    real_photos: bool | None
+    what: str  # in a message: "trained on {title} ({what})"
+
+
+#: The label sets: what each entry of a domain vector means.
+LABEL_SETS: dict[str, tuple[str, ...]] = {"expressions": FACE_EXPRESSIONS, "celeba-attributes": STARGAN_ATTRIBUTES}
+
+#: The face sets lesson 04 trains on (``DATA``), and ``unknown`` for a file that does not say.
+DATASETS: dict[str, TrainingSet] = {t.name: t for t in (
+    TrainingSet("synthfaces", "SynthFaces", "expressions", False, "drawn faces"),
+    TrainingSet("tunedmug", "tunedMUG", "expressions", True, "MUG video frames, Haar-cropped and equalised"),
+    TrainingSet("mug", "MUG", "expressions", True, "MUG video frames"),
+    TrainingSet("fer2013", "FER2013", "expressions", False, "48×48 greyscale web photos, upscaled"),
+    TrainingSet("celeba", "CelebA", "celeba-attributes", True, "celebrity photos with hair, sex and age attributes"),
+    TrainingSet("unknown", "data it does not record", "expressions", None, "no record"),
+)}
+
+
 class LoadedGenerator(NamedTuple):
     """A generator ready for inference, with what it was trained to produce."""
 
     generator: Generator
     config: StarGANConfig
     classes: tuple[str, ...]  # what each entry of the domain vector c means
-    info: dict  # provenance: data, steps, training time, evaluation
+    info: dict  # provenance: dataset, labels, data, steps, training time, evaluation
     discriminator: dict | None = None  # D's weights when stored, to fine-tune (float32 state dict)
 
 
@@ -58,17 +93,22 @@ def shipped_generator_path() -> Path:
 
 
 def save_generator(path: str | Path, generator: Generator, config: StarGANConfig, classes: tuple[str, ...],
-                   info: dict | None = None, half: bool = True, discriminator: torch.nn.Module | None = None) -> Path:
+                   info: dict | None = None, half: bool = True, discriminator: torch.nn.Module | None = None,
+                   dataset: str | None = None) -> Path:
     """Write G, its config and ``info`` atomically; ``half`` stores the weights as float16.
 
-    With ``discriminator``, D is stored too, so the generator can be fine-tuned (see
-    :meth:`emoface.stargan.trainer.StarGANTrainer.from_pretrained`).
+    ``dataset`` (a key of :data:`DATASETS`; default: ``info["dataset"]``, else read from ``info["data"]``)
+    and the label set of ``classes`` are recorded in ``info``; a data set whose labels are not
+    ``classes`` is an error. With ``discriminator``, D is stored too, so the generator can be
+    fine-tuned (see :meth:`emoface.stargan.trainer.StarGANTrainer.from_pretrained`).
     """
+    info = {**(info or {}), **({"dataset": dataset} if dataset is not None else {})}
+    info = with_training_record(info, tuple(classes), strict=True)
     def plain(module: torch.nn.Module) -> dict:
         return {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in module.state_dict().items()}
 
     payload = {"format": GENERATOR_FORMAT, "config": asdict(config), "classes": list(classes), "G": plain(generator),
-               "info": info or {}}
+               "info": info}
     if discriminator is not None:
         payload["D"] = plain(discriminator)
     return atomic_write(path, lambda handle: torch.save(payload, handle))
@@ -84,17 +124,59 @@ def load_generator(path: str | Path | None = None, device: torch.device | str = 
     if isinstance(payload, dict) and payload.get("format") == TRAINING_FORMAT:
         config, state = config_from_dict(payload["config"]), payload["G"]
         classes = _classes_for(config.c_dim)  # a training checkpoint does not name its domains
-        info = {"step": payload["step"], "from": "training checkpoint"}
+        info = {"step": payload["step"], "from": "training checkpoint"}  # its data set is not recorded
         d_state = payload["D"]
     else:
         payload = read_checkpoint(path, GENERATOR_FORMAT, "StarGAN generator")
         config = config_from_dict(payload["config"])
         state, classes, info = payload["G"], tuple(payload["classes"]), payload.get("info", {})
         d_state = payload.get("D")
+    info = with_training_record(info, tuple(classes))
     generator = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention)
     generator.load_state_dict(_float32(state), strict=True)
     return LoadedGenerator(generator.to(device).eval(), config, tuple(classes), info,
                            _float32(d_state) if d_state is not None else None)
+
+
+def training_set(loaded: LoadedGenerator) -> TrainingSet:
+    """What ``loaded`` was trained on (``unknown`` when its file does not say)."""
+    return DATASETS[loaded.info.get("dataset", "unknown")]
+
+
+def label_set(classes: tuple[str, ...]) -> str:
+    """The key of :data:`LABEL_SETS` that ``classes`` are (in any order), else ``"other"``."""
+    return next((name for name, known in LABEL_SETS.items() if set(classes) == set(known)), "other")
+
+
+def with_training_record(info: dict, classes: tuple[str, ...], strict: bool = False) -> dict:
+    """``info`` with ``dataset`` and ``labels`` filled in; for a file without them, ``dataset`` is read
+    from the free-text ``info["data"]`` ("SynthFaces seed 0, …" → ``synthfaces``), or from the labels
+    (CelebA's five attributes → ``celeba``), else ``unknown``.
+
+    ``strict`` (saving): an unknown data set name, or one whose label set is not ``classes``', is an error.
+    """
+    labels = label_set(classes)
+    dataset = info.get("dataset") or _dataset_from_text(str(info.get("data", "")))
+    if dataset is None:
+        dataset = "celeba" if labels == "celeba-attributes" else "unknown"
+    if dataset not in DATASETS:
+        if strict:
+            raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, not {dataset!r}")
+        dataset = "unknown"
+    expected = DATASETS[dataset].labels
+    if strict and dataset != "unknown" and labels != expected:
+        raise ValueError(f"a generator trained on {DATASETS[dataset].title} draws its {expected} "
+                         f"({', '.join(LABEL_SETS[expected])}), not {', '.join(classes)}")
+    return {**info, "dataset": dataset, "labels": labels}
+
+
+def _dataset_from_text(text: str) -> str | None:
+    """The data set a free-text description names (files written before ``info["dataset"]``)."""
+    text = text.lower().replace(" ", "")
+    for key in ("synthfaces", "tunedmug", "fer2013", "celeba", "mug"):  # tunedmug before mug
+        if key in text:
+            return key
+    return None
 
 
 def _classes_for(c_dim: int) -> tuple[str, ...]:
@@ -133,7 +215,9 @@ def load_official_celeba_generator(path: str | Path | None = None, device: torch
     config = StarGANConfig(image_size=128, c_dim=c_dim, g_conv_dim=conv_dim, g_repeat_num=blocks)
     generator = Generator(conv_dim, c_dim, blocks)
     generator.load_state_dict(state, strict=True)
-    return LoadedGenerator(generator.to(device).eval(), config, _classes_for(c_dim), {"from": str(path)})
+    classes = _classes_for(c_dim)
+    return LoadedGenerator(generator.to(device).eval(), config, classes,
+                           with_training_record({"from": str(path), "dataset": "celeba"}, classes))
 
 
 def _extract_generator(archive: Path) -> Path:
