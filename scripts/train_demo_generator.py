@@ -54,6 +54,8 @@ def main() -> None:
     parser.add_argument("--lambda-mask", type=float, default=0.1)
     parser.add_argument("--lambda-rec", type=float, default=DEMO_CONFIG.lambda_rec,
                         help="weight of the cycle loss; a lower one leaves fewer ghosts of the source expression")
+    parser.add_argument("--lambda-cls", type=float, default=DEMO_CONFIG.lambda_cls,
+                        help="weight of the expression classification loss (D's reading of the edit)")
     parser.add_argument("--train-identities", type=int, default=1000)
     parser.add_argument("--test-identities", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=None)
@@ -82,7 +84,7 @@ def main() -> None:
                            g_repeat_num=args.g_blocks, d_repeat_num=args.d_blocks, n_critic=args.n_critic,
                            batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
-                           lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec)
+                           lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls)
     probe = test.images[:30]
 
     curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
@@ -103,7 +105,7 @@ def main() -> None:
         trainer = StarGANTrainer.from_pretrained(
             base, images, labels, args.run_dir, args.iters, args.device, callbacks=(CsvLog(), report),
             lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask,
-                                             "lambda_rec": args.lambda_rec},
+                                             "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls},
             amp=args.amp)
         config = trainer.config
     else:
