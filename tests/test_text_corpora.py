@@ -77,7 +77,9 @@ def test_bundled_corpus_has_a_balanced_fixed_test_split_and_reaches_every_label(
     assert len(posts) >= 1400 and len(set(posts.texts)) == len(posts)
     counts = posts.counts()
     assert set(counts) == set(TEXT_EMOTIONS) and min(counts.values()) >= 150
-    assert max(counts.values()) <= 1.5 * min(counts.values())  # thin classes were grown, in train only
+    # Thin classes were grown, in train only; the 2026-12-02 third addition took surprise to 287 against
+    # shame's and guilt's 170 (1.69x), so the bound on the imbalance is 1.75x (it was 1.5x).
+    assert max(counts.values()) <= 1.75 * min(counts.values())
     test = posts.subset("test")
     assert 0.15 < len(test) / len(posts) < 0.25 and set(test.counts().values()) == {len(test) // 9}
 
