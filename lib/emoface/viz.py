@@ -32,11 +32,18 @@ def mosaic(images: Sequence[np.ndarray], ncols: int, pad: int = 2, fill: int = 2
 
 
 def labelled_grid(rows: Sequence[Sequence[np.ndarray]], col_titles: Sequence[str], row_titles: Sequence[str] = (),
-                  cell_inches: float = 1.3, title: str = ""):
-    """A matplotlib figure: one row per list of images, titles over the columns and left of the rows."""
+                  cell_inches: float = 1.3, title: str = "", captions: Sequence[Sequence[str]] = ()):
+    """A matplotlib figure: one row per list of images, titles over the columns and left of the rows.
+
+    ``captions`` (one list per row, one string per image) are written under each image: a verdict
+    per image reads there, where a long row title would overlap its neighbours (lesson 06).
+    """
     import matplotlib.pyplot as plt
 
     nrows, ncols = len(rows), max(len(r) for r in rows)
+    if captions and [len(c) for c in captions] != [len(r) for r in rows]:
+        raise ValueError(f"captions must give one string per image: rows have {[len(r) for r in rows]} images, "
+                         f"captions {[len(c) for c in captions]}")
     fig, axes = plt.subplots(nrows, ncols, figsize=(cell_inches * ncols, cell_inches * nrows + 0.4), squeeze=False)
     for r, row in enumerate(rows):
         for c in range(ncols):
@@ -51,6 +58,8 @@ def labelled_grid(rows: Sequence[Sequence[np.ndarray]], col_titles: Sequence[str
                 ax.set_title(col_titles[c], fontsize=9)
             if c == 0 and r < len(row_titles):
                 ax.set_ylabel(row_titles[r], fontsize=8)
+            if captions and c < len(row):
+                ax.set_xlabel(captions[r][c], fontsize=7, labelpad=2)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
