@@ -102,6 +102,20 @@ def test_mixed_precision_on_the_cpu_trains_and_resumes(data, tmp_path):
     assert resumed.step == 4
 
 
+def test_the_cpu_trains_in_float32_by_default_unless_it_has_amx(data, tmp_path, monkeypatch):
+    from emoface.stargan import trainer as module
+
+    # A CPU with bfloat16 instructions (AVX-512 BF16) but no AMX: measured slower in bfloat16.
+    monkeypatch.setattr(module, "amp_dtype", lambda device: torch.bfloat16)
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": True, "amx_bf16": False, "amx_tile": False})
+    assert module.default_amp_dtype("cpu") is None
+    assert StarGANTrainer(TINY, *data, tmp_path).amp_dtype is None
+    assert StarGANTrainer(TINY, *data, tmp_path, amp=True).amp_dtype == torch.bfloat16  # still there when asked
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": True, "amx_bf16": True, "amx_tile": True})
+    assert module.default_amp_dtype("cpu") == torch.bfloat16
+    assert StarGANTrainer(TINY, *data, tmp_path).amp_dtype == torch.bfloat16
+
+
 def test_a_checkpoint_from_before_a_config_field_was_added_still_resumes(data, tmp_path):
     trainer = StarGANTrainer(TINY, *data, tmp_path)
     trainer.train(steps=2, progress=False)

@@ -14,14 +14,19 @@ What the official code lacks and its users ask for most:
 * a **time budget** (``minutes=``) that checkpoints and returns cleanly before Colab cuts the session;
 * the training set as one ``uint8`` tensor on the device, batches drawn by index (no JPEG decoding);
 * mixed precision: on CUDA float16 with loss scaling (a T4 has no fast bfloat16) or bfloat16 where the
-  GPU has it, on a CPU with bfloat16 instructions (AVX-512 BF16, AMX) bfloat16, which runs the
-  convolutions about 1.8× faster than float32 here. With float16 the gradient penalty is computed in
-  float32 (it is a gradient of a gradient, whose small values underflow in float16); bfloat16 has
-  float32's exponent range, so there it stays in autocast;
+  GPU has it. On a CPU the default is float32 unless it has AMX (:func:`default_amp_dtype`): on a CPU
+  with AVX-512 BF16 but no AMX, bfloat16 autocast measured *slower* than float32 (19.9 against 13.6 s
+  per iteration at the paper's size) for a third more CPU time; ``amp=True`` still asks for it. With
+  float16 the gradient penalty is computed in float32 (it is a gradient of a gradient, whose small
+  values underflow in float16); bfloat16 has float32's exponent range, so there it stays in autocast;
 * on CUDA, channels-last memory layout, and optionally a ``torch.compile``d generator (D cannot be
   compiled: the penalty differentiates through it twice, which compiled graphs do not support);
 * losses in ``losses.csv`` (:class:`CsvLog`; :class:`TensorBoardLog` when ``tensorboard`` is installed,
-  never TensorFlow's own logger), sample grids every K steps (:class:`SampleGrid`).
+  never TensorFlow's own logger), sample grids every K steps (:class:`SampleGrid`);
+* **several processes** (``torchrun``, :mod:`emoface.stargan.train`): when a ``torch.distributed``
+  process group is initialised, G and D train as ``DistributedDataParallel`` replicas, each process
+  takes its share of every batch (:meth:`StarGANTrainer.sample_batch`), rank 0 alone writes the
+  checkpoint and runs the callbacks, and all ranks stop at the same step.
 
 The trainer knows nothing about where the images came from: it takes a ``uint8`` tensor and labels.
 
@@ -31,6 +36,7 @@ Taught in ``04_stargan.ipynb``.
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import signal
 import threading
@@ -42,6 +48,8 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+import torch.distributed as dist
+from torch import nn
 from tqdm.auto import tqdm
 
 from ..atomic import atomic_write, atomic_write_text
@@ -96,12 +104,17 @@ class StarGANTrainer:
     Labels are class ids ``(N,)`` (one expression per face: targets drawn uniformly, cross-entropy) or
     0/1 vectors ``(N, c_dim)`` (CelebA attributes: targets are the labels of the batch shuffled, as the
     official code does, and binary cross-entropy).
+
+    Under ``torch.distributed`` (a process group initialised before the trainer is built, as
+    ``torchrun`` and :mod:`emoface.stargan.train` do) each process is one rank of ``world_size``;
+    ``config.batch_size`` stays the *global* batch and must divide by ``world_size``.
     """
 
     def __init__(self, config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,
                  run_dir: str | Path, device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
                  amp: bool | None = None, channels_last: bool | None = None, compile_generator: bool = False) -> None:
-        """``amp`` (mixed precision) defaults to on where it is fast (:func:`amp_dtype`), ``channels_last``
+        """``amp`` (mixed precision) defaults to on where it is fast (:func:`default_amp_dtype`; ``True``
+        asks for it wherever the device has half precision, :func:`amp_dtype`), ``channels_last``
         to on for CUDA. They change rounding, not the schedule: a run may resume with other settings.
         """
         _check_data(config, images, labels)
@@ -109,7 +122,7 @@ class StarGANTrainer:
         self.device = torch.device(device)
         cuda = self.device.type == "cuda"
         #: The autocast dtype, or None for float32 throughout.
-        self.amp_dtype = amp_dtype(self.device) if amp is None or amp else None
+        self.amp_dtype = default_amp_dtype(self.device) if amp is None else amp_dtype(self.device) if amp else None
         if amp and self.amp_dtype is None:
             raise ValueError(f"this {self.device.type} has no fast half precision; train with amp=False")
         self.memory_format = torch.channels_last if (cuda if channels_last is None else channels_last) \
@@ -119,13 +132,24 @@ class StarGANTrainer:
         self.images = images.to(self.device)
         self.multi_label = labels.dim() == 2
         self.labels = (labels.float() if self.multi_label else labels).to(self.device)
+        #: This process's place among the training processes: (0, 1) without torch.distributed.
+        self.rank, self.world_size = _rank_and_world_size()
+        if config.batch_size % self.world_size:
+            raise ValueError(f"the batch ({config.batch_size}) must split evenly over {self.world_size} processes; "
+                             f"pick a batch size that is a multiple of {self.world_size}")
         torch.manual_seed(config.seed)
         self.G = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention).to(
             self.device, memory_format=self.memory_format)
         self.D = Discriminator(config.image_size, config.d_conv_dim, config.c_dim, config.d_repeat_num).to(
             self.device, memory_format=self.memory_format)
-        #: What the training step calls; the compiled G shares its parameters with :attr:`G`.
-        self.G_step = torch.compile(self.G) if compile_generator else self.G
+        #: What the training step calls, ``G_step(x, c, with_mask=False)``: :attr:`G` itself, wrapped in
+        #: DistributedDataParallel under torch.distributed and compiled on request (same parameters).
+        self.G_step = _distributed(_GeneratorCall(self.G), self.device, self.world_size)
+        if compile_generator:
+            self.G_step = torch.compile(self.G_step)
+        #: D as the discriminator's update calls it; the generator's update calls :attr:`D` itself,
+        #: since D's gradients there are thrown away (no reason to average them over the processes).
+        self.D_step = _distributed(self.D, self.device, self.world_size)
         scaled = self.amp_dtype == torch.float16  # bfloat16 has float32's range: no loss scaling needed
         self.g_scaler = torch.amp.GradScaler(self.device.type, enabled=scaled)
         self.d_scaler = torch.amp.GradScaler(self.device.type, enabled=scaled)
@@ -143,18 +167,29 @@ class StarGANTrainer:
 
     # ------------------------------------------------------------------ the schedule
     def sample_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Real images in [-1, 1] (half flipped), their domains, and random target domains."""
+        """Real images in [-1, 1] (half flipped), their domains, and random target domains.
+
+        The distributed sampler: every rank draws the *whole* global batch (indices, flips, targets)
+        from its own copy of :attr:`rng` — the same generator in the same state on every rank — and
+        keeps the rows ``rank::world_size``. The ranks' shares are disjoint and together are exactly
+        the batch one process would draw, and the generator's state stays identical on every rank,
+        so rank 0's checkpoint holds the state of all of them and a resumed run (on any number of
+        processes) draws the same batches. Drawing B indices instead of B/world costs nothing next
+        to a step; only the rank's own images are gathered.
+        """
         n, batch = self.images.size(0), self.config.batch_size
         index = torch.randint(n, (batch,), generator=self.rng)
         flip = torch.rand(batch, generator=self.rng) < 0.5
-        x = self.images[index.to(self.device)].float().div(127.5).sub(1.0)
-        x = torch.where(flip.to(self.device).view(-1, 1, 1, 1), x.flip(-1), x)
-        source = self.labels[index.to(self.device)]
         if self.multi_label:
-            target = source[torch.randperm(batch, generator=self.rng).to(self.device)]
+            target_rows = torch.randperm(batch, generator=self.rng)
+            target = self.labels[index[target_rows].to(self.device)]
         else:
             target = torch.randint(self.config.c_dim, (batch,), generator=self.rng).to(self.device)
-        return x.contiguous(memory_format=self.memory_format), source, target
+        mine = slice(self.rank, None, self.world_size)  # this rank's rows of the global batch
+        index, flip, target = index[mine].to(self.device), flip[mine].to(self.device), target[mine]
+        x = self.images[index].float().div(127.5).sub(1.0)
+        x = torch.where(flip.view(-1, 1, 1, 1), x.flip(-1), x)
+        return x.contiguous(memory_format=self.memory_format), self.labels[index], target
 
     def domain_vector(self, labels: torch.Tensor) -> torch.Tensor:
         """The c fed to G: one-hot for class ids, the 0/1 vector itself for attributes."""
@@ -175,19 +210,23 @@ class StarGANTrainer:
         onehot_org, onehot_trg = self.domain_vector(c_org), self.domain_vector(c_trg)
 
         # Discriminator: L_D = L_adv^D + λ_cls·L_cls^r, with L_adv^D including λ_gp·GP.
+        # Under DDP, D_step's three calls (real, fake, the penalty's interpolates) feed one backward:
+        # DDP averages each parameter's gradient once, when its whole sum over the three is known.
         with self._autocast():
-            out_src, out_cls = self.D(x_real)
+            out_src, out_cls = self.D_step(x_real)
             d_loss_cls = losses.classification_loss(out_cls.float(), c_org)
             with torch.no_grad():
                 x_fake = self.G_step(x_real, onehot_trg)
-            fake_src, _ = self.D(x_fake)
+            fake_src, _ = self.D_step(x_fake)
             d_adv = losses.critic_loss(out_src.float(), fake_src.float())
         alpha_seed = int(torch.randint(2**31 - 1, (1,), generator=self.rng))
-        gp_rng = torch.Generator(device=self.device).manual_seed(alpha_seed)
+        # One process: the drawn seed itself. Several: one seed per rank, so ranks interpolate with
+        # their own α (the same for a given step and rank, so resuming stays exact).
+        gp_rng = torch.Generator(device=self.device).manual_seed(alpha_seed * self.world_size + self.rank)
         # The penalty is a gradient of a gradient: in float16 its small values underflow, so it runs in
         # float32 then; bfloat16 has float32's range and keeps it (measured in bench/bench_stargan.py).
         with self._autocast() if self.amp_dtype == torch.bfloat16 else nullcontext():
-            d_loss_gp = losses.gradient_penalty(lambda x: self.D(x)[0].float(), x_real, x_fake.float(),
+            d_loss_gp = losses.gradient_penalty(lambda x: self.D_step(x)[0].float(), x_real, x_fake.float(),
                                                 generator=gp_rng)
         d_loss = d_adv + cfg.lambda_cls * d_loss_cls + cfg.lambda_gp * d_loss_gp
         self.d_optimizer.zero_grad(set_to_none=True)
@@ -201,7 +240,7 @@ class StarGANTrainer:
         if (self.step + 1) % cfg.n_critic == 0:
             with self._autocast():
                 if cfg.g_attention:
-                    x_fake, keep = self.G.forward_with_mask(x_real, onehot_trg)
+                    x_fake, keep = self.G_step(x_real, onehot_trg, with_mask=True)
                 else:
                     x_fake, keep = self.G_step(x_real, onehot_trg), None
                 fake_src, fake_cls = self.D(x_fake)
@@ -219,7 +258,24 @@ class StarGANTrainer:
             self.g_scaler.update()
             log.update({"G/adv": g_adv.item(), "G/cls": g_loss_cls.item(), "G/rec": g_loss_rec.item()})
         self.step += 1
-        return log
+        return self._mean_over_ranks(log)
+
+    def _mean_over_ranks(self, log: dict[str, float]) -> dict[str, float]:
+        """The losses averaged over the ranks' shares: the whole batch's, as one process logs them."""
+        if self.world_size == 1:
+            return log
+        keys = [key for key in log if "/" in key]
+        values = torch.tensor([log[key] for key in keys], dtype=torch.float64, device=self.device)
+        dist.all_reduce(values)
+        return {**log, **dict(zip(keys, (values / self.world_size).tolist()))}
+
+    def _any_rank(self, *flags: bool) -> tuple[bool, ...]:
+        """Each flag, true if it is true on any rank: every rank takes the same decision."""
+        if self.world_size == 1:
+            return flags
+        votes = torch.tensor(flags, dtype=torch.int32, device=self.device)
+        dist.all_reduce(votes, op=dist.ReduceOp.MAX)
+        return tuple(bool(vote) for vote in votes.tolist())
 
     def train(self, steps: int | None = None, minutes: float | None = None, checkpoint_every: int = 1000,
               progress: bool = True) -> int:
@@ -233,27 +289,39 @@ class StarGANTrainer:
         a half-done step — D updated, the step counter not yet — would resume into another run.
         Resuming equals an uninterrupted run on the same number of torch threads (stored in the
         checkpoint; the CPU kernels' summation order depends on it).
+
+        Under torch.distributed the ranks vote before every step: a signal or the time budget on any
+        rank stops all of them at the same step (a rank leaving alone would leave the others waiting
+        in DDP's all-reduce). Rank 0 saves, then all ranks wait for it, so the file is whole when
+        any of them returns. ``torchrun`` passes a Ctrl+C on to every worker as one signal.
         """
         stop = self.config.num_iters if steps is None else min(self.config.num_iters, self.step + steps)
         deadline = None if minutes is None else time.monotonic() + 60.0 * minutes
-        bar = tqdm(total=stop, initial=self.step, desc="StarGAN", unit="step", disable=not progress)
+        lead = self.rank == 0  # the one rank that shows progress, runs the callbacks and writes files
+        bar = tqdm(total=stop, initial=self.step, desc="StarGAN", unit="step", disable=not (progress and lead))
+        done, halt = 0, False
         with _StopRequests() as stop_requested:
             try:
-                while self.step < stop and not stop_requested():
+                while self.step < stop:
+                    out_of_time = deadline is not None and done > 0 and time.monotonic() >= deadline
+                    halt, out_of_time = self._any_rank(stop_requested(), out_of_time)
+                    if halt or out_of_time:
+                        break
                     log = self.train_step()
-                    for callback in self.callbacks:
+                    done += 1
+                    for callback in self.callbacks if lead else ():
                         callback(self, log)
                     bar.update()
                     if "G/rec" in log:
                         bar.set_postfix({k: f"{v:.3f}" for k, v in log.items() if "/" in k})
                     if self.step % checkpoint_every == 0:
                         self.save()
-                    if deadline is not None and time.monotonic() >= deadline:
-                        break
             finally:
                 bar.close()
             self.save()  # only at a step boundary: an exception above skips it
-            if stop_requested():
+            if self.world_size > 1:
+                dist.barrier()
+            if halt or stop_requested():
                 raise KeyboardInterrupt(f"training stopped at step {self.step}; the checkpoint is saved there")
         return self.step
 
@@ -273,15 +341,23 @@ class StarGANTrainer:
             "rng": self.rng.get_state(),
             "torch_rng": torch.get_rng_state(),
             "torch_threads": torch.get_num_threads(),
+            "world_size": self.world_size,
         }
         if torch.cuda.is_available():
             state["cuda_rng"] = torch.cuda.get_rng_state_all()
         return state
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the checkpoint atomically (default: ``run_dir/checkpoint.pt``)."""
+        """Write the checkpoint atomically (default: ``run_dir/checkpoint.pt``); only rank 0 writes.
+
+        Every rank holds the same weights, optimiser states and sampling generator, so rank 0's
+        state is the whole run's.
+        """
+        path = Path(path or self.checkpoint_path)
+        if self.rank != 0:
+            return path
         state = self.state()
-        return atomic_write(path or self.checkpoint_path, lambda handle: torch.save(state, handle))
+        return atomic_write(path, lambda handle: torch.save(state, handle))
 
     def load_state(self, state: dict) -> None:
         """Continue from :meth:`state`; the config must be the checkpoint's (fields added since take defaults)."""
@@ -300,6 +376,11 @@ class StarGANTrainer:
             warnings.warn(f"this checkpoint was written on {threads} torch threads and resumes on "
                           f"{torch.get_num_threads()}: it continues, but not bit for bit like the run it came from "
                           f"(torch.set_num_threads({threads}) for that)", stacklevel=2)
+        world_size = state.get("world_size", 1)
+        if world_size != self.world_size:
+            warnings.warn(f"this checkpoint was written by {world_size} training processes and resumes on "
+                          f"{self.world_size}: it continues with the same batches, but not bit for bit like the run "
+                          f"it came from (each process draws its own gradient-penalty points)", stacklevel=2)
         self.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         if "cuda_rng" in state and torch.cuda.is_available():
@@ -349,7 +430,8 @@ class StarGANTrainer:
         trainer = cls(config, images, labels, run_dir, device, callbacks, **options)
         # a save killed mid-write leaves its temporary file (hundreds of MB at the paper's size)
         for stale in trainer.checkpoint_path.parent.glob(f".{trainer.checkpoint_path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)
+            if trainer.rank == 0:  # the writer: another rank could catch rank 0's own save under way
+                stale.unlink(missing_ok=True)
         if trainer.checkpoint_path.is_file():
             trainer.load_state(load_checkpoint(trainer.checkpoint_path))
         return trainer
@@ -360,9 +442,37 @@ def load_checkpoint(path: str | Path) -> dict:
     return read_checkpoint(path, CHECKPOINT_FORMAT, "StarGAN training")
 
 
+def default_amp_dtype(device: torch.device | str) -> torch.dtype | None:
+    """What the trainer computes in by default (``amp=None``): :func:`amp_dtype` on CUDA; on a CPU
+    bfloat16 only with AMX (Intel's matrix tiles), else float32 (None).
+
+    Chosen by measurement: on a CPU with AVX-512 BF16 but no AMX, bfloat16 autocast ran the paper's
+    training step slower than float32 (19.9 against 13.6 s per iteration) and used 32 % more CPU
+    time. AMX is the CPU path made for bfloat16 matrix products; ``amp=True`` trains in bfloat16 on
+    any CPU with bfloat16 instructions.
+    """
+    device = torch.device(device)
+    if device.type == "cpu" and not _cpu_has_amx():
+        return None
+    return amp_dtype(device)
+
+
+def _cpu_has_amx() -> bool:
+    try:
+        flags = {name for name, present in torch.cpu.get_capabilities().items() if present is True}
+    except AttributeError:  # an older torch: ask the kernel
+        try:
+            text = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+        flags = set(next((line for line in text.splitlines() if line.startswith("flags")), "").split())
+    return {"amx_bf16", "amx_tile"} <= flags
+
+
 def amp_dtype(device: torch.device | str) -> torch.dtype | None:
-    """The half precision that is fast on ``device``, or None: float16/bfloat16 on CUDA, bfloat16 on a
-    CPU with bfloat16 instructions, None on other CPUs (where bfloat16 is emulated, and slower)."""
+    """The half precision ``device`` computes natively, or None: float16/bfloat16 on CUDA, bfloat16 on a
+    CPU with bfloat16 instructions (AVX-512 BF16, AMX), None on other CPUs (where bfloat16 is emulated).
+    ``amp=True`` trains in it; the default is :func:`default_amp_dtype`."""
     device = torch.device(device)
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
@@ -506,6 +616,41 @@ class TensorBoardLog:
         for key, value in log.items():
             if key != "step":
                 self.writer.add_scalar(key, value, log["step"])
+
+
+class _GeneratorCall(nn.Module):
+    """G's training call, ``(x, c, with_mask=False)``: both of G's outputs through one ``forward``,
+    so that DistributedDataParallel sees (and arms its gradient averaging for) every call."""
+
+    def __init__(self, generator: Generator) -> None:
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor, with_mask: bool = False):
+        return self.generator.forward_with_mask(x, c) if with_mask else self.generator(x, c)
+
+
+def _rank_and_world_size() -> tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _distributed(module: nn.Module, device: torch.device, world_size: int) -> nn.Module:
+    """``module`` as a DistributedDataParallel replica when there are several processes, else itself.
+
+    No buffer sync before each forward: the only buffers are G's InstanceNorm running statistics,
+    which the layer never updates (:class:`~emoface.stargan.model.InstanceNorm`).
+    """
+    if world_size == 1:
+        return module
+    device_ids = [device.index if device.index is not None else torch.cuda.current_device()] \
+        if device.type == "cuda" else None
+    ddp = nn.parallel.DistributedDataParallel
+    # newer torch calls the option forward_sync_buffers (the old name warns); older knows only the old one
+    no_sync = "forward_sync_buffers" if "forward_sync_buffers" in inspect.signature(ddp).parameters \
+        else "broadcast_buffers"
+    return ddp(module, device_ids=device_ids, **{no_sync: False})
 
 
 def _one_hot(ids: torch.Tensor, n: int) -> torch.Tensor:
