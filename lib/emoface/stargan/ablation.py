@@ -13,16 +13,28 @@ identity exists in all seven expressions with the same framing, and each variant
 variant's own real training images. A person whose face the cascade misses in any expression is
 left out of every variant, so all three see the same people.
 
+**Load or compute.** The run is deterministic, so lesson 04's ``demo`` profile reads the result its
+settings give from a small JSON file the package ships (:func:`stored_ablation`, written by
+:func:`save_ablation`) instead of spending minutes to recompute it; any other settings compute.
+**A session budget.** ``run_ablation(minutes=...)`` stops training when the budget is spent (with a
+checkpoint) and returns the variants finished so far; called again, it resumes where it stopped, and a
+variant already graded is read back from ``<run_root>/<variant>/scores.json``.
+
 Taught in ``04_stargan.ipynb``; ``scripts/run_ablation.py`` runs it at a chosen budget.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from importlib.resources import files
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..atomic import atomic_write, atomic_write_text
 from ..faces.detect import NoFaceError, default_detector
 from ..faces.synth import draw_scene, random_identity
 from ..faces.tunedmug import TunedMugConfig, prepare_face
@@ -72,37 +84,121 @@ def scene_pairs(identities: range, size: int = 64, seed: int = 0, workers: int |
     return pairs, len(identities) - len(results)
 
 
+def cached_scene_pairs(identities: range, path: str | Path, size: int = 64,
+                       progress: bool = True) -> tuple[dict[str, torch.Tensor], int]:
+    """:func:`scene_pairs`, kept in ``path`` (a run folder on Google Drive: a new session loads them)."""
+    path = Path(path)
+    if path.is_file():
+        stored = torch.load(path, weights_only=True)
+        return stored["pairs"], int(stored["dropped"])
+    pairs, dropped = scene_pairs(identities, size=size, progress=progress)
+    atomic_write(path, lambda handle: torch.save({"pairs": pairs, "dropped": dropped}, handle))
+    return pairs, dropped
+
+
 @dataclass(frozen=True)
 class AblationRow:
     variant: str
     identities_train: int
     identities_test: int
     steps: int
-    scores: list[TargetScore]
+    scores: list[TargetScore] = field(default_factory=list)  # empty: not trained to the end yet
+    target_steps: int | None = None  # the budget of steps; None: ``steps`` (finished)
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.scores)
 
     def mean(self, field: str) -> float:
         return sum(getattr(s, field) for s in self.scores) / len(self.scores)
 
+    def as_dict(self) -> dict:
+        return {**asdict(self), "scores": [s.as_dict() for s in self.scores]}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "AblationRow":
+        return cls(**{**values, "scores": [TargetScore(**s) for s in values["scores"]]})
+
 
 def run_ablation(train: dict[str, torch.Tensor], test: dict[str, torch.Tensor], config: StarGANConfig, steps: int,
                  run_root, device: torch.device | str = "cpu", judge_epochs: int = 5,
-                 progress: bool = True) -> list[AblationRow]:
-    """Train one StarGAN per variant for ``steps`` (resumable under ``run_root/<variant>``) and grade it."""
-    from pathlib import Path
+                 progress: bool = True, minutes: float | None = None) -> list[AblationRow]:
+    """Train one StarGAN per variant for ``steps`` (resumable under ``run_root/<variant>``) and grade it.
 
+    ``minutes`` bounds this call's training (a Colab session): a variant stopped by it is returned
+    unfinished (no scores) and the variants after it untouched; call again to continue.
+    """
+    deadline = None if minutes is None else time.monotonic() + 60.0 * minutes
     rows = []
     for name in VARIANTS:
         n = train[name].shape[0]
+        folder = Path(run_root) / name.replace("+", "_")
+        graded = folder / "scores.json"
+        if graded.is_file():
+            row = AblationRow.from_dict(json.loads(graded.read_text(encoding="utf-8")))
+            if row.steps == steps and row.identities_test == test[name].shape[0]:
+                rows.append(row)
+                continue
+        left = None if deadline is None else (deadline - time.monotonic()) / 60.0
+        if left is not None and left <= 0:
+            rows.append(AblationRow(name, n, test[name].shape[0], _checkpoint_step(folder), target_steps=steps))
+            continue
         images = train[name].reshape(-1, *train[name].shape[2:])
         labels = torch.arange(len(FACE_EXPRESSIONS)).repeat(n)
-        trainer = StarGANTrainer.resume_or_start(config, images, labels, Path(run_root) / name.replace("+", "_"),
-                                                 device)
-        trainer.train(steps=max(0, steps - trainer.step), progress=progress)
+        trainer = StarGANTrainer.resume_or_start(config, images, labels, folder, device)
+        trainer.train(steps=max(0, steps - trainer.step), minutes=left, progress=progress)
+        if trainer.step < steps:
+            rows.append(AblationRow(name, n, test[name].shape[0], trainer.step, target_steps=steps))
+            continue
         judge = train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=judge_epochs, device=device)
         scores = grade_on_pairs(trainer.G, judge, test[name], class_mean_faces(images, labels, len(FACE_EXPRESSIONS)),
                                 FACE_EXPRESSIONS)
-        rows.append(AblationRow(name, n, test[name].shape[0], trainer.step, scores))
+        row = AblationRow(name, n, test[name].shape[0], trainer.step, scores)
+        atomic_write_text(graded, json.dumps(row.as_dict()))
+        rows.append(row)
     return rows
+
+
+def _checkpoint_step(folder: Path) -> int:
+    from .trainer import load_checkpoint
+
+    path = folder / "checkpoint.pt"
+    return int(load_checkpoint(path)["step"]) if path.is_file() else 0
+
+
+# ---------------------------------------------------------------------- stored results (load-or-compute)
+
+def ablation_settings(config: StarGANConfig, steps: int, identities: tuple[int, int], judge_epochs: int,
+                      size: int = 64) -> dict:
+    """Everything a result depends on; a stored result is used only for exactly these settings."""
+    return {"config": asdict(config), "steps": steps, "identities": list(identities), "judge_epochs": judge_epochs,
+            "size": size}
+
+
+def stored_ablation_path() -> Path:
+    """The shipped result of lesson 04's ``demo`` ablation."""
+    return Path(str(files("emoface") / "assets" / "stargan_ablation_demo.json"))
+
+
+def save_ablation(path: str | Path, rows: list[AblationRow], settings: dict, minutes: float, machine: str) -> Path:
+    """Write a finished ablation and the settings it ran with, as JSON (atomically)."""
+    if not all(row.finished for row in rows):
+        raise ValueError("only a finished ablation can be stored; run it to the end first")
+    payload = {"settings": settings, "minutes": round(minutes, 1), "machine": machine,
+               "rows": [row.as_dict() for row in rows]}
+    return atomic_write_text(path, json.dumps(payload, indent=1))
+
+
+def stored_ablation(settings: dict, path: str | Path | None = None) -> tuple[list[AblationRow], dict] | None:
+    """(rows, the file's record: minutes, machine) when ``path`` (default: the shipped file) holds a
+    result for exactly ``settings``; else None."""
+    path = Path(path) if path is not None else stored_ablation_path()
+    if not path.is_file():
+        return None
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    if payload.get("settings") != json.loads(json.dumps(settings)):
+        return None
+    return [AblationRow.from_dict(r) for r in payload["rows"]], {k: v for k, v in payload.items() if k != "rows"}
 
 
 def ablation_table(rows: list[AblationRow]) -> str:
@@ -110,6 +206,10 @@ def ablation_table(rows: list[AblationRow]) -> str:
     lines = ["| training data | identities (train / test) | steps | judge on real | judge on edits (mean) | "
              "judge on edits (worst target) | L1 edit | L1 input | cycle L1 |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
+        if not row.finished:
+            lines.append(f"| {row.variant} | {row.identities_train} / {row.identities_test} | "
+                         f"{row.steps} of {row.target_steps} | unfinished: run the cell again to continue | | | | | |")
+            continue
         worst = min(row.scores, key=lambda s: s.judge_edit)
         lines.append(f"| {row.variant} | {row.identities_train} / {row.identities_test} | {row.steps} | "
                      f"{100 * row.mean('judge_real'):.1f} % | {100 * row.mean('judge_edit'):.1f} % | "
