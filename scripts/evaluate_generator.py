@@ -3,6 +3,7 @@
     .venv/bin/python scripts/evaluate_generator.py                      # the shipped generator
     .venv/bin/python scripts/evaluate_generator.py runs/g.pt --json     # one JSON object
     .venv/bin/python scripts/evaluate_generator.py --modes plain residual --test-identities 40
+    .venv/bin/python scripts/evaluate_generator.py runs/g.pt --store   # the tables into the file's info
 
 The judge is trained on ``--train-identities`` SynthFaces people (the generator's training range,
 identities 0, 1, ...), the edits are graded on ``--test-identities`` people from
@@ -22,7 +23,7 @@ import torch
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.editing import default_mode
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
-from emoface.stargan.generator_file import load_generator
+from emoface.stargan.generator_file import load_generator, save_generator
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
 from emoface.stargan.synth_pairs import synth_pairs
 
@@ -36,6 +37,8 @@ def main() -> None:
     parser.add_argument("--test-identities", type=int, default=100, help="held-out people edited and graded")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown tables")
+    parser.add_argument("--store", action="store_true",
+                        help="write the plain and residual tables into the file's info (after an inference change)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -51,7 +54,7 @@ def main() -> None:
     images, labels = train.flat()
     judge = train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=5)
     means = class_mean_faces(images, labels, len(FACE_EXPRESSIONS))
-    modes = args.modes or [default_mode(loaded.config)]
+    modes = args.modes or (["plain", "residual"] if args.store else [default_mode(loaded.config)])
     results = {mode: grade_on_pairs(loaded.generator, judge, test.images, means, FACE_EXPRESSIONS, mode=mode)
                for mode in modes}
     about = {"generator": str(args.generator or "shipped"), "image_size": size,
@@ -59,6 +62,19 @@ def main() -> None:
              "test_identities": f"{TEST_FIRST_IDENTITY}-{TEST_FIRST_IDENTITY + args.test_identities - 1}",
              "judge_trained_on": f"SynthFaces identities 0-{args.train_identities - 1}",
              "seconds": round(time.monotonic() - started, 1)}
+    if args.store:
+        if args.generator is None or args.test_identities != 100 or set(modes) != {"plain", "residual"}:
+            raise SystemExit("--store needs a generator file, both modes and the 100 test people the README's table uses")
+        info = {**loaded.info, "evaluation": [s.as_dict() for s in results["plain"]],
+                "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d")}
+        discriminator = None
+        if loaded.discriminator is not None:
+            from emoface.stargan.model import Discriminator
+
+            discriminator = Discriminator(size, loaded.config.d_conv_dim, loaded.config.c_dim, loaded.config.d_repeat_num)
+            discriminator.load_state_dict(loaded.discriminator)
+        save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info, discriminator=discriminator)
+        print(f"stored the evaluation in {args.generator}")
     if args.json:
         print(json.dumps({**about, "modes": {mode: [s.as_dict() for s in scores] for mode, scores in results.items()}},
                          indent=1))

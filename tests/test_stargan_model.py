@@ -38,3 +38,31 @@ def test_the_label_changes_the_output():
 def test_image_size_must_fit_the_discriminator():
     with pytest.raises(ValueError, match="divisible"):
         Discriminator(100, 8, c_dim=7, repeat_num=6)
+
+
+def test_at_inference_the_painting_takes_the_persons_local_colour():
+    """An orange cast painted over a grey face is gone in eval(), kept in train(); brightness is G's."""
+    from emoface.stargan.model import match_local_colour
+
+    torch.manual_seed(0)
+    grey = torch.full((1, 3, 16, 16), -0.2)
+    orange = grey + torch.tensor([0.3, 0.05, -0.25]).view(1, 3, 1, 1)
+    matched = match_local_colour(orange, grey)
+    luma = lambda t: 0.299 * t[:, 0] + 0.587 * t[:, 1] + 0.114 * t[:, 2]
+    assert torch.allclose(luma(matched), luma(orange), atol=1e-5)  # brightness is the painting's
+    assert (matched - matched.mean(1, keepdim=True)).abs().max() < 1e-5  # grey again: no cast
+    # fine colour detail (a red spot one pixel wide) survives
+    spotted = orange.clone()
+    spotted[:, :, 8, 8] += torch.tensor([0.4, -0.2, -0.2])
+    detail = match_local_colour(spotted, grey)[0, :, 8, 8]
+    assert detail[0] - detail[1] > 0.4
+
+    generator = Generator(conv_dim=8, c_dim=3, repeat_num=1, attention=True)
+    x, c = torch.rand(2, 3, 16, 16) * 2 - 1, torch.eye(3)[:2]
+    painting, keep = generator.paint(x, c)
+    generator.train()
+    assert torch.equal(generator(x, c), Generator.blend(x, painting, keep))
+    generator.eval()
+    with torch.no_grad():
+        assert torch.allclose(generator(x, c), Generator.blend(x, match_local_colour(painting, x), keep), atol=1e-6)
+        assert not torch.allclose(generator(x, c), Generator.blend(x, painting, keep), atol=1e-4)

@@ -161,7 +161,7 @@ class StarGanEngine:
         with self._lock, torch.no_grad():
             if hasattr(self.generator, "paint"):
                 paintings, keep = self.generator.paint(inputs, c)
-                outputs = self.generator.blend(inputs, paintings, keep)
+                outputs = self.generator.compose(inputs, paintings, keep)
             else:  # any module with G's interface (a test's stand-in, an official release)
                 paintings = outputs = self.generator(inputs, c)
         return outputs.view(n, k, *x.shape[1:]), paintings.view(n, k, *x.shape[1:])
