@@ -56,10 +56,16 @@ def torchrun(*args, cwd):
     """Run ``python -m torch.distributed.run --nproc_per_node=2 --standalone ARGS``; fail with its output."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "EMOFACE_PROFILE": "smoke"}
     env.pop("WORLD_SIZE", None)
-    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
-                           *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)  # a deadlock fails; a busy machine is slow
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout
+    agent = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
+                              *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = agent.communicate(timeout=900)  # a deadlock fails; a busy machine is only slow
+    except subprocess.TimeoutExpired:
+        agent.terminate()  # SIGTERM: the agent passes it on to the workers (in sessions of their own)
+        stdout, stderr = agent.communicate()
+        pytest.fail(f"torchrun did not finish in 900 s: {stdout[-2000:]}{stderr[-2000:]}")
+    assert agent.returncode == 0, stdout[-3000:] + stderr[-3000:]
+    return stdout
 
 
 def weights(state):
@@ -119,6 +125,5 @@ def test_two_torchrun_processes_with_half_batches_average_gradients_like_one_pro
     for name in one:
         scale = one[name].abs().max().item()
         assert (one[name] - two[name]).abs().max().item() <= 1e-4 * scale + 1e-7, name
-    a = weights(load_checkpoint(tmp_path / "one" / "checkpoint.pt"))
-    b = weights(load_checkpoint(tmp_path / "two" / "checkpoint.pt"))
-    assert max((a[k] - b[k]).abs().max().item() for k in a) < 1e-5
+    # (Not the weights: Adam's first steps move each weight by about ±lr whatever its gradient's size,
+    # so a gradient that is rounding noise moves its weight either way; measured 1.8e-4 apart, 2·lr.)
