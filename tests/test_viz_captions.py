@@ -24,6 +24,9 @@ def test_each_caption_sits_under_its_own_image_and_none_overlap():
             assert box.y1 <= image.y0 + 1 and image.x0 - 1 <= (box.x0 + box.x1) / 2 <= image.x1 + 1
             boxes.append(box)
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    # Nor does a caption run under the next row's images (it did, before the rows got their text line).
+    images = [ax.get_window_extent(renderer) for ax in fig.axes]
+    assert not [(k, j) for k, box in enumerate(boxes) for j, image in enumerate(images) if j != k and box.overlaps(image)]
     # The row titles stay short and do not reach into the next row.
     for ax in fig.axes[::8]:
         assert ax.yaxis.label.get_window_extent(renderer).height <= ax.get_window_extent(renderer).height

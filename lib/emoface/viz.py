@@ -44,7 +44,9 @@ def labelled_grid(rows: Sequence[Sequence[np.ndarray]], col_titles: Sequence[str
     if captions and [len(c) for c in captions] != [len(r) for r in rows]:
         raise ValueError(f"captions must give one string per image: rows have {[len(r) for r in rows]} images, "
                          f"captions {[len(c) for c in captions]}")
-    fig, axes = plt.subplots(nrows, ncols, figsize=(cell_inches * ncols, cell_inches * nrows + 0.4), squeeze=False)
+    caption_inches = 0.25 if captions else 0.0  # a line of text under each row of images
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell_inches * ncols, (cell_inches + caption_inches) * nrows + 0.4),
+                             squeeze=False)
     for r, row in enumerate(rows):
         for c in range(ncols):
             ax = axes[r][c]
