@@ -114,10 +114,10 @@ def test_synthfaces_people_are_drawn_once_per_run_folder(tmp_path, monkeypatch):
     from emoface.stargan import synth_pairs
 
     plan = recipe("smoke")
-    first = run_data("synthfaces", plan, "smoke", size=16, progress=False, cache=tmp_path)
-    assert first.pairs.shape == (plan.test_identities, 7, 3, 16, 16)
+    first = run_data("synthfaces", plan, "smoke", size=32, progress=False, cache=tmp_path)
+    assert first.pairs.shape == (plan.test_identities, 7, 3, 32, 32)
     monkeypatch.setattr(synth_pairs, "synth_pairs", lambda *a, **k: pytest.fail("drawn again"))
-    again = run_data("synthfaces", plan, "smoke", size=16, progress=False, cache=tmp_path)
+    again = run_data("synthfaces", plan, "smoke", size=32, progress=False, cache=tmp_path)
     assert torch.equal(again.images, first.images) and torch.equal(again.pairs, first.pairs)
 
 
