@@ -427,5 +427,7 @@ def test_ctrl_c_stops_the_server_and_its_kernels(server, tmp_path, request):
     assert _get(server)[0] == 200 and _kernels(log) == 1
     process = request.node.server_process
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl+C in a terminal sends: the whole foreground group
-    assert process.wait(timeout=30) == 130
+    # 90 s: on a loaded 2-core machine the kernel may still be importing PyTorch when the signal comes,
+    # and the server stops it before it exits (30 s was measured too short beside other jobs)
+    assert process.wait(timeout=90) == 130
     _wait_until(lambda: _kernels(log) == 0, 15, "the kernel to stop with the server", log)
