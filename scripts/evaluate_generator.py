@@ -41,6 +41,9 @@ def main() -> None:
                         help="write the plain and residual tables into the file's info (after an inference change)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.store and (args.generator is None or args.test_identities != 100
+                       or (args.modes and set(args.modes) != {"plain", "residual"})):
+        raise SystemExit("--store needs a generator file, both modes and the 100 test people the README's table uses")
 
     started = time.monotonic()
     loaded = load_generator(args.generator)
@@ -63,8 +66,6 @@ def main() -> None:
              "judge_trained_on": f"SynthFaces identities 0-{args.train_identities - 1}",
              "seconds": round(time.monotonic() - started, 1)}
     if args.store:
-        if args.generator is None or args.test_identities != 100 or set(modes) != {"plain", "residual"}:
-            raise SystemExit("--store needs a generator file, both modes and the 100 test people the README's table uses")
         info = {**loaded.info, "evaluation": [s.as_dict() for s in results["plain"]],
                 "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d")}
         discriminator = None
