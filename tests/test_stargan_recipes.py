@@ -126,3 +126,19 @@ def test_celeba_is_not_a_run_of_the_expression_lesson():
         run_data("celeba", recipe("smoke"), "smoke")
     with pytest.raises(ValueError, match="DATA must be one of"):
         run_data("affectnet", recipe("smoke"), "smoke")
+
+
+def test_the_shipped_ablation_is_the_demo_recipes_and_reads_as_the_lesson_says():
+    """Lesson 04 reads it in demo (so it must be for exactly demo's settings) and says what it shows."""
+    from emoface.stargan.ablation import stored_ablation_path
+
+    plan = recipe("demo")
+    stored = stored_ablation(ablation_settings(ablation_config(plan), plan.ablation_steps, plan.ablation_identities,
+                                               plan.judge_epochs))
+    assert stored is not None, f"{stored_ablation_path()} is not for the demo recipe's settings: recompute it"
+    rows = {row.variant: row for row in stored[0]}
+    assert set(rows) == set(ablation.VARIANTS) and all(row.steps == plan.ablation_steps for row in rows.values())
+    # "the uncropped judge is near chance; with the Haar crop it reads the expression"
+    assert rows["uncropped"].mean("judge_real") < 0.3 < 0.8 < rows["crop"].mean("judge_real")
+    # "at demo's 150 steps every variant's judge on edits stays near chance (1 in 7)"
+    assert all(row.mean("judge_edit") < 0.3 for row in rows.values())
