@@ -68,13 +68,8 @@ def main() -> None:
     if args.store:
         info = {**loaded.info, "evaluation": [s.as_dict() for s in results["plain"]],
                 "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d")}
-        discriminator = None
-        if loaded.discriminator is not None:
-            from emoface.stargan.model import Discriminator
-
-            discriminator = Discriminator(size, loaded.config.d_conv_dim, loaded.config.c_dim, loaded.config.d_repeat_num)
-            discriminator.load_state_dict(loaded.discriminator)
-        save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info, discriminator=discriminator)
+        save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info,
+                       discriminator=loaded.discriminator)
         print(f"stored the evaluation in {args.generator}")
     if args.json:
         print(json.dumps({**about, "modes": {mode: [s.as_dict() for s in scores] for mode, scores in results.items()}},

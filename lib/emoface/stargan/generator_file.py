@@ -93,19 +93,20 @@ def shipped_generator_path() -> Path:
 
 
 def save_generator(path: str | Path, generator: Generator, config: StarGANConfig, classes: tuple[str, ...],
-                   info: dict | None = None, half: bool = True, discriminator: torch.nn.Module | None = None,
+                   info: dict | None = None, half: bool = True, discriminator: torch.nn.Module | dict | None = None,
                    dataset: str | None = None) -> Path:
     """Write G, its config and ``info`` atomically; ``half`` stores the weights as float16.
 
     ``dataset`` (a key of :data:`DATASETS`; default: ``info["dataset"]``, else read from ``info["data"]``)
     and the label set of ``classes`` are recorded in ``info``; a data set whose labels are not
-    ``classes`` is an error. With ``discriminator``, D is stored too, so the generator can be
-    fine-tuned (see :meth:`emoface.stargan.trainer.StarGANTrainer.from_pretrained`).
+    ``classes`` is an error. With ``discriminator`` (D, or its state dict as :func:`load_generator`
+    returns it), D is stored too, so the generator can be fine-tuned (see :meth:`emoface.stargan.trainer.StarGANTrainer.from_pretrained`).
     """
     info = {**(info or {}), **({"dataset": dataset} if dataset is not None else {})}
     info = with_training_record(info, tuple(classes), strict=True)
-    def plain(module: torch.nn.Module) -> dict:
-        return {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in module.state_dict().items()}
+    def plain(weights: torch.nn.Module | dict) -> dict:
+        state = weights if isinstance(weights, dict) else weights.state_dict()
+        return {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in state.items()}
 
     payload = {"format": GENERATOR_FORMAT, "config": asdict(config), "classes": list(classes), "G": plain(generator),
                "info": info}
