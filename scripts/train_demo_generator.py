@@ -56,6 +56,9 @@ def main() -> None:
                         help="weight of the cycle loss; a lower one leaves fewer ghosts of the source expression")
     parser.add_argument("--lambda-cls", type=float, default=DEMO_CONFIG.lambda_cls,
                         help="weight of the expression classification loss (D's reading of the edit)")
+    parser.add_argument("--lambda-pair", type=float, default=0.0,
+                        help="weight of the paired L1 to the same person's true image in the target expression "
+                             "(SynthFaces has it for every face; 0 = the paper's unpaired StarGAN)")
     parser.add_argument("--train-identities", type=int, default=1000)
     parser.add_argument("--test-identities", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=None)
@@ -84,7 +87,9 @@ def main() -> None:
                            g_repeat_num=args.g_blocks, d_repeat_num=args.d_blocks, n_critic=args.n_critic,
                            batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
-                           lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls)
+                           lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
+                           lambda_pair=args.lambda_pair)
+    partners = train.partners() if args.lambda_pair > 0 else None
     probe = test.images[:30]
 
     curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
@@ -105,12 +110,13 @@ def main() -> None:
         trainer = StarGANTrainer.from_pretrained(
             base, images, labels, args.run_dir, args.iters, args.device, callbacks=(CsvLog(), report),
             lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask,
-                                             "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls},
-            amp=args.amp)
+                                             "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls,
+                                             "lambda_pair": args.lambda_pair},
+            amp=args.amp, partners=partners)
         config = trainer.config
     else:
         trainer = StarGANTrainer.resume_or_start(config, images, labels, args.run_dir, args.device,
-                                                 callbacks=(CsvLog(), report), amp=args.amp)
+                                                 callbacks=(CsvLog(), report), amp=args.amp, partners=partners)
     seconds_file = args.run_dir / "train_seconds.txt"
     seconds_before = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
     t0 = time.monotonic()

@@ -35,6 +35,9 @@ def test_synth_pairs_hold_one_identity_in_every_expression():
     assert torch.equal(pairs.images[1], again.images[0])  # identity 4 is the same person in any set
     images, labels = pairs.flat()
     assert images.shape == (14, 3, 32, 32) and labels.tolist() == list(range(7)) * 2
+    partners = pairs.partners()  # row i, column t: the same person as image i, in expression t
+    assert partners.shape == (14, 7) and (labels[partners] == torch.arange(7)).all()
+    assert torch.equal(images[partners[9, 2]], pairs.images[1, 2]) and torch.equal(images[partners[3, 6]], pairs.images[0, 6])
     # Expressions differ only where the face moves: most pixels are shared between two expressions.
     same = (pairs.images[0, 0] == pairs.images[0, 3]).float().mean()
     assert 0.3 < same < 1.0

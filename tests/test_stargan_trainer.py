@@ -238,3 +238,42 @@ def test_resuming_on_another_thread_count_says_it_is_not_bit_for_bit(data, tmp_p
     state["torch_threads"] = torch.get_num_threads() + 1
     with pytest.warns(UserWarning, match="not bit for bit"):
         StarGANTrainer(TINY, *data, tmp_path / "c").load_state(state)
+
+
+def test_the_paired_loss_pulls_each_edit_to_the_same_persons_true_image(tmp_path):
+    # 4 people × 3 expressions; person p in expression e is image 3p + e (SynthPairs' order). Channel 0
+    # holds the image's index, channel 1 a left-to-right ramp that shows whether it was flipped.
+    images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
+    images[:, 0] = torch.arange(12, dtype=torch.uint8)[:, None, None] * 10
+    images[:, 1] = torch.arange(16, dtype=torch.uint8) * 10
+    labels = torch.arange(12) % 3
+    partners = (torch.arange(12) // 3 * 3)[:, None] + torch.arange(3)[None, :]
+    config = StarGANConfig(**{**TINY.__dict__, "lambda_pair": 10.0, "batch_size": 8})
+    trainer = StarGANTrainer(config, images, labels, tmp_path / "p", partners=partners)
+
+    def index_and_flip(x):
+        pixels = x.add(1).mul(127.5).round()
+        return int(pixels[0, 0, 0]) // 10, bool(pixels[1, 0, 0] > pixels[1, 0, -1])
+
+    x, source, target, (truth, present) = trainer._sample()
+    assert present.all()
+    for row in range(8):
+        index, flipped = index_and_flip(x[row])
+        assert index % 3 == source[row]
+        assert index_and_flip(truth[row]) == (index // 3 * 3 + int(target[row]), flipped)
+    logs = [trainer.train_step() for _ in range(2)]
+    assert "G/pair" in logs[1] and "G/pair" not in logs[0] and logs[1]["G/pair"] > 0
+    unpaired = StarGANTrainer(TINY, images, labels, tmp_path / "u", partners=partners)  # λ_pair 0: no term
+    assert unpaired.partners is None and "G/pair" not in [unpaired.train_step() for _ in range(2)][1]
+
+
+def test_partners_that_point_at_another_expression_are_refused(data, tmp_path):
+    images, labels = data
+    config = StarGANConfig(**{**TINY.__dict__, "lambda_pair": 1.0})
+    wrong = torch.zeros(12, 3, dtype=torch.long)  # every partner is image 0, an expression-0 face
+    with pytest.raises(ValueError, match="differs from the domain"):
+        StarGANTrainer(config, images, labels, tmp_path, partners=wrong)
+    with pytest.raises(ValueError, match="long tensor"):
+        StarGANTrainer(config, images, labels, tmp_path, partners=wrong[:, :2])
+    missing = torch.full((12, 3), -1, dtype=torch.long)
+    assert StarGANTrainer(config, images, labels, tmp_path, partners=missing)._sample()[3][1].sum() == 0

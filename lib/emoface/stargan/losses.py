@@ -70,6 +70,13 @@ def reconstruction_loss(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
     return (x - x_rec).abs().mean()
 
 
+def paired_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+    """E[‖G(x, c) − y‖₁] over the rows whose true edit y exists (0 when none does): our paired term."""
+    if not bool(present.any()):
+        return x_fake.sum() * 0.0  # keeps the graph (and DDP's bookkeeping) the same on every step
+    return (x_fake[present] - x_true[present]).abs().mean()
+
+
 def edited_area(keep: torch.Tensor) -> torch.Tensor:
     """Mean share of pixels an attention generator repaints, ``mean(1 - keep)``: the mask penalty."""
     return (1 - keep).mean()

@@ -37,6 +37,12 @@ class SynthPairs(NamedTuple):
         labels = torch.arange(e).repeat(n)
         return self.images.reshape(n * e, *self.images.shape[2:]), labels
 
+    def partners(self) -> torch.Tensor:
+        """For :meth:`flat`'s order, (N, 7) long: the index of the same identity in each expression."""
+        n, e = self.images.shape[:2]
+        first = torch.arange(n).repeat_interleave(e) * e  # each flat image's identity's first index
+        return first[:, None] + torch.arange(e)[None, :]
+
 
 def _draw_identity(job: tuple[int, int, int, str]) -> np.ndarray:
     seed, index, size, mode = job

@@ -78,6 +78,10 @@ class StarGANConfig:
     lambda_cls: float = 1.0
     lambda_rec: float = 10.0
     lambda_gp: float = 10.0
+    #: Our extension (not in the paper): weight of ``‖G(x, c) − y‖₁`` where the data holds y, the same
+    #: person photographed in expression c (SynthFaces always; MUG for its subjects). Needs
+    #: ``partners`` (see :class:`StarGANTrainer`); 0 is the paper's unpaired StarGAN.
+    lambda_pair: float = 0.0
     n_critic: int = 5
     batch_size: int = 16
     g_lr: float = 1e-4
@@ -108,16 +112,23 @@ class StarGANTrainer:
     Under ``torch.distributed`` (a process group initialised before the trainer is built, as
     ``torchrun`` and :mod:`emoface.stargan.train` do) each process is one rank of ``world_size``;
     ``config.batch_size`` stays the *global* batch and must divide by ``world_size``.
+
+    ``partners`` (optional, long ``(N, c_dim)``): the index of the same person's image in each
+    domain, −1 where there is none. With ``config.lambda_pair > 0`` the generator's update also pulls
+    ``G(x, c)`` towards that true image — the ghost of the old expression costs pixels there, which
+    the critic and the cycle alone do not make it pay.
     """
 
     def __init__(self, config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,
                  run_dir: str | Path, device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
-                 amp: bool | None = None, channels_last: bool | None = None, compile_generator: bool = False) -> None:
+                 amp: bool | None = None, channels_last: bool | None = None, compile_generator: bool = False,
+                 partners: torch.Tensor | None = None) -> None:
         """``amp`` (mixed precision) defaults to on where it is fast (:func:`default_amp_dtype`; ``True``
         asks for it wherever the device has half precision, :func:`amp_dtype`), ``channels_last``
         to on for CUDA. They change rounding, not the schedule: a run may resume with other settings.
         """
         _check_data(config, images, labels)
+        _check_partners(config, images, labels, partners)
         self.config = config
         self.device = torch.device(device)
         cuda = self.device.type == "cuda"
@@ -132,6 +143,7 @@ class StarGANTrainer:
         self.images = images.to(self.device)
         self.multi_label = labels.dim() == 2
         self.labels = (labels.float() if self.multi_label else labels).to(self.device)
+        self.partners = partners.to(self.device) if partners is not None and config.lambda_pair > 0 else None
         #: This process's place among the training processes: (0, 1) without torch.distributed.
         self.rank, self.world_size = _rank_and_world_size()
         if config.batch_size % self.world_size:
@@ -167,6 +179,10 @@ class StarGANTrainer:
 
     # ------------------------------------------------------------------ the schedule
     def sample_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x, source, target, _ = self._sample()
+        return x, source, target
+
+    def _sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
         """Real images in [-1, 1] (half flipped), their domains, and random target domains.
 
         The distributed sampler: every rank draws the *whole* global batch (indices, flips, targets)
@@ -187,9 +203,22 @@ class StarGANTrainer:
             target = torch.randint(self.config.c_dim, (batch,), generator=self.rng).to(self.device)
         mine = slice(self.rank, None, self.world_size)  # this rank's rows of the global batch
         index, flip, target = index[mine].to(self.device), flip[mine].to(self.device), target[mine]
-        x = self.images[index].float().div(127.5).sub(1.0)
+        x = self._as_input(self.images[index], flip)
+        return x, self.labels[index], target, self._true_edits(index, flip, target)
+
+    def _as_input(self, images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
+        x = images.float().div(127.5).sub(1.0)
         x = torch.where(flip.view(-1, 1, 1, 1), x.flip(-1), x)
-        return x.contiguous(memory_format=self.memory_format), self.labels[index], target
+        return x.contiguous(memory_format=self.memory_format)
+
+    def _true_edits(self, index: torch.Tensor, flip: torch.Tensor,
+                    target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The same person in the target domain, flipped like the input, and which rows have one."""
+        if self.partners is None:
+            return None
+        partner = self.partners[index, target]
+        present = partner >= 0
+        return self._as_input(self.images[partner.clamp(min=0)], flip), present
 
     def domain_vector(self, labels: torch.Tensor) -> torch.Tensor:
         """The c fed to G: one-hot for class ids, the 0/1 vector itself for attributes."""
@@ -206,7 +235,7 @@ class StarGANTrainer:
             group["lr"] = g_lr
         for group in self.d_optimizer.param_groups:
             group["lr"] = d_lr
-        x_real, c_org, c_trg = self.sample_batch()
+        x_real, c_org, c_trg, true_edits = self._sample()
         onehot_org, onehot_trg = self.domain_vector(c_org), self.domain_vector(c_trg)
 
         # Discriminator: L_D = L_adv^D + λ_cls·L_cls^r, with L_adv^D including λ_gp·GP.
@@ -248,6 +277,10 @@ class StarGANTrainer:
                 g_loss_cls = losses.classification_loss(fake_cls.float(), c_trg)
                 g_loss_rec = losses.reconstruction_loss(x_real, self.G_step(x_fake, onehot_org).float())
                 g_loss = g_adv + cfg.lambda_cls * g_loss_cls + cfg.lambda_rec * g_loss_rec
+                if true_edits is not None:
+                    g_loss_pair = losses.paired_loss(x_fake.float(), *true_edits)
+                    g_loss = g_loss + cfg.lambda_pair * g_loss_pair
+                    log["G/pair"] = g_loss_pair.item()
                 if keep is not None:
                     g_loss_mask = losses.edited_area(keep.float())
                     g_loss = g_loss + cfg.lambda_mask * g_loss_mask
@@ -655,6 +688,22 @@ def _distributed(module: nn.Module, device: torch.device, world_size: int) -> nn
 
 def _one_hot(ids: torch.Tensor, n: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(ids, n).float()
+
+
+def _check_partners(config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,
+                    partners: torch.Tensor | None) -> None:
+    if partners is None:
+        return
+    if labels.dim() != 1:
+        raise ValueError("partners pair faces across expressions; attribute labels (CelebA) have none")
+    if partners.shape != (images.size(0), config.c_dim) or partners.dtype != torch.long:
+        raise ValueError(f"partners must be a long tensor (N, {config.c_dim}) of image indices, -1 where none; "
+                         f"got {partners.dtype} {tuple(partners.shape)} for {images.size(0)} images")
+    if int(partners.max()) >= images.size(0) or int(partners.min()) < -1:
+        raise ValueError("partners hold indices outside the images")
+    known = partners >= 0
+    if not (labels[partners.clamp(min=0)][known] == torch.arange(config.c_dim).expand_as(partners)[known]).all():
+        raise ValueError("a partner's label differs from the domain it stands for")
 
 
 def _check_data(config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor) -> None:
