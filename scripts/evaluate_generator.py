@@ -1,4 +1,4 @@
-"""Grade any generator file on held-out SynthFaces people: the per-target table of the README.
+"""Grade any generator file on held-out SynthFaces people: the per-target table of docs/stargan.md.
 
     .venv/bin/python scripts/evaluate_generator.py                      # the shipped generator
     .venv/bin/python scripts/evaluate_generator.py runs/g.pt --json     # one JSON object
@@ -43,7 +43,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     if args.store and (args.generator is None or args.test_identities != 100
                        or (args.modes and set(args.modes) != {"plain", "residual"})):
-        raise SystemExit("--store needs a generator file, both modes and the 100 test people the README's table uses")
+        raise SystemExit("--store needs a generator file, both modes and the 100 test people the table in docs/stargan.md uses")
 
     started = time.monotonic()
     loaded = load_generator(args.generator)

@@ -1,4 +1,4 @@
-"""Both engines on real photographs, judged from outside: the README's and lesson 06's tables.
+"""Both engines on real photographs, judged from outside: the tables of docs/real_photos.md and lesson 06.
 
     .venv/bin/python scripts/evaluate_real_photos.py [--extra-photos DIR ...] [--engines warp,stargan]
                                                      [--synth 10] [--out runs/real_eval]

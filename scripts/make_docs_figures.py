@@ -1,4 +1,4 @@
-"""Regenerate the pictures the README shows (notebooks are committed without outputs), into ``docs/``.
+"""Regenerate the pictures the README and docs/ show (notebooks are committed without outputs), into ``docs/``.
 
     .venv/bin/python scripts/make_docs_figures.py        # or: make docs
 

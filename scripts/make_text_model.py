@@ -1,4 +1,4 @@
-"""Regenerate the shipped text model and the README's Table 2 (run by maintainers, not by users).
+"""Regenerate the shipped text model and Table 2 (docs/text.md) (run by maintainers, not by users).
 
     .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv [--seeds 0 1 2] [--out PATH]
     .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv --evaluate-only [--model PATH]

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/run_ablation.py --steps 6000 --run-root runs/ablation [--device cuda]
 
 Same budget, same people, same network for each variant (see :mod:`emoface.stargan.ablation`);
-resumable per variant. Prints the Markdown table the README quotes.
+resumable per variant. Prints the Markdown table docs/stargan.md quotes.
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ class LoadedGenerator(NamedTuple):
 
 
 def shipped_generator_path() -> Path:
-    """The demo generator that ships with the package (SynthFaces, 64×64; see the README)."""
+    """The demo generator that ships with the package (SynthFaces, 64×64; see docs/stargan.md)."""
     return Path(str(files("emoface") / "assets" / "stargan_demo.pt"))
 
 

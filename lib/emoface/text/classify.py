@@ -23,7 +23,7 @@ input needs:
   as the model's token limit.
 
 The shipped model (``assets/text_model.pt``) was trained on ISEAR plus the bundled posts; its
-scores are in the README and in the checkpoint's ``extra``.
+scores are in docs/text.md and in the checkpoint's ``extra``.
 
 Taught in ``03_text_lstm.ipynb``; used by the CLI's ``classify``.
 """

@@ -11,7 +11,7 @@ stored table is used only when its **fingerprint** — the corpus's texts, label
 seeds, the training config, the models and the split settings — equals the one asked for; otherwise
 the table is computed. ``scripts/make_table2.py`` writes ``assets/table2_bundled.json``.
 
-Taught in ``03_text_lstm.ipynb``; ``scripts/make_text_model.py`` writes the README's numbers.
+Taught in ``03_text_lstm.ipynb``; ``scripts/make_text_model.py`` writes the numbers in docs/text.md.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _summarise(model: str, data: str, runs: list[dict], n_train: int, n_test: in
 
 
 def markdown(rows: list[dict]) -> str:
-    """Rows of :func:`table2` as the README's Markdown table (percentages, mean ± std)."""
+    """Rows of :func:`table2` as the Markdown table of docs/text.md (percentages, mean ± std)."""
     def pct(row: dict, key: str) -> str:
         return f"{100 * row[key]:.1f} ± {100 * row[key + '_std']:.1f}"
 

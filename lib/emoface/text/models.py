@@ -10,7 +10,7 @@ cells, not capacities:
 
 ``pooling="mean_max"`` replaces the last hidden state with the mean and the maximum of the outputs
 over all words, which lets a single strong word anywhere in a long text count (an option we
-measured for Table 2; see the README).
+measured for Table 2; see docs/text.md).
 
 Sequences are packed, so padding never reaches the cell and the "last" state is the last *word*'s.
 
