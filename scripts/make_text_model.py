@@ -1,7 +1,8 @@
 """Regenerate the shipped text model and Table 2 (docs/text.md) (run by maintainers, not by users).
 
     .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv [--seeds 0 1 2] [--out PATH]
-    .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv --evaluate-only [--model PATH]
+    .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv --evaluate-only [--model PATH] [--misses]
+    .venv/bin/python scripts/make_text_model.py --isear PATH/isear.csv --evaluate-only --model PATH --heldout --store
 
 1. Table 2 on ISEAR: RNN, LSTM and TF-IDF baseline, mean ± std over the seeds, on a fixed stratified
    split (20 % test, split seed 0) after removing duplicate texts; then the same on the bundled posts
@@ -13,13 +14,16 @@
    weighted by class so surprise and neutral count, with the
    classifier's own reading of a post (:data:`READING`: spelling only for words GloVe lacks,
    emoticons, internet forms, negation), so it learns from posts as it will read them; scored
-   on both test splits and on the held-out posts (the right *face*, per expression); written to
+   on both test splits and on the tuning posts (the right *face*, per expression); written to
    ``lib/emoface/assets/text_model.pt`` with the tables and scores in its ``extra`` so the lesson can
    show them offline.
 
 ``--out`` writes the trained model somewhere else than the shipped file (try a change without
 overwriting it); ``--evaluate-only`` trains nothing and scores a model (``--model``, default the
-shipped one) on the same test splits.
+shipped one) on the same test splits; ``--misses`` lists the tuning posts whose face is wrong and what
+they were read as. The held-out posts (``posts_heldout.csv``, ``posts_heldout2.csv``) are scored only
+with ``--heldout``, so that trying candidates never shows them: measure them once, on the model chosen
+on the tuning posts, and ``--store`` their scores in its ``extra`` (lesson 03 reads them).
 
 Prints everything it measured as Markdown.
 """
@@ -35,7 +39,7 @@ from pathlib import Path
 import torch
 
 from emoface.text.classify import EmotionClassifier, face_hits
-from emoface.text.corpora import load_bundled, load_face_posts, load_isear, stratified_split
+from emoface.text.corpora import FACE_POST_SETS, load_bundled, load_face_posts, load_isear, stratified_split
 from emoface.text.experiments import markdown, table2
 from emoface.text.glove import shipped_glove
 from emoface.text.preprocess import PreprocessConfig
@@ -63,9 +67,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ASSET, help=f"where to write the trained model (default: {ASSET})")
     parser.add_argument("--evaluate-only", action="store_true", help="train nothing: score --model on the test splits")
     parser.add_argument("--model", type=Path, help="the model --evaluate-only scores (default: the shipped one)")
+    parser.add_argument("--heldout", action="store_true",
+                        help="also score the held-out posts (do this once, on the model chosen on the tuning posts)")
+    parser.add_argument("--store", action="store_true",
+                        help="with --evaluate-only: write the face scores into --model's extra (it must be given)")
+    parser.add_argument("--misses", action="store_true", help="list the tuning posts whose face is wrong")
     args = parser.parse_args()
+    if args.store and not (args.evaluate_only and args.model):
+        parser.error("--store rewrites a model's extra: give --evaluate-only and --model PATH")
     if args.evaluate_only:
-        return evaluate_only(args.isear, args.model or ASSET)
+        return evaluate_only(args.isear, args.model or ASSET, face_sets(args.heldout), args.store, args.misses)
     machine = f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
     glove, posts, isear = shipped_glove(), load_bundled(), load_isear(args.isear)
     extra: dict = {"measured_on": f"measured on {time.strftime('%Y-%m-%d')}: {machine}"}
@@ -100,7 +111,7 @@ def main() -> None:
     extra["trained_on"] = (f"ISEAR train split ({len(isear_train)}) + bundled posts train split ({len(posts_train)}, "
                            f"each {POSTS_REPEAT}× per epoch)")
     classifier = EmotionClassifier(trained, glove)
-    extra["faces"] = {which: face_hits(classifier, load_face_posts(which)) for which in ("tuning", "heldout")}
+    extra["faces"] = {which: face_hits(classifier, load_face_posts(which)) for which in face_sets(args.heldout)}
     extra["train_minutes"] = minutes
     save_text_model(args.out, trained, extra)
     print(f"model: {args.out} ({args.out.stat().st_size / 1e6:.1f} MB), {len(trained.history)} epochs, {minutes:.1f} min")
@@ -108,6 +119,25 @@ def main() -> None:
         print(f"  {name}: accuracy {s.accuracy:.1%}, macro-F1 {s.macro_f1:.1%}")
     for which, hits in extra["faces"].items():
         print(faces_table(which, hits))
+    if args.misses:
+        print(misses(classifier))
+
+
+def face_sets(heldout: bool) -> tuple[str, ...]:
+    """The face-labelled post sets to score: the tuning posts, and the held-out ones only if asked."""
+    return FACE_POST_SETS if heldout else ("tuning",)
+
+
+def misses(classifier: EmotionClassifier) -> str:
+    """The tuning posts whose chosen face is wrong: expected face, chosen face, top emotions, text."""
+    corpus = load_face_posts("tuning")
+    lines = ["| expected | chosen | emotions read | post |", "|---|---|---|---|"]
+    for expected, text, got in zip(corpus.labels, corpus.texts, classifier.predict_many(list(corpus.texts))):
+        if got.expression != expected:
+            top = sorted(got.probabilities.items(), key=lambda kv: -kv[1])[:3]
+            read = ", ".join(f"{emotion} {p:.2f}" for emotion, p in top)
+            lines.append(f"| {expected} | {got.expression} | {read} | {text.replace('|', '/')} |")
+    return "\n".join(lines)
 
 
 def faces_table(which: str, hits: dict[str, tuple[int, int]]) -> str:
@@ -117,18 +147,25 @@ def faces_table(which: str, hits: dict[str, tuple[int, int]]) -> str:
             "| right face | " + " | ".join(f"{r}/{t}" for r, t in hits.values()) + f" | {right / total:.1%} |")
 
 
-def evaluate_only(isear_path: Path, model: Path) -> None:
-    """Score a stored model on ISEAR's and the bundled posts' fixed test splits, writing nothing."""
+def evaluate_only(isear_path: Path, model: Path, which: tuple[str, ...], store: bool, show_misses: bool) -> None:
+    """Score a stored model on ISEAR's and the bundled posts' fixed test splits and on the face posts
+    ``which``; with ``store``, write the face scores into the model's ``extra`` (nothing else changes)."""
     from emoface.text.train import load_text_model
 
-    trained, _ = load_text_model(model)
+    trained, extra = load_text_model(model)
     _, isear_test = stratified_split(load_isear(isear_path), 0.2, seed=0)
     for name, corpus in (("isear_test", isear_test), ("posts_test", load_bundled().subset("test"))):
         score = evaluate(trained, corpus)
         print(f"{model}: {name}: accuracy {score.accuracy:.1%}, macro-F1 {score.macro_f1:.1%}")
     classifier = EmotionClassifier(trained)
-    for which in ("tuning", "heldout"):
-        print(faces_table(which, face_hits(classifier, load_face_posts(which))))
+    faces = {name: face_hits(classifier, load_face_posts(name)) for name in which}
+    for name, hits in faces.items():
+        print(faces_table(name, hits))
+    if show_misses:
+        print(misses(classifier))
+    if store:
+        save_text_model(model, trained, {**extra, "faces": {**extra.get("faces", {}), **faces}})
+        print(f"face scores of {', '.join(faces)} stored in {model}")
 
 
 if __name__ == "__main__":
