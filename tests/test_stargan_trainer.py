@@ -263,8 +263,21 @@ def test_the_paired_loss_pulls_each_edit_to_the_same_persons_true_image(tmp_path
         assert index_and_flip(truth[row]) == (index // 3 * 3 + int(target[row]), flipped)
     logs = [trainer.train_step() for _ in range(2)]
     assert "G/pair" in logs[1] and "G/pair" not in logs[0] and logs[1]["G/pair"] > 0
+    trainer.callbacks = (CsvLog(every=2),)
+    trainer.train(steps=4, progress=False)
+    header, row = (trainer.run_dir / "losses.csv").read_text().splitlines()[:2]
+    assert header.split(",")[-1] == "G/pair" and float(row.split(",")[-1]) > 0
     unpaired = StarGANTrainer(TINY, images, labels, tmp_path / "u", partners=partners)  # λ_pair 0: no term
     assert unpaired.partners is None and "G/pair" not in [unpaired.train_step() for _ in range(2)][1]
+
+
+def test_a_loss_log_begun_before_a_column_was_added_keeps_its_columns(data, tmp_path):
+    old = "step,lr_g,D/adv,D/cls,D/gp,G/adv,G/cls,G/rec,G/mask"
+    (tmp_path / "losses.csv").write_text(old + "\n")
+    trainer = StarGANTrainer(TINY, *data, tmp_path, callbacks=(CsvLog(every=2),))
+    trainer.train(steps=4, progress=False)
+    lines = (tmp_path / "losses.csv").read_text().splitlines()
+    assert lines[0] == old and len(lines) == 3 and all(len(line.split(",")) == 9 for line in lines)
 
 
 def test_partners_that_point_at_another_expression_are_refused(data, tmp_path):

@@ -578,7 +578,7 @@ def _drop_rows_from(path: Path, step: int) -> None:
 class CsvLog:
     """A callback appending every ``every``-th step's losses to ``run_dir/losses.csv``."""
 
-    FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask")
+    FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
@@ -592,11 +592,17 @@ class CsvLog:
             _drop_rows_from(path, log["step"])  # steps redone after a resume are logged once, not twice
             self._trimmed = True
         new = not path.exists()
+        fields = self.FIELDS if new else _header(path)  # a run begun before a column was added keeps its own
         with open(path, "a", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=self.FIELDS, extrasaction="ignore")
+            writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
             if new:
                 writer.writeheader()
             writer.writerow(log)
+
+
+def _header(path: Path) -> tuple[str, ...]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return tuple(next(csv.reader(handle), ())) or CsvLog.FIELDS
 
 
 class SampleGrid:
