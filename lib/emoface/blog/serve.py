@@ -145,7 +145,7 @@ def serve(port: int = DEFAULT_PORT, db: str | os.PathLike | None = None, open_br
         site = Path(tmp)
         command = voila_command(prepare_site(site), port, max_visitors, cull_after_s)
         print(f"emoface blog: {url} (database {database}); the first visit starts a kernel, give it "
-              f"up to a minute; at most {max_visitors} visitors at once. Ctrl+C stops the server.", flush=True)
+              f"up to a minute; at most {max_visitors} visitors at once. {stop_hint()}", flush=True)
         process = subprocess.Popen(command, env=serve_environment(database, site), cwd=site)
         previous = _exit_on_sigterm()
         try:
@@ -157,6 +157,19 @@ def serve(port: int = DEFAULT_PORT, db: str | os.PathLike | None = None, open_br
             _stop(process)
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+
+
+def stop_hint() -> str:
+    """How to stop the server, for its start message: Ctrl+C, unless this process ignores SIGINT.
+
+    A command started as a script's background job (``emoface serve &`` without job control, under
+    ``nohup`` from such a script) inherits SIGINT ignored, and like any program it keeps it so: a
+    Ctrl+C meant for the script must not stop it. SIGTERM still stops it, kernels included.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        return (f"It was started with Ctrl+C (SIGINT) ignored, as a script's background job is: "
+                f"stop it with kill {os.getpid()} (SIGTERM).")
+    return "Ctrl+C stops the server."
 
 
 def _exit_on_sigterm() -> signal.Handlers | None:
