@@ -16,8 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "check_colab_wheels.py"
-#: The lessons whose setup cells follow issue 17's rule (no Jupyter stack, no dlib-bin over Colab's dlib).
-LESSONS = ["01_datasets.ipynb", "02_tunedmug.ipynb", "03_text_lstm.ipynb", "06_real_photos.ipynb"]
+#: The lessons whose setup cells follow issue 17's rule (no Jupyter stack, no dlib-bin over Colab's dlib):
+#: all six. 01-04 install the package alone; 05 (auto's warp) and 06 the real-photo extra.
+PACKAGE_ALONE = ["01_datasets.ipynb", "02_tunedmug.ipynb", "03_text_lstm.ipynb", "04_stargan.ipynb"]
+REAL_PHOTOS = ["05_pipeline_app.ipynb", "06_real_photos.ipynb"]
+LESSONS = PACKAGE_ALONE + REAL_PHOTOS
 
 
 def _script():
@@ -47,20 +50,21 @@ def test_a_lesson_installs_no_jupyter_stack_on_colab(wheels, project, lesson):
         assert "emoface" not in names  # self-references are expanded, not installed twice
 
 
-@pytest.mark.parametrize("lesson", LESSONS[:3])
-def test_lessons_01_to_03_install_the_package_alone(wheels, lesson):
+@pytest.mark.parametrize("lesson", PACKAGE_ALONE)
+def test_lessons_01_to_04_install_the_package_alone(wheels, lesson):
     assert [i.extras for i in wheels.setup_installs(ROOT / "notebooks" / lesson)] == [()]
 
 
-def test_lesson_06_installs_dlib_bin_only_where_dlib_is_missing(wheels, project):
-    installs = wheels.setup_installs(ROOT / "notebooks" / "06_real_photos.ipynb")
+@pytest.mark.parametrize("lesson", REAL_PHOTOS)
+def test_lessons_05_and_06_install_dlib_bin_only_where_dlib_is_missing(wheels, project, lesson):
+    installs = wheels.setup_installs(ROOT / "notebooks" / lesson)
     assert [i.extras for i in installs] == [("real-photos",), ("real",)]
     with_dlib, without = ({wheels.requirement_name(r) for r in wheels.requirements(i.extras, project)} for i in installs)
     assert "dlib-bin" not in with_dlib and "dlib-bin" in without
     assert without - with_dlib == {"dlib-bin"}
     assert {"face-recognition-models", "scikit-image", "mahotas"} <= with_dlib
     # The cell picks `real-photos` when dlib imports: run its condition both ways.
-    cell = "".join(__import__("json").loads((ROOT / "notebooks" / "06_real_photos.ipynb").read_text())["cells"][1]["source"])
+    cell = "".join(__import__("json").loads((ROOT / "notebooks" / lesson).read_text())["cells"][1]["source"])
     line = next(l.strip() for l in cell.splitlines() if l.strip().startswith("extra ="))
     for dlib_found, expected in ((object(), "real-photos"), (None, "real")):
         scope = {"importlib": type("I", (), {"util": type("U", (), {"find_spec": staticmethod(lambda n: dlib_found)})})}
