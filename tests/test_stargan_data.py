@@ -1,12 +1,14 @@
 """Face sets → trainer tensors; SynthFaces pairs; grading and the ablation at a tiny size."""
 
+import math
+
 import pytest
 import torch
 from torch.utils.data import Dataset
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.data import training_tensors
-from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
+from emoface.stargan.evaluate import class_mean_faces, ghost_share, grade_on_pairs, scores_table, train_judge
 from emoface.stargan.model import Generator
 from emoface.stargan.synth_pairs import synth_pairs
 
@@ -43,6 +45,20 @@ def test_synth_pairs_hold_one_identity_in_every_expression():
     assert 0.3 < same < 1.0
 
 
+def test_the_ghost_share_counts_changed_pixels_where_the_edit_kept_the_source():
+    source = torch.full((1, 3, 4, 4), -1.0)
+    truth = source.clone()
+    truth[..., :2, :] = 1.0  # the expression changes the top half
+    assert ghost_share(truth, source, truth) == 0.0
+    assert ghost_share(source, source, truth) == 1.0
+    half = truth.clone()
+    half[..., 0, :] = -0.9  # one changed row kept near the source: a ghost; the other drawn
+    assert ghost_share(half, source, truth) == 0.5
+    half[..., 2:, :] = 0.9  # pixels the expression does not touch do not count, however wrong
+    assert ghost_share(half, source, truth) == 0.5
+    assert math.isnan(ghost_share(source, source, source))
+
+
 def test_grading_an_identity_generator_scores_it_as_the_unchanged_input():
     class Unchanged(Generator):
         def forward(self, x, c):
@@ -56,6 +72,7 @@ def test_grading_an_identity_generator_scores_it_as_the_unchanged_input():
     for s in scores:
         assert s.edits == 4 * 6 and s.l1_edit == pytest.approx(s.l1_input) and s.cycle_l1 == 0
         assert s.ssim_edit == pytest.approx(s.ssim_input) and s.l1_mean_face > 0
+        assert s.ghost == 1.0  # the unchanged input is all ghost
     table = scores_table(scores)
     assert table.count("\n") == 2 + 7 and "**mean**" in table
     with pytest.raises(ValueError, match="names"):

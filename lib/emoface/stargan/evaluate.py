@@ -20,6 +20,8 @@ Taught in ``04_stargan.ipynb``.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass
 
 import torch
@@ -122,6 +124,24 @@ def ssim(a: torch.Tensor, b: torch.Tensor, window: int = 11, sigma: float = 1.5)
     return score.flatten(1).mean(1)
 
 
+#: A pixel "changes with the expression" where source and truth differ by more than this (in [-1, 1]
+#: units, mean over the channels): a tenth of the range, above the drawings' anti-aliasing.
+GHOST_CHANGE = 0.2
+
+
+def ghost_share(edit: torch.Tensor, source: torch.Tensor, truth: torch.Tensor) -> float:
+    """Share of the pixels the expression change touches where ``edit`` stays nearer ``source`` than ``truth``.
+
+    A ghost is the old expression left in the new face: the smile's arcs under a sad mouth. Those are
+    pixels where the source and the true target differ, and the edit kept the source's value.
+    """
+    changed = (source - truth).abs().mean(1) > GHOST_CHANGE
+    if not bool(changed.any()):
+        return float("nan")
+    nearer_source = (edit - source).abs().mean(1) < (edit - truth).abs().mean(1)
+    return float(nearer_source[changed].float().mean())
+
+
 def image_distances(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
     """Mean L1, PSNR and SSIM between two image batches."""
     return {"l1": float((predicted - truth).abs().mean()), "psnr": float(psnr(predicted, truth).mean()),
@@ -152,6 +172,10 @@ class TargetScore:
     ssim_edit: float
     ssim_input: float
     cycle_l1: float  # |G(G(x, c), c_x) - x|
+    #: Ghost share: of the pixels the expression change touches (|x − truth| > GHOST_CHANGE), those where
+    #: the edit is still nearer the source than the truth (the unchanged input: 1; a perfect edit: 0).
+    #: NaN in results stored before it was measured.
+    ghost: float = float("nan")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -189,7 +213,7 @@ def grade_on_pairs(generator: nn.Module, judge: Judge, test_pairs: torch.Tensor,
             judge_edit=judge_accuracy(judge, edit, torch.full((len(x),), target)),
             l1_edit=edit_d["l1"], l1_input=input_d["l1"], l1_mean_face=float((mean_face - truth).abs().mean()),
             psnr_edit=edit_d["psnr"], psnr_input=input_d["psnr"], ssim_edit=edit_d["ssim"], ssim_input=input_d["ssim"],
-            cycle_l1=float((back - back_x).abs().mean()),
+            cycle_l1=float((back - back_x).abs().mean()), ghost=ghost_share(edit, x, truth),
         ))
     generator.train(was_training)
     return scores
@@ -215,16 +239,18 @@ def class_mean_faces(images: torch.Tensor, labels: torch.Tensor, c_dim: int) -> 
 def scores_table(scores: list[TargetScore]) -> str:
     """The evaluation as a Markdown table, one row per target expression and a mean row."""
     header = ("| target | judge on real | judge on edits | L1 edit | L1 input | L1 mean face | PSNR edit | "
-              "PSNR input | SSIM edit | SSIM input | cycle L1 |\n|---|" + "---:|" * 10)
+              "PSNR input | SSIM edit | SSIM input | cycle L1 | ghost |\n|---|" + "---:|" * 11)
     rows = [header]
 
     def row(name: str, values: list[float]) -> str:
-        j_real, j_edit, *rest = values
+        j_real, j_edit, *rest, ghost = values
+        ghost_cell = "–" if math.isnan(ghost) else f"{100 * ghost:.1f} %"
         return (f"| {name} | {100 * j_real:.1f} % | {100 * j_edit:.1f} % | "
-                + " | ".join(f"{v:.3f}" if i not in (3, 4) else f"{v:.2f}" for i, v in enumerate(rest)) + " |")
+                + " | ".join(f"{v:.3f}" if i not in (3, 4) else f"{v:.2f}" for i, v in enumerate(rest))
+                + f" | {ghost_cell} |")
 
     fields = ["judge_real", "judge_edit", "l1_edit", "l1_input", "l1_mean_face", "psnr_edit", "psnr_input",
-              "ssim_edit", "ssim_input", "cycle_l1"]
+              "ssim_edit", "ssim_input", "cycle_l1", "ghost"]
     for s in scores:
         rows.append(row(s.target, [getattr(s, f) for f in fields]))
     rows.append(row("**mean**", [sum(getattr(s, f) for s in scores) / len(scores) for f in fields]))
