@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--store", action="store_true",
                         help="with --evaluate-only: write the face scores into --model's extra (it must be given)")
     parser.add_argument("--misses", action="store_true", help="list the tuning posts whose face is wrong")
+    parser.add_argument("--posts-repeat", type=int, default=POSTS_REPEAT,
+                        help=f"how many times per epoch each bundled post is seen (default {POSTS_REPEAT})")
     args = parser.parse_args()
     if args.store and not (args.evaluate_only and args.model):
         parser.error("--store rewrites a model's extra: give --evaluate-only and --model PATH")
@@ -100,7 +102,7 @@ def main() -> None:
     posts_train = posts.subset("train")
     train = isear_train + posts_train
     # the posts, written like the blog's, count POSTS_REPEAT times per epoch beside ISEAR's recollections
-    repeats = [1] * len(isear_train) + [POSTS_REPEAT] * len(posts_train)
+    repeats = [1] * len(isear_train) + [args.posts_repeat] * len(posts_train)
     start = time.perf_counter()
     trained = train_text_model(train, glove, replace(POOLED, balance_classes=True), READING, progress=False,
                                repeats=repeats)
@@ -109,7 +111,7 @@ def main() -> None:
               (("isear_test", isear_test), ("posts_test", posts.subset("test")), ("train", train))}
     extra["scores"] = {name: {"accuracy": s.accuracy, "macro_f1": s.macro_f1} for name, s in scores.items()}
     extra["trained_on"] = (f"ISEAR train split ({len(isear_train)}) + bundled posts train split ({len(posts_train)}, "
-                           f"each {POSTS_REPEAT}× per epoch)")
+                           f"each {args.posts_repeat}× per epoch)")
     classifier = EmotionClassifier(trained, glove)
     extra["faces"] = {which: face_hits(classifier, load_face_posts(which)) for which in face_sets(args.heldout)}
     extra["train_minutes"] = minutes
