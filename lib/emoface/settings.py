@@ -43,7 +43,8 @@ class Profile:
     """Every number that changes with the budget. Lessons read these; they never hard-code sizes."""
 
     name: str
-    #: SynthFaces identities drawn when no real face set is present (7 images each).
+    #: SynthFaces identities drawn when no real face set is present: a MUG-shaped take of 5 frames per
+    #: expression, 35 frames each (lesson 01 draws them; in ``demo`` that must fit a class).
     synth_identities: int
     #: Frames kept from the apex of each MUG take (see :mod:`emoface.faces.mug`).
     mug_frames_per_take: int
@@ -55,7 +56,7 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", synth_identities=12, mug_frames_per_take=1, test_fraction=0.25, grid_images=14),
-    "demo": Profile("demo", synth_identities=120, mug_frames_per_take=3, test_fraction=0.2, grid_images=28),
+    "demo": Profile("demo", synth_identities=60, mug_frames_per_take=3, test_fraction=0.2, grid_images=28),
     "full": Profile("full", synth_identities=2000, mug_frames_per_take=10, test_fraction=0.2, grid_images=49),
 }
 
