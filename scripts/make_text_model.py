@@ -77,6 +77,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.store and not (args.evaluate_only and args.model):
         parser.error("--store rewrites a model's extra: give --evaluate-only and --model PATH")
+    if not args.evaluate_only and args.out.resolve() == ASSET and not args.heldout:
+        parser.error("the shipped model carries its held-out scores (lesson 03 prints them): train with --out PATH, "
+                     "choose on the tuning posts, then --evaluate-only --model PATH --heldout --store and copy it "
+                     "over the shipped file (or train straight onto it with --heldout)")
     if args.evaluate_only:
         return evaluate_only(args.isear, args.model or ASSET, face_sets(args.heldout), args.store, args.misses)
     machine = f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
