@@ -1,4 +1,4 @@
-"""Numbers that lessons 01, 02 and 06 state in prose, checked against the code they describe (issue 17)."""
+"""Numbers that the lessons state in prose, checked against the code they describe (issue 17)."""
 
 import json
 import re
@@ -48,9 +48,49 @@ def test_lesson_02_says_what_lesson_04s_ablation_compares():
 
 
 @pytest.mark.parametrize("name", ["01_datasets.ipynb", "02_tunedmug.ipynb", "03_text_lstm.ipynb",
-                                  "06_real_photos.ipynb"])
+                                  "04_stargan.ipynb", "05_pipeline_app.ipynb", "06_real_photos.ipynb"])
 def test_a_lesson_ends_with_a_summary_and_two_or_three_exercises(name):
     cells = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
     closing = next("".join(c["source"]) for c in cells if "## Summary" in "".join(c["source"]))
     exercises = closing.split("## Exercises", 1)[1]
     assert 2 <= len(re.findall(r"^\d\. ", exercises, re.M)) <= 3
+
+
+def test_lessons_01_and_02_count_the_demo_stand_in_as_the_profile_draws_it():
+    from emoface.faces.synth_mug import FRAMES_PER_TAKE
+    from emoface.labels import FACE_EXPRESSIONS
+    from emoface.settings import PROFILES
+
+    demo = PROFILES["demo"]
+    people, frames, jpegs = re.search(r"in `demo`, (\d+) people × 7 expressions × (\d+) frames, ([\d,]+) JPEGs",
+                                      prose("01_datasets.ipynb")).groups()
+    assert (int(people), int(frames)) == (demo.synth_identities, FRAMES_PER_TAKE) and len(FACE_EXPRESSIONS) == 7
+    assert int(jpegs.replace(",", "")) == demo.synth_identities * 7 * FRAMES_PER_TAKE
+    apex, takes = re.search(r"crops and equalises (\w+) apex frames of each of ([\d,]+) takes",
+                            prose("02_tunedmug.ipynb")).groups()
+    assert ["one", "two", "three"].index(apex) + 1 == demo.mug_frames_per_take
+    assert int(takes.replace(",", "")) == demo.synth_identities * 7
+
+
+def test_lesson_04_states_the_demo_recipe_and_the_shipped_files_evaluation():
+    import inspect
+
+    from emoface.stargan.generator_file import load_generator
+    from emoface.stargan.recipes import recipe
+    from emoface.stargan.trainer import StarGANTrainer
+
+    demo, text = recipe("demo"), prose("04_stargan.ipynb")
+    assert re.search(r"\*\*fine-tunes\*\* the shipped generator \(it stores its discriminator too\) for (\d+) steps",
+                     text).group(1) == str(demo.fine_tune_steps)
+    assert f"{demo.fine_tune_steps} steps at half the learning rate" in text
+    assert inspect.signature(StarGANTrainer.from_pretrained).parameters["lr_scale"].default == 0.5
+    people = int(re.search(r"In `demo` they are on (\d+) held-out people", text).group(1))
+    edits = int(re.search(r"(\d+) people are a noisy sample \((\d+) edits a target", text).group(2))
+    assert people == demo.test_identities and edits == people * 6  # each person edited from the other six
+    stored = int(re.search(r"the shipped generator's own evaluation on (\d+) people", text).group(1))
+    info = load_generator().info
+    assert {row["edits"] for row in info["evaluation"]} == {stored * 6}
+    assert re.search(r"made for `demo`'s (\d+) steps per variant", text).group(1) == str(demo.ablation_steps)
+    assert re.search(r"At `demo`'s (\d+) steps no generator", text).group(1) == str(demo.ablation_steps)
+    error = int(re.search(r"edits a target: a standard error of (\d+) points at 90 %", text).group(1))
+    assert error == round(100 * (0.9 * 0.1 / edits) ** 0.5)  # a binomial share's standard error

@@ -108,6 +108,25 @@ def test_a_fer2013_run_trains_and_samples_on_fer2013_faces(isolated_dirs):
     assert samples.shape == (3, 3, 128, 128)
     assert torch.equal(samples[:, 0], samples[:, 1]) and torch.equal(samples[:, 1], samples[:, 2])  # grey
     assert len(data.faces_in("anger", 2)) == 2
+    small = run_data("fer2013", recipe("smoke"), "smoke", size=32, progress=False)  # a quick run's size
+    assert small.images.shape == (14, 3, 32, 32) and small.test_images.shape == (7, 3, 32, 32)
+    assert torch.equal(small.labels, data.labels)
+
+
+def test_a_tunedmug_run_is_recorded_as_what_its_faces_are(isolated_dirs, fake_mug, monkeypatch):
+    """MUG in the data folder: tunedmug (real photos); no MUG, SynthFaces scenes cropped: synthfaces."""
+    import shutil
+
+    from emoface.faces import sources
+    from emoface.stargan.generator_file import DATASETS
+
+    shutil.copytree(fake_mug, sources.mug_folder())
+    data = run_data("tunedmug", recipe("smoke"), "smoke", size=32, progress=False)
+    assert data.dataset == "tunedmug" and data.images.shape[1:] == (3, 32, 32) and data.pairs is None
+    built = sources.prepare_tunedmug("smoke", progress=False)
+    monkeypatch.setattr(sources, "prepare_tunedmug", lambda *a, **k: built._replace(source="synth"))
+    assert run_data("tunedmug", recipe("smoke"), "smoke", progress=False).dataset == "synthfaces"
+    assert DATASETS["tunedmug"].real_photos and not DATASETS["synthfaces"].real_photos
 
 
 def test_synthfaces_people_are_drawn_once_per_run_folder(tmp_path, monkeypatch):

@@ -3,7 +3,7 @@
 * ``smoke`` (CI, seconds): a tiny network for a few steps, to prove the code runs; the figures and the
   evaluation show that network on a handful of held-out people;
 * ``demo`` (a laptop CPU, minutes): the shipped generator, fine-tuned briefly and evaluated on 20
-  held-out people, beside the evaluation on 100 that the shipped file carries (the README's numbers);
+  held-out people, beside the evaluation on 100 that the shipped file carries (the numbers in docs/stargan.md);
 * ``full`` (a Colab GPU): the paper's settings (128×128, 200k iterations) on a real face set, resuming
   across disconnects.
 
@@ -100,11 +100,14 @@ class RunData:
         return [face.permute(1, 2, 0).numpy() for face in self.held_out(expression, n)]
 
 
-def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = None, size: int = 64,
+def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = None, size: int | None = None,
              progress: bool = True, cache: str | Path | None = None) -> RunData:
-    """The faces a run trains on: ``synthfaces`` (drawn here, at ``size``), ``tunedmug`` (MUG under the
-    data folder, else SynthFaces scenes through the Haar pipeline) or ``fer2013`` (downloaded); the real
-    sets at their prepared size (128).
+    """The faces a run trains on: ``synthfaces`` (drawn here), ``tunedmug`` (MUG under the data folder,
+    else SynthFaces scenes through the Haar pipeline) or ``fer2013`` (downloaded), at ``size`` pixels
+    (``None``: SynthFaces at 64, the prepared sets at their own 128).
+
+    The returned ``dataset`` is what the faces *are*: a tunedMUG folder built from SynthFaces scenes
+    (no MUG in the data folder) is ``synthfaces``, so its generator's file does not claim real photos.
 
     ``cache`` (a folder, e.g. the run's on Google Drive) keeps the drawn SynthFaces people, so a new
     session loads them instead of drawing thousands again; the real sets keep their own caches.
@@ -112,6 +115,7 @@ def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = Non
     if data == "synthfaces":
         from .synth_pairs import synth_pairs
 
+        size = size or 64
         stored = None if cache is None else Path(cache) / f"synthfaces-{size}-{plan.train_identities}-{plan.test_identities}.pt"
         if stored is not None and stored.is_file():
             return RunData(**torch.load(stored, weights_only=True))
@@ -125,7 +129,8 @@ def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = Non
     if data == "tunedmug":
         from ..faces.sources import prepare_tunedmug
 
-        root = prepare_tunedmug(profile, progress=progress).folder
+        prepared = prepare_tunedmug(profile, progress=progress)
+        root, data = prepared.folder, "tunedmug" if prepared.source == "mug" else "synthfaces"
     elif data == "fer2013":
         from ..faces.fer2013 import prepare_fer2013
 
@@ -137,7 +142,8 @@ def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = Non
         raise ValueError(f"DATA must be one of {', '.join(RUN_DATA)}, not {data!r}")
     from ..faces.dataset import FaceFolder
 
-    train, test = FaceFolder(root / "train", progress=progress), FaceFolder(root / "test", progress=progress)
+    train = FaceFolder(root / "train", size=size, progress=progress)
+    test = FaceFolder(root / "test", size=size, progress=progress)
     return RunData(data, train.images, train.labels, test.images, test.labels)
 
 
