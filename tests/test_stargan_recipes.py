@@ -53,6 +53,13 @@ def test_a_stored_ablation_is_used_only_for_its_own_settings(tmp_path):
     loaded, record = stored_ablation(settings, path)
     assert [r.as_dict() for r in loaded] == [r.as_dict() for r in rows] and record["machine"] == "test machine"
     assert stored_ablation(ablation_settings(TINY, 4, (2, 1), 1, size=16), path) is None
+    older = json.loads(path.read_text())  # stored before a config field existed: it ran at its default
+    del older["settings"]["config"]["lambda_pair"]
+    path.write_text(json.dumps(older))
+    assert stored_ablation(settings, path) is not None
+    older["settings"]["config"]["lambda_pair"] = 1.0  # stored with the field at another value: not these settings
+    path.write_text(json.dumps(older))
+    assert stored_ablation(settings, path) is None
     with pytest.raises(ValueError, match="finished"):
         save_ablation(tmp_path / "x.json", [AblationRow("crop", 2, 1, 1, target_steps=3)], settings, 0.1, "m")
 

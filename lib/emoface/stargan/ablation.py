@@ -196,7 +196,12 @@ def stored_ablation(settings: dict, path: str | Path | None = None) -> tuple[lis
     if not path.is_file():
         return None
     payload = json.loads(path.read_text(encoding="utf-8"))
-    if payload.get("settings") != json.loads(json.dumps(settings)):
+    stored = payload.get("settings") or {}
+    if "config" in stored:  # a config field added since takes its default, which is what the run used
+        from .trainer import config_from_dict
+
+        stored = {**stored, "config": asdict(config_from_dict(stored["config"]))}
+    if stored != json.loads(json.dumps(settings)):
         return None
     return [AblationRow.from_dict(r) for r in payload["rows"]], {k: v for k, v in payload.items() if k != "rows"}
 
