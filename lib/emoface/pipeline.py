@@ -21,7 +21,7 @@ redrawn (§3.2). :class:`Pipeline` is that chain as one object that the blog, th
    ``engine="auto"`` (the default) decides by what the generator file says it was trained on
    (:func:`emoface.engines.base.auto_rule`): StarGAN for a tunedMUG/MUG generator; for a
    SynthFaces one, the warp for a *real photograph* (dlib's face embedding says whether a face is a
-   SynthFaces drawing: :class:`emoface.faces.identity.SynthFacesLook`); for a FER2013 one (48×48
+   SynthFaces drawing: :class:`emoface.judges.identity.SynthFacesLook`); for a FER2013 one (48×48
    grey faces), the warp for every face; and the warp for a head rolled too far for StarGAN.
    Both take an **intensity** in [0, 1];
 4. compares the result with the photo: a result never says it redrew a face it did not change
@@ -65,12 +65,12 @@ from .engines.stargan import EDIT_MODES, MAX_ROLL, WHOLE_FACE_MAX_SIDE, StarGanE
 # The domain score's parts moved to the StarGAN engine; these names stay importable from here.
 from .engines.stargan import MIN_OOD_THRESHOLD, calibration_faces, own_domain, texture_error  # noqa: F401
 from .engines.warp import VIEW_MARGIN as WARP_VIEW_MARGIN
-from .faces.action_units import check_intensity
+from .engines.warp.action_units import check_intensity
 from .faces.equalize import equalize
 from .faces.detect import (Box, FaceCrop, FaceDetector, NoFaceError, default_detector, face_view, resize_square,
                            square_box)
 from .faces.find import FaceFinder, FoundFace
-from .faces.identity import SynthFacesLook, default_synthfaces_look
+from .judges.identity import SynthFacesLook, default_synthfaces_look
 from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
 from .faces.landmarks import LandmarkDetector, LandmarksUnavailableError, default_landmark_detector, landmarks_available
 from .images import MAX_PIXELS, ImageReadError, ImageSource, SizedPhoto, load_rgb_sized, save_rgb

@@ -40,7 +40,7 @@ from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, resize_squa
 from ..faces.equalize import equalize
 from ..faces.find import FoundFace
 from ..faces.paste import paste_face
-from ..faces.synth import draw_face, random_identity
+from ..datasets.synth import draw_face, random_identity
 from ..labels import FACE_EXPRESSIONS
 from ..stargan.figures import to_image, to_tensor
 from .base import EngineContext, EngineEdit

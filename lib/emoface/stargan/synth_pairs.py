@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..faces.equalize import EqualizeMode, equalize
-from ..faces.synth import draw_face, random_identity
+from ..datasets.synth import draw_face, random_identity
 from ..labels import FACE_EXPRESSIONS
 from ..parallel import ordered_map
 

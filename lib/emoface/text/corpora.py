@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..download import Resource
-from ..faces.mug import DatasetNotFoundError
+from ..datasets.mug import DatasetNotFoundError
 from ..labels import FACE_EXPRESSIONS, ISEAR_EMOTIONS, TEXT_EMOTIONS
 from ..settings import data_dir
 
