@@ -15,7 +15,7 @@ from typing import NamedTuple
 from ..faces.equalize import EqualizeMode
 from ..settings import Profile, data_dir, get_profile
 from .mug import FaceRecord, scan_faces
-from .synth_mug import write_synth_mug
+from .synth.mug_folder import write_synth_mug
 from .tunedmug import TunedMugConfig, build_tunedmug
 
 
