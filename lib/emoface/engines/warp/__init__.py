@@ -1,17 +1,18 @@
 """The real-photo engine (``engine="warp"``): a photograph's own face, changed where expressions show.
 
 No generator is trained, so it works on any face dlib finds (``emoface[real]``), at full
-resolution, and everything outside the face keeps its exact pixels. Four steps, each its own module:
+resolution, and everything outside the face keeps its exact pixels. Four steps, each its own module
+of this package (this file runs them):
 
 1. **Movement** (:mod:`emoface.engines.warp.action_units`): the target's action units as landmark
    displacements, from a face relaxed first — brows and lids half-way to rest, a smile's corners,
    cheeks and lids brought down for every other expression — and the mouth opened or closed to
    what the expression needs.
-2. **Warp** (:mod:`emoface.engines.warp.pixels`): the photo's pixels follow the points (rigid moving least
-   squares), the lips triangle by triangle so that they can meet.
-3. **Mouth** (:mod:`emoface.engines.warp.mouth`): a mouth that closed has whatever its old opening still
-   shows (teeth) filled from the lips, and the lips' meeting line shaded; a mouth that opened gets
-   a cavity and teeth painted from the photo's own colours.
+2. **Warp** (:mod:`emoface.engines.warp.pixels`): the photo's pixels follow the points (rigid
+   moving least squares), the lips triangle by triangle so that they can meet.
+3. **Mouth** (:mod:`emoface.engines.warp.mouth`): a mouth that closed has whatever its old opening
+   still shows (teeth) filled from the lips, and the lips' meeting line shaded; a mouth that opened
+   gets a cavity and teeth painted from the photo's own colours.
 4. **Appearance** (:mod:`emoface.engines.warp.creases`): a smile's folds flattened when the face stops
    smiling, and the target's creases (furrows, forehead lines, nose wrinkles, crow's feet,
    nasolabial folds) shaded into the skin.
