@@ -37,8 +37,8 @@ import numpy as np
 import torch
 
 from emoface.engines.warp import redraw_expression
-from emoface.faces.landmarks import default_landmark_detector
 from emoface.engines.warp.pixels import warp_expression
+from emoface.faces.landmarks import default_landmark_detector
 from emoface.images import load_rgb, sample_photo_path
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.pipeline import Pipeline

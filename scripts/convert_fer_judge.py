@@ -50,11 +50,11 @@ import numpy as np
 import torch
 
 from emoface.atomic import atomic_write, atomic_write_bytes, atomic_write_text
-from emoface.faces.detect import FaceDetector
-from emoface.judges.fer import (FER_LABELS, FER_TO_OURS, INPUT_SIZE, JUDGE_FORMAT, KERAS_LAYERS, FerJudge,
-                                     MiniXception, crop_for_judge, preprocess)
 from emoface.datasets.synth import SynthFaces, draw_scene, random_identity
+from emoface.faces.detect import FaceDetector
 from emoface.images import load_rgb, sample_photo_path
+from emoface.judges.fer import (FER_LABELS, FER_TO_OURS, INPUT_SIZE, JUDGE_FORMAT, KERAS_LAYERS, FerJudge,
+                                MiniXception, crop_for_judge, preprocess)
 from emoface.labels import FACE_EXPRESSIONS
 
 ASSETS = Path(__file__).resolve().parents[1] / "lib" / "emoface" / "assets"

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from emoface import download
-from emoface.download import DownloadError
-from emoface.faces import fer2013 as fer
+from emoface.datasets import fer2013 as fer
 from emoface.datasets.face_folder import FaceFolder
 from emoface.datasets.fer2013 import (
     FER2013,
@@ -23,6 +22,7 @@ from emoface.datasets.fer2013 import (
     read_fer2013,
 )
 from emoface.datasets.mug import DatasetNotFoundError
+from emoface.download import DownloadError
 from emoface.labels import FACE_EXPRESSIONS
 
 # (FER emotion id, Usage): every id at least once in Training, so the mapping is tested on export too.

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
+from emoface.datasets.synth import draw_face, draw_scene, random_identity
 from emoface.faces.detect import Box, NoFaceError
 from emoface.faces.equalize import equalize
-from emoface.datasets.synth import draw_face, draw_scene, random_identity
 from emoface.images import ImageReadError, load_rgb
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.pipeline import MIN_OOD_THRESHOLD, SYNTHFACES_WARNING, EditResult, Pipeline, calibration_faces

@@ -42,9 +42,9 @@ from .engines.stargan import EDIT_MODES, MAX_ROLL, WHOLE_FACE_MAX_SIDE, StarGanE
 from .engines.stargan import MIN_OOD_THRESHOLD, calibration_faces, own_domain, texture_error  # noqa: F401
 from .engines.warp import VIEW_MARGIN as WARP_VIEW_MARGIN
 from .engines.warp.action_units import check_intensity
-from .faces.equalize import equalize
 from .faces.detect import (Box, FaceCrop, FaceDetector, NoFaceError, default_detector, face_view, resize_square,
                            square_box)
+from .faces.equalize import equalize
 from .faces.find import FaceFinder, FoundFace
 from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
 from .faces.landmarks import LandmarkDetector, LandmarksUnavailableError, default_landmark_detector, landmarks_available

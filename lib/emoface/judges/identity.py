@@ -79,8 +79,8 @@ SYNTHFACES_RADIUS = 0.5
 
 def synthfaces_faces(people: int = SYNTHFACES_PEOPLE, size: int = 256) -> list[np.ndarray]:
     """Held-out SynthFaces people, person i in expression i mod 7, as padded ``size`` face photos."""
-    from ..labels import FACE_EXPRESSIONS
     from ..datasets.synth import draw_face, random_identity
+    from ..labels import FACE_EXPRESSIONS
 
     pad = size // 4  # dlib's detector wants some room around a face
     return [np.pad(draw_face(random_identity(np.random.default_rng([0, SYNTHFACES_FIRST_ID + i])),
