@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
-from ...labels import FACE_EXPRESSIONS
+from ...labels import expression_index
 
 @dataclass(frozen=True)
 class ExpressionShape:
@@ -140,9 +140,5 @@ EXPRESSION_SHAPES: Mapping[str, ExpressionShape] = MappingProxyType(_EXPRESSION_
 
 def shape_of(expression: str) -> ExpressionShape:
     """The row of ``expression``, or a ValueError that lists the seven."""
-    try:
-        return EXPRESSION_SHAPES[expression]
-    except KeyError:
-        raise ValueError(
-            f"unknown face expression {expression!r}; expected one of {', '.join(FACE_EXPRESSIONS)}"
-        ) from None
+    expression_index(expression)  # the ValueError for a typo
+    return EXPRESSION_SHAPES[expression]
