@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..faces.landmarks import INSTALL_HINT, LandmarkDetector, LandmarksUnavailableError, _import_dlib, default_landmark_detector
+from ..faces.landmarks import (INSTALL_HINT, LandmarkDetector, LandmarksUnavailableError, _import_dlib,
+                               default_landmark_detector)
 from ..images import ImageSource, load_rgb
 
 EMBEDDING_MODEL = "dlib_face_recognition_resnet_model_v1.dat"

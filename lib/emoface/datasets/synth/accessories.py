@@ -10,6 +10,7 @@ from .canvas import EYE_HW, EYE_X, MOUTH_Y, Canvas, curve, quad, scale
 from .head import head_a, head_outline
 from .identity import Identity
 
+
 def draw_beard(cv: Canvas, ident: Identity) -> None:
     """Beard over jaw and chin, moustache over the upper lip; drawn *under* the mouth."""
     color = scale(ident.hair_color, 0.9)

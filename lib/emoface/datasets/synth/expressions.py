@@ -14,6 +14,7 @@ from typing import Mapping
 
 from ...labels import expression_index
 
+
 @dataclass(frozen=True)
 class ExpressionShape:
     """How far each facial part moves from the relaxed face; the defaults *are* neutral.

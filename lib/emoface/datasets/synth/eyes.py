@@ -19,6 +19,7 @@ from .identity import Identity
 # Sclera is a little grey, as in photographs (pure white also fools the cascade).
 _SCLERA: Color = (198, 192, 184)
 
+
 def draw_forehead(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
     """AU1+2 fold the forehead into horizontal lines (shorter ones when AU4 joins, as in fear)."""
     if shape.forehead_lines <= 0:

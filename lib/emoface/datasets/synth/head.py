@@ -12,6 +12,7 @@ import numpy as np
 from .canvas import HEAD_A, Canvas, curve, ellipse, luma, mix, quad, scale
 from .identity import Identity
 
+
 def head_a(ident: Identity) -> float:
     return HEAD_A * ident.face_width
 

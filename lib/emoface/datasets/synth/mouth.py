@@ -20,6 +20,7 @@ _TEETH: Color = (210, 203, 190)
 _MOUTH_INSIDE: Color = (92, 34, 40)
 _TONGUE: Color = (150, 62, 68)
 
+
 @dataclass(frozen=True)
 class _Mouth:
     """The lip curves of a mouth, all sampled at the same x (face units)."""

@@ -10,6 +10,7 @@ from .canvas import NOSE_TIP, Canvas, ellipse, mix, quad, scale
 from .expressions import ExpressionShape
 from .identity import Identity
 
+
 def draw_nose(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
     """Nose wings and nostrils; AU9 wrinkles the bridge and lifts the wings, AU38 flares them."""
     skin = ident.skin

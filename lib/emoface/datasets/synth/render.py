@@ -23,8 +23,9 @@ from .light import apply_light
 from .mouth import draw_cheeks, draw_mouth
 from .nose import draw_nose
 
+
 def _draw_person(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
-    """All parts, back to front, then the light. Only the middle block sees ``shape``."""
+    """All parts, back to front (the light comes after them). Only the middle block sees ``shape``."""
     draw_hair_back(cv, ident)
     draw_body(cv, ident)
     draw_ears(cv, ident)
