@@ -21,12 +21,12 @@ import cv2
 import numpy as np
 import torch
 
+from emoface.datasets.mug import scan_mug
+from emoface.datasets.synth import SynthFaces, draw_scene
+from emoface.datasets.synth.mug_folder import write_synth_mug
+from emoface.datasets.tunedmug import build_tunedmug
 from emoface.faces.detect import crop_face
 from emoface.faces.equalize import equalize
-from emoface.faces.mug import scan_mug
-from emoface.faces.synth import SynthFaces, draw_scene
-from emoface.faces.synth_mug import write_synth_mug
-from emoface.faces.tunedmug import build_tunedmug
 from emoface.images import load_rgb, sample_photo_path
 from emoface.labels import FACE_EXPRESSIONS
 

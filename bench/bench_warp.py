@@ -7,7 +7,7 @@ photo), for each of the seven expressions at intensity 1:
 
 * **landmarks**: dlib's face detection on a ≤640 px copy plus the 68-point predictor at full
   resolution (:mod:`emoface.faces.landmarks`);
-* **warp only**: the geometry (:func:`emoface.faces.warp.warp_expression`: the action units, the
+* **warp only**: the geometry (:func:`emoface.engines.warp.pixels.warp_expression`: the action units, the
   moving-least-squares solve on the grid, the lips' triangles, the remap of the face region) —
   what the engine was before it repainted mouths and drew creases, measured in the same run as
   the reference for the ratio below;
@@ -37,8 +37,8 @@ import numpy as np
 import torch
 
 from emoface.engines.warp import redraw_expression
+from emoface.engines.warp.pixels import warp_expression
 from emoface.faces.landmarks import default_landmark_detector
-from emoface.faces.warp import warp_expression
 from emoface.images import load_rgb, sample_photo_path
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.pipeline import Pipeline

@@ -10,7 +10,7 @@ Each *setting* is one :class:`~emoface.stargan.trainer.StarGANTrainer` built fro
 with its constructor's options: ``amp`` (autocast in the trainer's half precision — bfloat16 where the
 GPU has it, else float16 with loss scaling), ``channels_last``, ``compile_generator`` (``torch.compile``
 on G; D cannot be compiled, the penalty differentiates through it twice). Every setting starts from
-the same seed on the same SynthFaces faces (:mod:`emoface.faces.synth`, drawn here: no downloads).
+the same seed on the same SynthFaces faces (:mod:`emoface.datasets.synth`, drawn here: no downloads).
 
 Printed per setting: iterations per second after a warm-up (two n_critic cycles, which include
 ``torch.compile``'s first graphs; their time is the *warm-up s* column), the peak GPU memory
@@ -64,7 +64,7 @@ def synthfaces(identities: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``identities`` SynthFaces people in all seven expressions: uint8 (7·identities, 3, size, size), labels."""
     import numpy as np
 
-    from emoface.faces.synth import draw_face, random_identity
+    from emoface.datasets.synth import draw_face, random_identity
     from emoface.labels import FACE_EXPRESSIONS
 
     rng = np.random.default_rng(0)

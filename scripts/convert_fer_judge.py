@@ -15,7 +15,7 @@ Without ``--hdf5`` the script looks in an installed ``fer`` (found without impor
 
 It writes, into ``lib/emoface/assets/`` and each atomically:
 
-* ``fer_judge.pt`` — ``{"format", "state_dict", "info"}`` for :class:`emoface.faces.fer_judge.FerJudge`;
+* ``fer_judge.pt`` — ``{"format", "state_dict", "info"}`` for :class:`emoface.judges.fer.FerJudge`;
 * ``fer_emotion_quantized.tflite`` — fer's own quantized model, copied unchanged, the tests' reference;
 * ``FER_JUDGE_LICENSE.md`` — the MIT notices of fer and face_classification, and the FER2013 note.
 
@@ -50,11 +50,11 @@ import numpy as np
 import torch
 
 from emoface.atomic import atomic_write, atomic_write_bytes, atomic_write_text
+from emoface.datasets.synth import SynthFaces, draw_scene, random_identity
 from emoface.faces.detect import FaceDetector
-from emoface.faces.fer_judge import (FER_LABELS, FER_TO_OURS, INPUT_SIZE, JUDGE_FORMAT, KERAS_LAYERS, FerJudge,
-                                     MiniXception, crop_for_judge, preprocess)
-from emoface.faces.synth import SynthFaces, draw_scene, random_identity
 from emoface.images import load_rgb, sample_photo_path
+from emoface.judges.fer import (FER_LABELS, FER_TO_OURS, INPUT_SIZE, JUDGE_FORMAT, KERAS_LAYERS, FerJudge,
+                                MiniXception, crop_for_judge, preprocess)
 from emoface.labels import FACE_EXPRESSIONS
 
 ASSETS = Path(__file__).resolve().parents[1] / "lib" / "emoface" / "assets"

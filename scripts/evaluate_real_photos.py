@@ -3,15 +3,15 @@
     .venv/bin/python scripts/evaluate_real_photos.py [--extra-photos DIR ...] [--engines warp,stargan]
                                                      [--synth 10] [--out runs/real_eval]
 
-Edits every real face photo that installed packages ship (``emoface.faces.real_photos``; more with
+Edits every real face photo that installed packages ship (``emoface.datasets.real_photos``; more with
 ``--extra-photos``, once per folder, each folder its own section: every face ≥ 100 px in each
 image) and ``--synth`` held-out SynthFaces people into all seven expressions with each engine,
 and scores each edit with
 
-* the FER2013 mini-Xception judge (``emoface.faces.fer_judge``): the share of edits it reads as
+* the FER2013 mini-Xception judge (``emoface.judges.fer``): the share of edits it reads as
   the target **among targets the photo did not already show**, mean P(target), and the same
   against the unedited photos for every target;
-* dlib's face-recognition embedding (``emoface.faces.identity``): distance to the unedited face,
+* dlib's face-recognition embedding (``emoface.judges.identity``): distance to the unedited face,
   and the share under dlib's same-person threshold 0.6; for scale, distances between different
   people of the same set.
 
@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from emoface.atomic import atomic_write_text
-from emoface.faces.identity import default_embedder
+from emoface.judges.identity import default_embedder
 from emoface.pipeline import Pipeline
 from emoface.real_eval import (between_people, evaluate_engines, identity_table, judge_table, new_target_table,
                                real_subjects, records_as_dicts, synth_subjects)

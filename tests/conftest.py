@@ -49,7 +49,7 @@ def fake_mug(tmp_path_factory: pytest.TempPathFactory, grace_hopper: np.ndarray)
     """
     import cv2
 
-    from emoface.faces.synth_mug import write_synth_mug
+    from emoface.datasets.synth.mug_folder import write_synth_mug
 
     root = tmp_path_factory.mktemp("mug")
     subjects = write_synth_mug(root, n_subjects=4, progress=False)

@@ -39,7 +39,7 @@ def grace_bytes() -> bytes:
 @pytest.fixture(scope="module")
 def synth_scene() -> np.ndarray:
     """A drawn scene with one SynthFaces face (an identity held out of training), 640×480."""
-    from emoface.faces.synth import draw_scene, random_identity
+    from emoface.datasets.synth import draw_scene, random_identity
 
     return draw_scene(random_identity(np.random.default_rng([0, 1_000_001])), "neutral", rng=np.random.default_rng(1))[0]
 

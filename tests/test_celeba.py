@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 from torchvision import datasets
 
-from emoface.faces.celeba import STARGAN_ATTRIBUTES, CelebAFaces
+from emoface.datasets.celeba import STARGAN_ATTRIBUTES, CelebAFaces
 
 ATTRS = ["5_o_Clock_Shadow", "Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Smiling", "Young"]
 

@@ -16,8 +16,8 @@ def test_demo_edits_the_bundled_photos_for_the_bundled_posts(isolated_dirs, caps
     out = isolated_dirs / "runs" / "demo"
     summary = json.loads((out / "demo.json").read_text())
     assert [p["id"] for p in summary["posts"]] == list(DEMO_POST_IDS)
+    from emoface.datasets.real_photos import available_real_photos
     from emoface.faces.landmarks import landmarks_available
-    from emoface.faces.real_photos import available_real_photos
 
     assert len(summary["photos"]) == 1 + len(available_real_photos())  # SynthFaces + every real photo installed
     for photo in summary["photos"].values():

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 from emoface import download
-from emoface.download import DownloadError
-from emoface.faces import fer2013 as fer
-from emoface.faces.dataset import FaceFolder
-from emoface.faces.fer2013 import (
+from emoface.datasets import fer2013 as fer
+from emoface.datasets.face_folder import FaceFolder
+from emoface.datasets.fer2013 import (
     FER2013,
     FER2013_CLASSES,
     Fer2013FormatError,
@@ -22,7 +21,8 @@ from emoface.faces.fer2013 import (
     prepare_fer2013,
     read_fer2013,
 )
-from emoface.faces.mug import DatasetNotFoundError
+from emoface.datasets.mug import DatasetNotFoundError
+from emoface.download import DownloadError
 from emoface.labels import FACE_EXPRESSIONS
 
 # (FER emotion id, Usage): every id at least once in Training, so the mapping is tested on export too.

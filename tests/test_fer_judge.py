@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
+from emoface.datasets.synth import SynthFaces
 from emoface.faces.detect import FaceDetector
-from emoface.faces.fer_judge import (FER_LABELS, JUDGE_FORMAT, KERAS_LAYERS, FerJudge, MiniXception, crop_for_judge,
-                                     preprocess, shipped_judge_path)
-from emoface.faces.synth import SynthFaces
+from emoface.judges.fer import (FER_LABELS, JUDGE_FORMAT, KERAS_LAYERS, FerJudge, MiniXception, crop_for_judge,
+                                preprocess, shipped_judge_path)
 from emoface.labels import FACE_EXPRESSIONS
 
 #: fer.FER._get_labels() of fer 25.10.3, copied here so that a change on our side is caught.

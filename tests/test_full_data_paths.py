@@ -13,7 +13,7 @@ import shutil
 
 import torch
 
-from emoface.faces.dataset import FaceFolder
+from emoface.datasets.face_folder import FaceFolder
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.data import training_tensors
 from emoface.stargan.trainer import StarGANConfig, StarGANTrainer
@@ -36,7 +36,7 @@ def test_fer2013_csv_in_the_data_folder_trains(isolated_dirs):
     data = isolated_dirs / "data"
     data.mkdir()
     (data / "fer2013.csv").write_text(csv_text())  # Kaggle's file: emotion, pixels (48×48), Usage
-    from emoface.faces.fer2013 import prepare_fer2013
+    from emoface.datasets.fer2013 import prepare_fer2013
 
     root = prepare_fer2013(progress=False)  # what lesson 04 calls: the data folder, 128 px
     train = FaceFolder(root / "train", progress=False)
@@ -53,7 +53,7 @@ def test_fer2013_csv_in_the_data_folder_trains(isolated_dirs):
 
 
 def test_a_mug_folder_becomes_tunedmug_and_trains(isolated_dirs, fake_mug):
-    from emoface.faces.sources import mug_folder, prepare_tunedmug
+    from emoface.datasets.sources import mug_folder, prepare_tunedmug
 
     shutil.copytree(fake_mug, mug_folder())
     folder, report, source = prepare_tunedmug("full", progress=False)
@@ -75,7 +75,7 @@ def test_a_mug_folder_becomes_tunedmug_and_trains(isolated_dirs, fake_mug):
 
 
 def test_celeba_img_align_and_list_attr_train_five_attributes(fake_celeba, isolated_dirs):  # noqa: F811
-    from emoface.faces.celeba import STARGAN_ATTRIBUTES, CelebAFaces
+    from emoface.datasets.celeba import STARGAN_ATTRIBUTES, CelebAFaces
 
     celeba = CelebAFaces(fake_celeba, download=True)  # download=True as in the lesson: files present, no fetch
     images, labels = training_tensors(celeba, limit=50_000, progress=False)

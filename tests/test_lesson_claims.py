@@ -15,7 +15,7 @@ def prose(name: str) -> str:
 
 
 def test_lesson_06_mouth_openings_and_movements_are_the_codes():
-    from emoface.faces.action_units import ACTION_UNITS, MOUTH_OPENING
+    from emoface.engines.warp.action_units import ACTION_UNITS, MOUTH_OPENING
 
     text = prose("06_real_photos.ipynb")
     said = {e: float(d) for d, e in re.findall(r"open (\d\.\d+) D for (\w+)", text)}
@@ -31,7 +31,7 @@ def test_lesson_06_mouth_openings_and_movements_are_the_codes():
 
 def test_lesson_06_auto_engine_thresholds_are_the_codes():
     from emoface.engines.stargan import MAX_ROLL
-    from emoface.faces.identity import SYNTHFACES_RADIUS
+    from emoface.judges.identity import SYNTHFACES_RADIUS
 
     text = prose("06_real_photos.ipynb")
     assert float(re.search(r"further than (\d\.\d+) from their mean", text).group(1)) == SYNTHFACES_RADIUS

@@ -1,6 +1,6 @@
 import pytest
 
-from emoface.faces.mug import (
+from emoface.datasets.mug import (
     DatasetNotFoundError,
     apex_frames,
     canonical_expression,

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
+from emoface.datasets.synth import draw_face, draw_scene, random_identity
 from emoface.faces.detect import Box, NoFaceError
 from emoface.faces.equalize import equalize
-from emoface.faces.synth import draw_face, draw_scene, random_identity
 from emoface.images import ImageReadError, load_rgb
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.pipeline import MIN_OOD_THRESHOLD, SYNTHFACES_WARNING, EditResult, Pipeline, calibration_faces
@@ -276,7 +276,7 @@ def test_a_generator_of_other_attributes_is_refused_with_a_reason(tmp_path):
 
 
 def test_a_celeba_attribute_generator_file_is_refused_in_one_line(tmp_path):
-    from emoface.faces.celeba import STARGAN_ATTRIBUTES
+    from emoface.datasets.celeba import STARGAN_ATTRIBUTES
 
     config = StarGANConfig(image_size=16, c_dim=5, g_conv_dim=4, g_repeat_num=1)
     path = save_generator(tmp_path / "celeba.pt", Generator(4, 5, 1), config, STARGAN_ATTRIBUTES, dataset="celeba")

@@ -22,7 +22,7 @@ def pipeline():
 def test_the_same_person_is_near_and_another_person_is_far(grace_hopper):
     import cv2
 
-    from emoface.faces.identity import SAME_PERSON, default_embedder
+    from emoface.judges.identity import SAME_PERSON, default_embedder
 
     embedder = default_embedder()
     brighter = cv2.convertScaleAbs(grace_hopper, alpha=1.1, beta=10)
@@ -33,7 +33,7 @@ def test_the_same_person_is_near_and_another_person_is_far(grace_hopper):
 
 
 def test_synthfaces_people_look_like_synthfaces_and_a_photograph_does_not(grace_hopper):
-    from emoface.faces.identity import default_synthfaces_look
+    from emoface.judges.identity import default_synthfaces_look
 
     look = default_synthfaces_look()
     drawn = [look.distance(s.photo) for s in synth_subjects(3, first_identity=1_400_000)]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from emoface.engines.warp import redraw_expression
-from emoface.faces.creases import Crease, draw_creases, expression_creases
+from emoface.engines.warp.creases import Crease, draw_creases, expression_creases
 from emoface.faces.landmarks import find_landmarks, landmarks_available
 from emoface.labels import FACE_EXPRESSIONS
 
@@ -26,7 +26,7 @@ def grace(grace_hopper):
 @pytest.fixture(scope="module")
 def smiling():
     """A smile that shows its teeth (scikit-image's astronaut, part of emoface[real])."""
-    from emoface.faces.real_photos import RealPhotoUnavailable, real_photo
+    from emoface.datasets.real_photos import RealPhotoUnavailable, real_photo
 
     try:
         photo = real_photo("astronaut").load()
@@ -136,7 +136,7 @@ def test_a_smile_stops_smiling_in_every_other_expression(smiling):
 
 
 def test_every_edit_is_still_the_same_person(grace_hopper, grace):
-    from emoface.faces.identity import SAME_PERSON, default_embedder
+    from emoface.judges.identity import SAME_PERSON, default_embedder
 
     embedder = default_embedder()
     original = embedder.embed(grace_hopper)

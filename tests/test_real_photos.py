@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from emoface.faces import real_photos
-from emoface.faces.real_photos import RealPhoto, RealPhotoUnavailable, available_real_photos, real_photo
+from emoface.datasets import real_photos
+from emoface.datasets.real_photos import RealPhoto, RealPhotoUnavailable, available_real_photos, real_photo
 from emoface.images import load_rgb
 
 

@@ -248,7 +248,7 @@ def test_a_person_posts_and_sees_their_face_turn_sad(browser, server, tmp_path):
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from emoface.faces.synth import draw_scene, random_identity
+    from emoface.datasets.synth import draw_scene, random_identity
 
     photo = draw_scene(random_identity(np.random.default_rng([0, 1_000_001])), "neutral",
                        rng=np.random.default_rng(1))[0]

@@ -1,6 +1,6 @@
 import shutil
 
-from emoface.faces.sources import face_source, mug_folder, prepare_tunedmug
+from emoface.datasets.sources import face_source, mug_folder, prepare_tunedmug
 
 
 def test_synthfaces_is_the_fallback_and_mug_wins_when_present(isolated_dirs, fake_mug):

@@ -67,7 +67,7 @@ def test_a_saved_generator_loads_back_in_half_precision(tmp_path):
 
 
 def test_a_generator_file_records_its_data_set_and_label_set(tmp_path):
-    from emoface.faces.celeba import STARGAN_ATTRIBUTES
+    from emoface.datasets.celeba import STARGAN_ATTRIBUTES
     from emoface.stargan.generator_file import training_set
 
     config = StarGANConfig(image_size=16, g_conv_dim=4, g_repeat_num=1)

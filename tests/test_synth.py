@@ -1,4 +1,4 @@
-"""Tests for emoface.faces.synth: the embedded SynthFaces set and its ground-truth property."""
+"""Tests for emoface.datasets.synth: the embedded SynthFaces set and its ground-truth property."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from emoface.faces.synth import (
+from emoface.datasets.synth import (
     EXPRESSION_SHAPES,
     HAIR_STYLES,
     ExpressionShape,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from emoface.faces.mug import DatasetNotFoundError
+from emoface.datasets.mug import DatasetNotFoundError
 from emoface.labels import ISEAR_EMOTIONS, TEXT_EMOTIONS
 from emoface.text.corpora import (
     EMOBANK,

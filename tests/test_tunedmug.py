@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from emoface.faces import tunedmug
-from emoface.faces.mug import scan_mug
-from emoface.faces.tunedmug import TunedMugConfig, build_tunedmug, read_manifest, sample_rows, split_subjects
+from emoface.datasets import tunedmug
+from emoface.datasets.mug import scan_mug
+from emoface.datasets.tunedmug import TunedMugConfig, build_tunedmug, read_manifest, sample_rows, split_subjects
 from emoface.images import load_rgb
 
 

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from emoface.faces.action_units import (ACTION_UNITS, CHEEKS, EXPRESSION_AUS, REST_BROWS, REST_UPPER_LID,
-                                        check_intensity, control_points, expression_movement, face_frame)
+from emoface.engines.warp.action_units import (ACTION_UNITS, CHEEKS, EXPRESSION_AUS, REST_BROWS, REST_UPPER_LID,
+                                               check_intensity, control_points, expression_movement, face_frame)
+from emoface.engines.warp.pixels import rigid_mls, warp_expression
 from emoface.faces.landmarks import find_landmarks, landmarks_available
-from emoface.faces.warp import rigid_mls, warp_expression
 from emoface.labels import FACE_EXPRESSIONS
 
 needs_dlib = pytest.mark.skipif(not landmarks_available(), reason="needs emoface[real] (dlib + its 68-point model)")

@@ -173,8 +173,8 @@ def _face_choice(text: str) -> int | str:
 
 
 def _tunedmug(args: argparse.Namespace) -> int:
-    from .faces.mug import scan_faces
-    from .faces.tunedmug import TunedMugConfig, build_tunedmug
+    from .datasets.mug import scan_faces
+    from .datasets.tunedmug import TunedMugConfig, build_tunedmug
 
     records = scan_faces(args.source, args.frames)
     config = TunedMugConfig(equalize=args.equalize, crop=not args.no_crop, test_fraction=args.test_fraction, seed=args.seed)

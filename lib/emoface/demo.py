@@ -8,7 +8,7 @@ does the same with what ships in the package, on the CPU, with nothing downloade
   printed as measured, right or wrong, beside the label the post was written with;
 * the **profile photos** are a SynthFaces person the generator never saw (a 640×480 scene, found by
   the Haar cascade like any upload) and the real photographs that installed packages ship
-  (:mod:`emoface.faces.real_photos`: Grace Hopper from matplotlib always; with ``emoface[real]``
+  (:mod:`emoface.datasets.real_photos`: Grace Hopper from matplotlib always; with ``emoface[real]``
   also scikit-image's astronaut and mahotas' portrait of its author);
 * for each photo and post, :class:`emoface.pipeline.Pipeline` classifies the text, picks the face
   expression, edits the face and pastes it back into the whole photo. With the default
@@ -70,7 +70,7 @@ def demo_posts(ids: tuple[int, ...] = DEMO_POST_IDS) -> list[DemoPost]:
 
 def demo_profile_photo() -> np.ndarray:
     """The demo's SynthFaces profile photo: a 640×480 scene of a person the generator never saw."""
-    from .faces.synth import draw_scene, random_identity
+    from .datasets.synth import draw_scene, random_identity
     from .stargan.recipes import TEST_FIRST_IDENTITY
 
     identity = random_identity(np.random.default_rng([0, TEST_FIRST_IDENTITY + 1]))
@@ -80,7 +80,7 @@ def demo_profile_photo() -> np.ndarray:
 
 def demo_photos() -> dict[str, np.ndarray]:
     """Name → RGB photo: the SynthFaces profile photo and every real photograph an installed package ships."""
-    from .faces.real_photos import available_real_photos
+    from .datasets.real_photos import available_real_photos
 
     photos = {"SynthFaces profile": demo_profile_photo()}
     photos.update({f"photo: {photo.name}": photo.load() for photo in available_real_photos()})

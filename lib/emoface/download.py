@@ -16,7 +16,7 @@ Offline, a dead link or a wrong hash raise :class:`DownloadError` with the URL, 
 should have, and what to do by hand. Google-Drive files (CelebA, released checkpoints) go through
 ``gdown``, which knows Drive's confirmation pages, and then through the same check and rename.
 
-Used by the real loaders (``faces.celeba``, ``text.corpora``); taught in ``01_datasets.ipynb``.
+Used by the real loaders (``datasets.celeba``, ``text.corpora``); taught in ``01_datasets.ipynb``.
 """
 
 from __future__ import annotations

@@ -1,50 +1,26 @@
 """Text + profile photo → the photo with the face redrawn in the post's emotion: the paper's Fig. 1.
 
-The paper (Jubair et al., 2022, §3 and Fig. 1) chains two models: the post's text goes through the
-GloVe + LSTM classifier (§3.1), the emotion *e* picks the target expression, and the face is
-redrawn (§3.2). :class:`Pipeline` is that chain as one object that the blog, the CLI and
-``05_pipeline_app.ipynb`` share. It loads the models once and, per call:
+:class:`Pipeline` loads the text classifier and the face engines once; the blog, the CLI and the
+lessons share one::
 
-1. reads the photo (:func:`emoface.images.load_rgb`: any format, size or orientation);
-2. finds **every face** once (:class:`emoface.faces.find.FaceFinder`: dlib with its 68 landmarks,
-   on rotated copies for a rolled head, else the Haar cascade) and picks the one to edit — the
-   largest, ``face=k`` for another, ``face="all"`` for each in turn — so every engine edits the same
-   face and the result says how many there were and which changed;
-3. hands it to an **engine** (:mod:`emoface.engines`), which edits and says what it did:
+    pipeline = Pipeline()                                   # the shipped text model and demo generator
+    result = pipeline.edit("What a day!", "me.jpg")         # or edit_expression(photo, "happiness")
+    result.photo, result.edited, result.message             # the edited photo and what was done
+    result.save("me-edited.png")                            # atomically; returns result.as_dict()
 
-   * ``stargan`` (:mod:`emoface.engines.stargan`), the paper's: the generator redraws a Haar crop,
-     pasted back without a seam;
-   * ``warp`` (:mod:`emoface.engines.warp`, ``pip install 'emoface[real]'``), the real-photo
-     engine: the photo's own pixels moved by the expression's action units, the mouth closed or
-     opened and repainted, the expression's creases shaded in.
+Each call finds every face once and edits the largest (``face=k`` another, ``face="all"`` each)
+with an engine — ``"stargan"`` (the paper's), ``"warp"`` (real photos; ``pip install
+'emoface[real]'``) or ``"auto"`` (by what the generator was trained on,
+:func:`emoface.engines.base.auto_rule`) — at an ``intensity`` in [0, 1]. An unclear text keeps the
+photo (``low_confidence="keep"``; ``"neutral"`` draws the neutral face); ``edited`` is True only
+when pixels changed; ``out_of_domain`` and ``message`` say when StarGAN was not trained on faces
+like this one. Results are cached (``cache_size``; their arrays are read-only) and one pipeline is
+safe to share between threads. Errors say what to do: :class:`NoFaceError`,
+:class:`~emoface.images.ImageReadError`, :class:`~emoface.text.classify.EmptyTextError`,
+:class:`~emoface.faces.landmarks.LandmarksUnavailableError` (the warp engine without ``emoface[real]``).
 
-   ``engine="auto"`` (the default) decides by what the generator file says it was trained on
-   (:func:`emoface.engines.base.auto_rule`): StarGAN for a tunedMUG/MUG generator; for a
-   SynthFaces one, the warp for a *real photograph* (dlib's face embedding says whether a face is a
-   SynthFaces drawing: :class:`emoface.faces.identity.SynthFacesLook`); for a FER2013 one (48×48
-   grey faces), the warp for every face; and the warp for a head rolled too far for StarGAN.
-   Both take an **intensity** in [0, 1];
-4. compares the result with the photo: a result never says it redrew a face it did not change
-   (``edited`` is False and the message says the face already shows the expression).
-
-Choices the paper does not make, and ours:
-
-* **Low confidence.** When the classifier is unsure (see :mod:`emoface.text.classify`),
-  ``low_confidence="keep"`` (the default) returns the photo unchanged, and ``"neutral"`` draws the
-  neutral face. Keep is the default because a wrong strong expression on someone's profile photo
-  (a grin under a post about a funeral) is worse than no change.
-* **Honesty about the domain.** A generator only knows faces like those it was trained on; the
-  shipped one was trained on drawn SynthFaces faces. StarGAN's *domain score* (see
-  :mod:`emoface.engines.stargan`) flags a face it cannot redraw (``out_of_domain`` and a sentence
-  in ``message``).
-* **A cache.** Editing the same photo into the same expression twice (a blog re-rendering a page)
-  returns the stored :class:`EditResult`: an LRU of ``cache_size`` entries keyed by the SHA-256 of
-  the photo's pixels, the expression, the engine, the intensity and the face. Its arrays are
-  read-only, because every caller shares them.
-* **Threads.** One pipeline serves many calls and threads: the classifier, the detectors and the
-  engines are thread-safe; one lock guards the cache.
-
-Taught in ``05_pipeline_app.ipynb`` and ``06_real_photos.ipynb``; the blog (``emoface.blog``) calls it.
+How it works step by step, and the choices the paper does not make: ``docs/pipeline.md``. Taught in
+``05_pipeline_app.ipynb`` and ``06_real_photos.ipynb``.
 """
 
 from __future__ import annotations
@@ -65,15 +41,15 @@ from .engines.stargan import EDIT_MODES, MAX_ROLL, WHOLE_FACE_MAX_SIDE, StarGanE
 # The domain score's parts moved to the StarGAN engine; these names stay importable from here.
 from .engines.stargan import MIN_OOD_THRESHOLD, calibration_faces, own_domain, texture_error  # noqa: F401
 from .engines.warp import VIEW_MARGIN as WARP_VIEW_MARGIN
-from .faces.action_units import check_intensity
-from .faces.equalize import equalize
+from .engines.warp.action_units import check_intensity
 from .faces.detect import (Box, FaceCrop, FaceDetector, NoFaceError, default_detector, face_view, resize_square,
                            square_box)
+from .faces.equalize import equalize
 from .faces.find import FaceFinder, FoundFace
-from .faces.identity import SynthFacesLook, default_synthfaces_look
 from .faces.landmarks import INSTALL_HINT as LANDMARKS_INSTALL_HINT
 from .faces.landmarks import LandmarkDetector, LandmarksUnavailableError, default_landmark_detector, landmarks_available
 from .images import MAX_PIXELS, ImageReadError, ImageSource, SizedPhoto, load_rgb_sized, save_rgb
+from .judges.identity import SynthFacesLook, default_synthfaces_look
 from .labels import FACE_EXPRESSIONS
 from .stargan.editing import EditMode, default_mode
 from .stargan.generator_file import TrainingSet, load_generator, training_set
@@ -192,7 +168,7 @@ class _FaceEdit:
 
 
 class Pipeline:
-    """The text classifier and the face engines, loaded once; see the module docstring."""
+    """The text classifier and the face engines, loaded once; see the module docstring and ``docs/pipeline.md``."""
 
     def __init__(self, text_model: str | Path | None = None, generator: str | Path | None = None,
                  device: str | torch.device = "cpu", low_confidence: LowConfidence = "keep",
@@ -381,7 +357,7 @@ class Pipeline:
             raise
 
     def _choose_engine(self, rgb: np.ndarray, face: FoundFace, engine: str) -> tuple[str, float | None, str | None]:
-        """(engine, SynthFaces distance, why the warp could not be used) for one face; see the module docstring."""
+        """(engine, SynthFaces distance, why the warp could not be used) for one face; see ``docs/pipeline.md``."""
         if engine != "auto":
             return engine, None, None
         if not landmarks_available():

@@ -3,12 +3,12 @@
 For every subject (a real photo that a package ships, or a SynthFaces person for contrast), every
 engine (``warp``, ``stargan``) and every target expression, the pipeline edits the photo and:
 
-* the **expression judge** (:class:`emoface.faces.fer_judge.FerJudge`, trained on real FER2013
+* the **expression judge** (:class:`emoface.judges.fer.FerJudge`, trained on real FER2013
   faces by other people) reads the edited face, cropped as ``fer`` crops it from the Haar box:
   a *hit* when its top class is the target; also its probability for the target;
 * the **unedited photo** is judged the same way: the baseline an edit must beat (a photo of a
   smiling person is "happiness" before anything is done);
-* the **identity judge** (:class:`emoface.faces.identity.FaceEmbedder`, dlib's face-recognition
+* the **identity judge** (:class:`emoface.judges.identity.FaceEmbedder`, dlib's face-recognition
   embedding) measures how far the edited face moved from the original person (below 0.6: the same
   person, by dlib's threshold).
 
@@ -69,13 +69,13 @@ class EditRecord:
 
 
 def real_subjects(extra: str | Path | None = None, min_face: int = 100) -> list[Subject]:
-    """The real face photos installed packages ship (:mod:`emoface.faces.real_photos`), plus faces in ``extra``.
+    """The real face photos installed packages ship (:mod:`emoface.datasets.real_photos`), plus faces in ``extra``.
 
     ``extra`` is a folder of your own JPEG/PNG photos, group photos included: every face dlib finds
     that is at least ``min_face`` pixels wide becomes a subject, cropped with its surroundings
     (a square 1.7 × its box: enough context for the Haar cascade, little room for a neighbour's face).
     """
-    from .faces.real_photos import available_real_photos
+    from .datasets.real_photos import available_real_photos
 
     subjects = [Subject(photo.name, photo.load(), "real") for photo in available_real_photos()]
     if extra is None:
@@ -98,7 +98,7 @@ def real_subjects(extra: str | Path | None = None, min_face: int = 100) -> list[
 
 def synth_subjects(count: int, first_identity: int = 1_000_100) -> list[Subject]:
     """``count`` held-out SynthFaces people, neutral, as 640×480 profile-photo scenes."""
-    from .faces.synth import draw_scene, random_identity
+    from .datasets.synth import draw_scene, random_identity
 
     return [Subject(f"synth-{i}", draw_scene(random_identity(np.random.default_rng([0, i])), "neutral",
                                               rng=np.random.default_rng(i))[0], "synthfaces")
@@ -109,8 +109,8 @@ def evaluate_engines(pipeline, subjects: Sequence[Subject], engines: Sequence[st
                      targets: Sequence[str] = FACE_EXPRESSIONS, intensity: float = 1.0, judge=None,
                      embedder=None, progress: Callable[[Iterable], Iterable] | None = None) -> list[EditRecord]:
     """Edit every subject into every target with every engine; judge each edit and the unedited photo."""
-    from .faces.fer_judge import FerJudge, crop_for_judge
-    from .faces.identity import default_embedder
+    from .judges.fer import FerJudge, crop_for_judge
+    from .judges.identity import default_embedder
 
     judge = judge or FerJudge.load()
     embedder = embedder or default_embedder()
@@ -199,7 +199,7 @@ def judge_table(records: Sequence[EditRecord], targets: Sequence[str] = FACE_EXP
 
 def identity_table(records: Sequence[EditRecord]) -> str:
     """Markdown: per (faces, engine), the embedding distance to the unedited face and the share still the same person."""
-    from .faces.identity import SAME_PERSON
+    from .judges.identity import SAME_PERSON
 
     lines = ["| faces | engine | edits | mean distance | max distance | same person (< 0.6) | no face found |",
              "|---|---|---|---|---|---|---|"]

@@ -46,7 +46,7 @@ class Profile:
     #: SynthFaces identities drawn when no real face set is present: a MUG-shaped take of 5 frames per
     #: expression, 35 frames each (lesson 01 draws them; in ``demo`` that must fit a class).
     synth_identities: int
-    #: Frames kept from the apex of each MUG take (see :mod:`emoface.faces.mug`).
+    #: Frames kept from the apex of each MUG take (see :mod:`emoface.datasets.mug`).
     mug_frames_per_take: int
     #: Share of subjects held out for the test split of tunedMUG.
     test_fraction: float

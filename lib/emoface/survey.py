@@ -33,13 +33,13 @@ FACE_DATASETS: tuple[DatasetFacts, ...] = (
         "MUG (Aifanti et al., 2010)", "faces, posed video",
         "~1,460 sequences of 50–160 frames", "86 (35 f, 51 m)", "6 basic expressions + neutral",
         "896×896", "on request; research-only licence", "https://mug.ee.auth.gr/fed/",
-        "`faces.mug` reads `subjects3/` from `$EMOFACE_DATA/mug`; the paper's choice",
+        "`datasets.mug` reads `subjects3/` from `$EMOFACE_DATA/mug`; the paper's choice",
     ),
     DatasetFacts(
         "CelebA (Liu et al., 2015)", "faces, in the wild",
         "202,599", "10,177", "40 binary attributes (Smiling, Mouth_Slightly_Open…), no emotions",
         "178×218 aligned", "non-commercial research", "torchvision / Google Drive, or the MMLab page",
-        "`faces.celeba` (full profile); the official StarGAN's set",
+        "`datasets.celeba` (full profile); the official StarGAN's set",
     ),
     DatasetFacts(
         "FERG-DB (Aneja et al., 2016)", "stylised cartoon characters",
@@ -51,13 +51,13 @@ FACE_DATASETS: tuple[DatasetFacts, ...] = (
         "Oulu-CASIA NIR&VIS (Zhao et al., 2011)", "faces, posed video, NIR + visible",
         "2,880 sequences (480 per camera × light)", "80", "6 basic expressions (sequences start neutral)",
         "320×240", "licence request to the University of Oulu", "University of Oulu, CMVS",
-        "any labelled folder via `faces.mug.scan_labelled_folder`",
+        "any labelled folder via `datasets.mug.scan_labelled_folder`",
     ),
     DatasetFacts(
         "AffectNet (Mollahosseini et al., 2017)", "faces, in the wild (web search)",
         "~1,000,000 (~440k hand-labelled)", "not given", "8 categories + valence/arousal",
         "varied", "academic request; research-only licence", "mohammadmahoor.com/affectnet",
-        "any labelled folder via `faces.mug.scan_labelled_folder`",
+        "any labelled folder via `datasets.mug.scan_labelled_folder`",
     ),
 )
 

@@ -36,11 +36,11 @@ import threading
 import numpy as np
 import torch
 
+from ..datasets.synth import draw_face, random_identity
 from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, resize_square, square_box
 from ..faces.equalize import equalize
 from ..faces.find import FoundFace
 from ..faces.paste import paste_face
-from ..faces.synth import draw_face, random_identity
 from ..labels import FACE_EXPRESSIONS
 from ..stargan.figures import to_image, to_tensor
 from .base import EngineContext, EngineEdit

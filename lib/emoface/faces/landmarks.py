@@ -1,7 +1,7 @@
 """68 facial landmarks on a real photograph, offline: what the ``warp`` engine moves.
 
 The StarGAN path (``04_stargan.ipynb``) needs a generator trained on faces like the user's; the
-embedded one was trained on drawn SynthFaces faces. The warp engine (:mod:`emoface.faces.warp`)
+embedded one was trained on drawn SynthFaces faces. The warp engine (:mod:`emoface.engines.warp`)
 edits a *real* photo without any generator: it moves the points of the face the way facial
 action units move them. Those points come from here:
 

@@ -35,9 +35,9 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_write, atomic_write_text
+from ..datasets.synth import draw_scene, random_identity
+from ..datasets.tunedmug import TunedMugConfig, prepare_face
 from ..faces.detect import NoFaceError, default_detector
-from ..faces.synth import draw_scene, random_identity
-from ..faces.tunedmug import TunedMugConfig, prepare_face
 from ..labels import FACE_EXPRESSIONS
 from ..parallel import ordered_map
 from .evaluate import TargetScore, class_mean_faces, grade_on_pairs, train_judge

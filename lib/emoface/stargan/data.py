@@ -2,7 +2,7 @@
 
 The trainer keeps the whole training set as one ``uint8`` tensor (on the GPU when there is one), so
 no image is decoded twice. tunedMUG and other expression folders come from
-:class:`emoface.faces.dataset.FaceFolder`, which has decoded and checked them already; CelebA (or
+:class:`emoface.datasets.face_folder.FaceFolder`, which has decoded and checked them already; CelebA (or
 any dataset yielding images in [-1, 1]) is decoded once here, up to ``limit`` images — all of
 CelebA at 128² would take 8 GB, more than a Colab session has.
 """

@@ -30,8 +30,8 @@ import torch
 
 from ..atomic import atomic_write
 from ..checkpoints import load_plain, read_checkpoint
+from ..datasets.celeba import STARGAN_ATTRIBUTES
 from ..download import Resource
-from ..faces.celeba import STARGAN_ATTRIBUTES
 from ..labels import FACE_EXPRESSIONS
 from .model import Generator
 from .trainer import CHECKPOINT_FORMAT as TRAINING_FORMAT

@@ -127,12 +127,12 @@ def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = Non
             atomic_write(stored, lambda handle: torch.save(asdict(drawn), handle))
         return drawn
     if data == "tunedmug":
-        from ..faces.sources import prepare_tunedmug
+        from ..datasets.sources import prepare_tunedmug
 
         prepared = prepare_tunedmug(profile, progress=progress)
         root, data = prepared.folder, "tunedmug" if prepared.source == "mug" else "synthfaces"
     elif data == "fer2013":
-        from ..faces.fer2013 import prepare_fer2013
+        from ..datasets.fer2013 import prepare_fer2013
 
         root = prepare_fer2013(progress=progress)
     elif data == "celeba":
@@ -140,7 +140,7 @@ def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = Non
                          "on 'synthfaces', 'tunedmug' or 'fer2013'; section 9 shows the authors' CelebA generator")
     else:
         raise ValueError(f"DATA must be one of {', '.join(RUN_DATA)}, not {data!r}")
-    from ..faces.dataset import FaceFolder
+    from ..datasets.face_folder import FaceFolder
 
     train = FaceFolder(root / "train", size=size, progress=progress)
     test = FaceFolder(root / "test", size=size, progress=progress)

@@ -19,8 +19,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from ..datasets.synth import draw_face, random_identity
 from ..faces.equalize import EqualizeMode, equalize
-from ..faces.synth import draw_face, random_identity
 from ..labels import FACE_EXPRESSIONS
 from ..parallel import ordered_map
 

@@ -30,8 +30,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Sequence
 
+from ..datasets.mug import DatasetNotFoundError
 from ..download import Resource
-from ..faces.mug import DatasetNotFoundError
 from ..labels import FACE_EXPRESSIONS, ISEAR_EMOTIONS, TEXT_EMOTIONS
 from ..settings import data_dir
 

@@ -28,7 +28,7 @@ In the flat layout the subject is the file name up to its first ``_`` (name file
 Expression folders may use common synonyms (``happy``, ``angry``, ``sad``, ``surprised``...); any
 other name stops the scan with the list of names we know, rather than silently skipping a class.
 
-Taught in ``01_datasets.ipynb`` and ``02_tunedmug.ipynb``; :mod:`emoface.faces.tunedmug` builds on it.
+Taught in ``01_datasets.ipynb`` and ``02_tunedmug.ipynb``; :mod:`emoface.datasets.tunedmug` builds on it.
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def scan_faces(root: Path, frames_per_take: int = 3) -> list[FaceRecord]:
         raise DatasetNotFoundError(
             f"no face dataset at {root}. MUG is given on request under a research licence at {MUG_HOMEPAGE}: "
             f"unzip it so that {root}/subjects3/001/anger/take000/img_0000.jpg exists. Without it, the lessons "
-            "fall back to SynthFaces (emoface.faces.synth)."
+            "fall back to SynthFaces (emoface.datasets.synth)."
         )
     return scan_mug(root, frames_per_take) if looks_like_mug(root) else scan_labelled_folder(root)
 

@@ -6,7 +6,7 @@ the root and sides of the nose, AU6 crow's feet at the eyes' outer corners and a
 lower lid, AU10 and AU12 deepen the nasolabial folds, AU17 the crease under the lower lip. A warp
 moves the skin but cannot fold it; people (and expression classifiers) read these lines.
 
-Each crease is a short curve placed in the face frame of :mod:`emoface.faces.action_units`
+Each crease is a short curve placed in the face frame of :mod:`emoface.engines.warp.action_units`
 (origin between the eyes, units of the interocular distance D, mirrored for the two sides) and
 anchored to the *moved* landmarks, so a raised brow carries its forehead lines with it. It is
 drawn as **shading of the skin that is there**, not as paint: the skin is multiplied by a soft

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..images import save_rgb
-from ..labels import FACE_EXPRESSIONS
-from ..parallel import ordered_map
-from .synth import SynthFaces, draw_scene
+from ...images import save_rgb
+from ...labels import FACE_EXPRESSIONS
+from ...parallel import ordered_map
+from .render import SynthFaces, draw_scene
 
 FRAMES_PER_TAKE = 5
 

@@ -44,10 +44,10 @@ import cv2
 import numpy as np
 
 from ..atomic import atomic_write_text
+from ..faces.detect import FaceDetector, NoFaceError, default_detector
+from ..faces.equalize import EqualizeMode, equalize
 from ..images import ImageReadError, load_rgb, save_rgb
 from ..parallel import ordered_map
-from .detect import FaceDetector, NoFaceError, default_detector
-from .equalize import EqualizeMode, equalize
 from .mug import FaceRecord
 
 SPLITS = ("train", "test")
@@ -101,7 +101,7 @@ def build_tunedmug(
     the default :class:`~emoface.faces.detect.FaceDetector`; results are journalled in order.
     """
     if not records:
-        raise ValueError("no source images were given; scan a dataset first (emoface.faces.mug.scan_faces)")
+        raise ValueError("no source images were given; scan a dataset first (emoface.datasets.mug.scan_faces)")
     out = Path(out_dir)
     split_of = split_subjects((r.subject for r in records), config.test_fraction, config.seed)
     _claim_folder(out, config, split_of)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from ..faces.equalize import EqualizeMode
 from ..settings import Profile, data_dir, get_profile
-from .equalize import EqualizeMode
 from .mug import FaceRecord, scan_faces
-from .synth_mug import write_synth_mug
+from .synth.mug_folder import write_synth_mug
 from .tunedmug import TunedMugConfig, build_tunedmug
 
 

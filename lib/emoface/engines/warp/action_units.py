@@ -3,7 +3,7 @@
 The Facial Action Coding System (FACS; Ekman & Friesen, 1978; Ekman, Friesen & Hager, 2002) takes
 an expression apart into *action units* (AUs), each the visible work of one or a few muscles.
 EMFACS lists the AU combinations that make each of the basic emotions' prototypes. This module
-turns that table into numbers the warp engine (:mod:`emoface.faces.warp`) can apply to the 68
+turns that table into numbers the warp engine (:mod:`emoface.engines.warp`) can apply to the 68
 iBUG points of :mod:`emoface.faces.landmarks`:
 
 * each AU is a small set of points, each with a displacement ``(outward, down)`` in a **face
@@ -21,7 +21,7 @@ Intensity 1 is a clear apex, not a caricature; lower intensities are the subtler
 
 Moving points cannot create what was not in the photo — teeth, the inside of an opened mouth,
 wrinkles, folds — so the real-photo engine (:mod:`emoface.engines.warp`) repaints the mouth
-(:mod:`~emoface.faces.mouth`) and shades the creases (:mod:`~emoface.faces.creases`) after the
+(:mod:`~emoface.engines.warp.mouth`) and shades the creases (:mod:`~emoface.engines.warp.creases`) after the
 warp. Every expression starts from a relaxed face (:func:`rest_movement`: brows and upper lids
 half-way to :data:`REST_BROWS`; :func:`unsmile_movement` for all but happiness); the mouth ends as
 :data:`MOUTH_OPENING` says (:func:`mouth_movement`), and no lip folds over itself
@@ -39,7 +39,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..labels import FACE_EXPRESSIONS
+from ...labels import FACE_EXPRESSIONS
 
 #: Indices of the two virtual cheek points appended after the 68 landmarks.
 CHEEKS: tuple[int, int] = (68, 69)

@@ -1,9 +1,10 @@
 """The inside of the mouth: what a warp cannot move into place, repainted from the photo's own colours.
 
-Moving pixels (:mod:`emoface.faces.warp`) can bring two lips together or pull them apart, but it
-cannot remove teeth or invent an open mouth: closed over a toothy smile, the teeth are squeezed
-into a pale line; opened over closed lips, the lips are stretched into a smear. So after the warp
-the real-photo engine repaints the mouth when its state changes (:data:`~emoface.faces.action_units.MOUTH_OPENING`):
+Moving pixels (:mod:`emoface.engines.warp.pixels`) can bring two lips together or pull them apart,
+but it cannot remove teeth or invent an open mouth: closed over a toothy smile, the teeth are
+squeezed into a pale line; opened over closed lips, the lips are stretched into a smear. So after
+the warp the real-photo engine repaints the mouth when its state changes
+(:data:`~emoface.engines.warp.action_units.MOUTH_OPENING`):
 
 * **Closing** (:func:`close_mouth`): every output pixel that came from the old opening (traced
   back through the warp's own map), every tooth-coloured pixel (bright, greyer than the lips) that
@@ -43,7 +44,7 @@ TOOTH_WIDTH = 0.085
 def mouth_colours(photo: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The median colour of the lips (between the outer and inner lip lines) and of the cheeks, RGB float.
 
-    ``points`` are the 70 control points (:func:`~emoface.faces.action_units.control_points`): the cheeks
+    ``points`` are the 70 control points (:func:`~emoface.engines.warp.action_units.control_points`): the cheeks
     are sampled around the two virtual cheek points.
     """
     _, _, _, distance = face_frame(points)

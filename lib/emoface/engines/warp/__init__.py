@@ -1,18 +1,19 @@
 """The real-photo engine (``engine="warp"``): a photograph's own face, changed where expressions show.
 
 No generator is trained, so it works on any face dlib finds (``emoface[real]``), at full
-resolution, and everything outside the face keeps its exact pixels. Four steps, each its own module:
+resolution, and everything outside the face keeps its exact pixels. Four steps, each its own module
+of this package (this file runs them):
 
-1. **Movement** (:mod:`emoface.faces.action_units`): the target's action units as landmark
+1. **Movement** (:mod:`emoface.engines.warp.action_units`): the target's action units as landmark
    displacements, from a face relaxed first — brows and lids half-way to rest, a smile's corners,
    cheeks and lids brought down for every other expression — and the mouth opened or closed to
    what the expression needs.
-2. **Warp** (:mod:`emoface.faces.warp`): the photo's pixels follow the points (rigid moving least
-   squares), the lips triangle by triangle so that they can meet.
-3. **Mouth** (:mod:`emoface.faces.mouth`): a mouth that closed has whatever its old opening still
-   shows (teeth) filled from the lips, and the lips' meeting line shaded; a mouth that opened gets
-   a cavity and teeth painted from the photo's own colours.
-4. **Appearance** (:mod:`emoface.faces.creases`): a smile's folds flattened when the face stops
+2. **Warp** (:mod:`emoface.engines.warp.pixels`): the photo's pixels follow the points (rigid
+   moving least squares), the lips triangle by triangle so that they can meet.
+3. **Mouth** (:mod:`emoface.engines.warp.mouth`): a mouth that closed has whatever its old opening
+   still shows (teeth) filled from the lips, and the lips' meeting line shaded; a mouth that opened
+   gets a cavity and teeth painted from the photo's own colours.
+4. **Appearance** (:mod:`emoface.engines.warp.creases`): a smile's folds flattened when the face stops
    smiling, and the target's creases (furrows, forehead lines, nose wrinkles, crow's feet,
    nasolabial folds) shaded into the skin.
 
@@ -26,14 +27,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..faces.action_units import MOUTH_OPENING, smile_strength
-from ..faces.creases import draw_creases, expression_creases, soften_smile
-from ..faces.detect import face_view, square_box
-from ..faces.find import FoundFace
-from ..faces.landmarks import NoLandmarksError
-from ..faces.mouth import DEFAULT_TEETH, TEETH_SHOWN, close_mouth, mouth_change, mouth_colours, open_mouth, skin_grain
-from ..faces.warp import warp_expression
-from .base import EngineContext, EngineEdit
+from ...faces.detect import face_view, square_box
+from ...faces.find import FoundFace
+from ...faces.landmarks import NoLandmarksError
+from ..base import EngineContext, EngineEdit
+from .action_units import MOUTH_OPENING, smile_strength
+from .creases import draw_creases, expression_creases, soften_smile
+from .mouth import DEFAULT_TEETH, TEETH_SHOWN, close_mouth, mouth_change, mouth_colours, open_mouth, skin_grain
+from .pixels import warp_expression
 
 #: The before/after views are cut from the face's box grown by this much on every side.
 VIEW_MARGIN = 0.45

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from emoface.faces import dataset as dataset_module
-from emoface.faces.dataset import FaceFolder
+from emoface.datasets import face_folder as dataset_module
+from emoface.datasets.face_folder import FaceFolder
 from emoface.images import ImageReadError
 from emoface.labels import FACE_EXPRESSIONS
 

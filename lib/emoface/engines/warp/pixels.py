@@ -1,7 +1,7 @@
 """The ``warp`` engine: a real photo's expression changed by moving its pixels, not by redrawing them.
 
 Given a photo, its 68 landmarks (:mod:`emoface.faces.landmarks`) and a target expression, the
-action-unit table (:mod:`emoface.faces.action_units`) says where each point goes. This module
+action-unit table (:mod:`emoface.engines.warp.action_units`) says where each point goes. This module
 turns those few moved points into a smooth movement of every pixel of the face and resamples the
 photo at full resolution. No model is trained, so it works on any face the landmark model finds;
 it is the offline stand-in for a generator trained on real faces. ExprGAN's *controllable
@@ -22,13 +22,13 @@ How the pixels move (:func:`warp_expression`):
    of the face's convex hull (forehead included) and falls smoothly to exactly 0 further out, and by
    a ramp that is exactly 0 on the image border: pixels outside the region, and the border, keep
    their exact values, and nothing is pulled in from outside the image (no tearing).
-4. **The lips, triangle by triangle** (:func:`emoface.faces.mouth.lip_map`): a rigid warp keeps
+4. **The lips, triangle by triangle** (:func:`emoface.engines.warp.mouth.lip_map`): a rigid warp keeps
    small neighbourhoods at their size, so it cannot squeeze an open mouth shut; inside the lips the
    map is affine per triangle, so lips can meet and keep their texture.
 5. **No folds** (:func:`unfold`): grid cells the map would fold are smoothed until none does.
 
 This is the geometry of the real-photo engine (:mod:`emoface.engines.warp`), which then repaints
-the mouth (:mod:`emoface.faces.mouth`) and shades the creases (:mod:`emoface.faces.creases`).
+the mouth (:mod:`emoface.engines.warp.mouth`) and shades the creases (:mod:`emoface.engines.warp.creases`).
 Taught in ``06_real_photos.ipynb``.
 """
 
@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ...faces.detect import Box
 from .action_units import check_intensity, control_points, expression_movement, face_frame
-from .detect import Box
 from .mouth import lip_map
 
 #: The movement is full within this many D of the face's hull and zero beyond FADE_END.

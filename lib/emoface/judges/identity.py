@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..faces.landmarks import (INSTALL_HINT, LandmarkDetector, LandmarksUnavailableError, _import_dlib,
+                               default_landmark_detector)
 from ..images import ImageSource, load_rgb
-from .landmarks import INSTALL_HINT, LandmarkDetector, LandmarksUnavailableError, _import_dlib, default_landmark_detector
 
 EMBEDDING_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
 #: dlib's threshold: embeddings closer than this are the same person.
@@ -79,8 +80,8 @@ SYNTHFACES_RADIUS = 0.5
 
 def synthfaces_faces(people: int = SYNTHFACES_PEOPLE, size: int = 256) -> list[np.ndarray]:
     """Held-out SynthFaces people, person i in expression i mod 7, as padded ``size`` face photos."""
+    from ..datasets.synth import draw_face, random_identity
     from ..labels import FACE_EXPRESSIONS
-    from .synth import draw_face, random_identity
 
     pad = size // 4  # dlib's detector wants some room around a face
     return [np.pad(draw_face(random_identity(np.random.default_rng([0, SYNTHFACES_FIRST_ID + i])),

@@ -40,7 +40,7 @@ not a substitute for MUG's quality.
 
 :func:`prepare_fer2013` downloads the archive once and writes
 ``<folder>/fer2013-<size>/<split>/<expression>/<index>.png``, which
-:class:`emoface.faces.dataset.FaceFolder` reads. On Colab, keep that folder on the local disk
+:class:`emoface.datasets.face_folder.FaceFolder` reads. On Colab, keep that folder on the local disk
 (``/content``): 36k small files on a mounted Google Drive take a long time to write.
 """
 
@@ -132,7 +132,7 @@ def read_fer2013(source_file: str | os.PathLike) -> Fer2013:
     path = Path(source_file)
     if not path.is_file():
         raise DatasetNotFoundError(
-            f"no FER2013 file at {path}. Run emoface.faces.fer2013.prepare_fer2013() to download it from "
+            f"no FER2013 file at {path}. Run emoface.datasets.fer2013.prepare_fer2013() to download it from "
             f"{FER2013.url}, or save fer2013.tar.gz (or its fer2013.csv) there by hand; the original is on {FER2013_HOMEPAGE}."
         )
     images: list[np.ndarray] = []

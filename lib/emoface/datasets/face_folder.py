@@ -70,7 +70,7 @@ class FaceFolder(Dataset):
 
 def _list_images(root: Path) -> tuple[list[Path], list[int]]:
     if not root.is_dir():
-        raise FileNotFoundError(f"no image folder at {root}; build tunedMUG first (emoface.faces.tunedmug)")
+        raise FileNotFoundError(f"no image folder at {root}; build tunedMUG first (emoface.datasets.tunedmug)")
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     unknown = [p.name for p in folders if canonical_expression(p.name) is None]
     if unknown:

@@ -1,0 +1,150 @@
+"""The renderers: every part back to front, then the light, as a training crop or as a video frame.
+
+* :func:`draw_face` gives the 128x128 training crop, framed like a Haar-cascade detection with a
+  small margin (what the real pipeline feeds the GAN);
+* :func:`draw_scene` gives a 640x480 "video frame" (face, neck, shoulders, plain wall) in which
+  OpenCV's stock Haar cascade finds the face, so the detection lesson also runs offline;
+* :class:`SynthFaces` is the indexable set: ``n_identities`` people in the seven expressions.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ...labels import FACE_EXPRESSIONS
+from .accessories import draw_beard, draw_glasses
+from .canvas import CROP_MARGIN, FACE_BOX, Canvas
+from .expressions import ExpressionShape, shape_of
+from .eyes import draw_brows, draw_eyes, draw_forehead
+from .head import draw_background, draw_body, draw_ears, draw_hair, draw_hair_back, draw_head
+from .identity import Identity, random_identity
+from .light import apply_light
+from .mouth import draw_cheeks, draw_mouth
+from .nose import draw_nose
+
+
+def _draw_person(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """All parts, back to front (the light comes after them). Only the middle block sees ``shape``."""
+    draw_hair_back(cv, ident)
+    draw_body(cv, ident)
+    draw_ears(cv, ident)
+    draw_head(cv, ident)
+    draw_beard(cv, ident)
+    draw_forehead(cv, ident, shape)
+    draw_eyes(cv, ident, shape)
+    draw_brows(cv, ident, shape)
+    draw_nose(cv, ident, shape)
+    draw_cheeks(cv, ident, shape)
+    draw_mouth(cv, ident, shape)
+    draw_hair(cv, ident)
+    draw_glasses(cv, ident)
+
+
+def _box_center() -> tuple[float, float]:
+    x0, y0, x1, y1 = FACE_BOX
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def draw_face(identity: Identity, expression: str, size: int = 128) -> np.ndarray:
+    """The training image: an RGB uint8 (size, size, 3) face crop, like a Haar box plus margin.
+
+    Drawn at >= 256 pixels (at least 2x) with anti-aliasing and shrunk with ``INTER_AREA``.
+    The shot (roll, offset, zoom, light) belongs to the identity, so two expressions of one
+    identity differ only where the face moves: that is the GAN's ground truth.
+    """
+    shape = shape_of(expression)
+    if size < 32:
+        raise ValueError(f"size must be at least 32 pixels to draw a face, got {size}")
+    ss = max(2, -(-256 // size))  # supersampling factor
+    n = size * ss
+    unit = n / ((FACE_BOX[3] - FACE_BOX[1]) * CROP_MARGIN) * identity.scale
+    at = (n * (0.5 + identity.offset_x), n * (0.5 + identity.offset_y))
+    cv = Canvas.placed(np.empty((n, n, 3), np.uint8), _box_center(), at, unit, identity.roll_deg)
+    draw_background(cv, identity)
+    _draw_person(cv, identity, shape)
+    apply_light(cv, identity, step=2 * ss)
+    return cv2.resize(cv.img, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def draw_scene(
+    identity: Identity,
+    expression: str,
+    height: int = 480,
+    width: int = 640,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A MUG-like video frame (face, neck, shoulders, plain wall) and the face box (x, y, w, h).
+
+    For the face-detection lesson: OpenCV's stock frontal-face Haar cascade finds these faces
+    (about 97 % of random scenes, one box, IoU >= 0.3). ``rng`` places the face (box height
+    35-55 % of the frame) and adds faint sensor noise; with ``rng=None`` the box is 45 % of the
+    frame high, centred, and there is no noise. The box is :data:`FACE_BOX` in pixels.
+    """
+    shape = shape_of(expression)
+    if height < 64 or width < 64:
+        raise ValueError(f"scene must be at least 64x64 pixels, got {height}x{width}")
+    x0, y0, x1, y1 = FACE_BOX
+    bh = height * (0.45 if rng is None else float(rng.uniform(0.35, 0.55)))
+    unit = bh / (y1 - y0)
+    bw = (x1 - x0) * unit
+    if rng is None:
+        bcx, bcy = width / 2, height * 0.48
+    else:
+        bcx = float(rng.uniform(bw / 2 + 0.05 * width, width - bw / 2 - 0.05 * width))
+        bcy = float(rng.uniform(bh / 2 + 0.06 * height, height - bh / 2 - 0.04 * height))
+    ss = 2
+    img = np.empty((height * ss, width * ss, 3), np.uint8)
+    cv = Canvas.placed(img, _box_center(), (bcx * ss, bcy * ss), unit * ss, identity.roll_deg)
+    draw_background(cv, identity)
+    _draw_person(cv, identity, shape)
+    apply_light(cv, identity, step=16)
+    frame = cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA)
+    if rng is not None:
+        noise = rng.normal(0.0, 2.0, frame.shape).astype(np.float32)
+        frame = np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    box = (int(round(bcx - bw / 2)), int(round(bcy - bh / 2)), int(round(bw)), int(round(bh)))
+    return frame, box
+
+
+class SynthFaces:
+    """A deterministic, indexable face set: ``n_identities`` people x 7 expressions.
+
+    Item ``k = i * 7 + e`` is identity ``i`` in expression ``FACE_EXPRESSIONS[e]``, returned as
+    ``(image, e, i)``. Identity ``i`` comes from ``numpy.random.default_rng([seed, i])``, so it is
+    the same person whatever ``n_identities`` is, and the same seed gives byte-identical images.
+    Images are drawn on demand (nothing is cached), so a set of any size costs no memory.
+    """
+
+    def __init__(self, n_identities: int, seed: int = 0, size: int = 128):
+        if n_identities < 1:
+            raise ValueError(f"n_identities must be positive, got {n_identities}")
+        if size < 32:
+            raise ValueError(f"size must be at least 32 pixels to draw a face, got {size}")
+        self.n_identities = n_identities
+        self.seed = seed
+        self.size = size
+
+    def identity(self, i: int) -> Identity:
+        """Identity ``i``, independent of how many identities the set has."""
+        if not 0 <= i < self.n_identities:
+            raise IndexError(f"identity {i} out of range for {self.n_identities} identities")
+        return random_identity(np.random.default_rng([self.seed, i]))
+
+    def image(self, i: int, expression: str) -> np.ndarray:
+        """Identity ``i`` drawn with ``expression``: an RGB uint8 (size, size, 3) array."""
+        return draw_face(self.identity(i), expression, self.size)
+
+    def __len__(self) -> int:
+        return self.n_identities * len(FACE_EXPRESSIONS)
+
+    def __getitem__(self, k: int) -> tuple[np.ndarray, int, int]:
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(f"index {k} out of range for {len(self)} images")
+        i, e = divmod(k, len(FACE_EXPRESSIONS))
+        return self.image(i, FACE_EXPRESSIONS[e]), e, i
+
+    def __repr__(self) -> str:
+        return f"SynthFaces(n_identities={self.n_identities}, seed={self.seed}, size={self.size})"
