@@ -57,7 +57,7 @@ def test_a_lesson_ends_with_a_summary_and_two_or_three_exercises(name):
 
 
 def test_lessons_01_and_02_count_the_demo_stand_in_as_the_profile_draws_it():
-    from emoface.faces.synth_mug import FRAMES_PER_TAKE
+    from emoface.datasets.synth.mug_folder import FRAMES_PER_TAKE
     from emoface.labels import FACE_EXPRESSIONS
     from emoface.settings import PROFILES
 
