@@ -124,7 +124,7 @@ def test_a_tunedmug_run_is_recorded_as_what_its_faces_are(isolated_dirs, fake_mu
     """MUG in the data folder: tunedmug (real photos); no MUG, SynthFaces scenes cropped: synthfaces."""
     import shutil
 
-    from emoface.faces import sources
+    from emoface.datasets import sources
     from emoface.stargan.generator_file import DATASETS
 
     shutil.copytree(fake_mug, sources.mug_folder())
