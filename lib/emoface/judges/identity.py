@@ -72,7 +72,7 @@ def default_embedder() -> FaceEmbedder:
 SYNTHFACES_FIRST_ID = 1_200_000
 SYNTHFACES_PEOPLE = 28
 #: A face further than this from the SynthFaces mean embedding is not a SynthFaces drawing. Measured
-#: (notebook 06, README): 70 other held-out SynthFaces faces in all seven expressions lie 0.27–0.45
+#: (notebook 06, docs/pipeline.md): 70 other held-out SynthFaces faces in all seven expressions lie 0.27–0.45
 #: from the mean, 30 SynthFaces profile scenes up to 0.43; the 22 real faces we have offline 0.54–0.77.
 #: The margin is thin and rests on few real faces.
 SYNTHFACES_RADIUS = 0.5
