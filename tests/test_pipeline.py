@@ -242,6 +242,9 @@ def test_an_out_of_domain_photo_says_so(pipeline, grace_hopper, scene, monkeypat
 
 
 def test_the_threshold_is_calibrated_once_and_lazily(pipeline, monkeypatch):
+    from emoface.engines import stargan as engine_module
+
+    monkeypatch.setattr(engine_module, "_CALIBRATED", {})  # nothing calibrated yet in this process
     counting = CountingGenerator(pipeline.generator)
     monkeypatch.setattr(pipeline, "generator", counting)
     monkeypatch.setattr(pipeline.stargan, "_ood_threshold", None)  # as a fresh pipeline without a stored threshold
@@ -249,6 +252,24 @@ def test_the_threshold_is_calibrated_once_and_lazily(pipeline, monkeypatch):
     calls = counting.calls
     assert calls >= 1 and pipeline.ood_threshold == threshold and counting.calls == calls
     assert threshold >= MIN_OOD_THRESHOLD and len(calibration_faces(pipeline.size)) >= 7
+    # another engine of the same weights (a second Pipeline of the same file) reuses it, without a pass
+    monkeypatch.setattr(pipeline.stargan, "_ood_threshold", None)
+    assert pipeline.ood_threshold == threshold and counting.calls == calls
+
+
+def test_a_calibration_is_reused_only_for_the_same_generator_weights_size_and_device():
+    from emoface.engines.stargan import calibration_key
+    from emoface.stargan.model import Generator
+
+    torch.manual_seed(0)
+    generator, cpu = Generator(4, 7, 1), torch.device("cpu")
+    key = calibration_key(generator, 32, cpu)
+    assert calibration_key(generator, 32, cpu) == key
+    assert calibration_key(generator, 64, cpu) != key and calibration_key(generator, 32, torch.device("meta")) != key
+    with torch.no_grad():
+        next(generator.parameters())[0].flatten()[0] += 1e-6
+    assert calibration_key(generator, 32, cpu) != key
+    assert calibration_key(object(), 32, cpu) is None  # no state dict: calibrated per engine, never shared
 
 
 def test_a_generator_file_can_carry_its_own_threshold(tmp_path):

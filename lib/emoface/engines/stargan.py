@@ -23,14 +23,15 @@ hp(x) = x − blur(x), in [-1, 1] units (for a generator with an attention mask,
 in c_s: its output keeps the input's own pixels, photograph or not). A generator trained on drawn
 faces reconstructs their smooth shading, and cannot reproduce a photograph's skin, hair and noise. Above :attr:`StarGanEngine.ood_threshold`
 the face is out of domain. The threshold comes from the generator file (``info["ood_threshold"]``)
-or is calibrated once, lazily, on :data:`CALIBRATION_PEOPLE` held-out SynthFaces faces as
-max(1.5 × their 95th percentile, :data:`MIN_OOD_THRESHOLD`).
+or is calibrated lazily, once per process for the same weights, on :data:`CALIBRATION_PEOPLE`
+held-out SynthFaces faces as max(1.5 × their 95th percentile, :data:`MIN_OOD_THRESHOLD`).
 
 Taught in ``05_pipeline_app.ipynb``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 import numpy as np
@@ -62,6 +63,25 @@ CLEAR_READING = 0.85
 MAX_ROLL = 20.0
 #: A Haar box is this face's when it covers at least this share of the found box.
 SAME_FACE = 0.5
+
+
+#: Thresholds calibrated in this process, by generator (class and weights), size and device: every
+#: engine of the same generator calibrates once per process (~150 generator passes, ~10 s of CPU),
+#: not once each — a notebook or a test suite makes many pipelines of the shipped file.
+_CALIBRATED: dict[str, float] = {}
+
+
+def calibration_key(generator: torch.nn.Module, size: int, device: torch.device) -> str | None:
+    """What a calibrated threshold depends on, as a digest (None for a generator without a state dict)."""
+    state = getattr(generator, "state_dict", None)
+    if state is None:
+        return None
+    digest = hashlib.sha256(f"{type(generator).__module__}.{type(generator).__qualname__}|{size}|"
+                            f"{torch.device(device).type}".encode())
+    for name, tensor in state().items():
+        digest.update(f"|{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
 
 
 class TiltedFaceError(NoFaceError):
@@ -183,9 +203,15 @@ class StarGanEngine:
         """Domain scores above this are out of domain (from the generator file, or calibrated once)."""
         with self._calibration_lock:
             if self._ood_threshold is None:
-                scores = self.domain_scores(calibration_faces(self.size))
-                # threshold = max(1.5 · P95(r over held-out SynthFaces faces), floor)
-                self._ood_threshold = max(1.5 * float(np.percentile(scores, 95)), MIN_OOD_THRESHOLD)
+                key = calibration_key(self.generator, self.size, self.device)
+                threshold = _CALIBRATED.get(key) if key is not None else None
+                if threshold is None:
+                    scores = self.domain_scores(calibration_faces(self.size))
+                    # threshold = max(1.5 · P95(r over held-out SynthFaces faces), floor)
+                    threshold = max(1.5 * float(np.percentile(scores, 95)), MIN_OOD_THRESHOLD)
+                    if key is not None:
+                        _CALIBRATED[key] = threshold
+                self._ood_threshold = threshold
             return float(self._ood_threshold)
 
     @ood_threshold.setter
