@@ -190,3 +190,20 @@ def test_a_checkpoint_with_pickled_code_is_refused_without_advice_to_unpickle_it
     assert main(["classify", "--model", str(path), "hello"]) == 2
     err = capsys.readouterr().err
     assert "not a readable PyTorch checkpoint" in err and "weights_only" not in err and err.count("\n") == 1
+
+
+def test_an_interrupt_says_what_resumes_only_for_the_command_that_resumes(monkeypatch, capsys):
+    import argparse
+
+    from emoface import cli
+
+    def interrupted(_args):
+        raise KeyboardInterrupt
+
+    for command, resumes in (("tunedmug", True), ("serve", False)):
+        parser = argparse.ArgumentParser()
+        parser.set_defaults(command=command, run=interrupted)
+        monkeypatch.setattr(cli, "_parser", lambda parser=parser: parser)
+        assert cli.main([]) == 130
+        message = capsys.readouterr().err
+        assert message.startswith("emoface: interrupted") and ("tunedmug resumes" in message) == resumes

@@ -31,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"emoface: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("emoface: interrupted; what was written is kept (tunedmug resumes when run again)", file=sys.stderr)
+        resumes = " (tunedmug resumes when run again)" if args.command == "tunedmug" else ""
+        print(f"emoface: interrupted; what was written is kept{resumes}", file=sys.stderr)
         return 130
 
 
