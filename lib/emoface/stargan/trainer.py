@@ -115,8 +115,9 @@ class StarGANTrainer:
 
     ``partners`` (optional, long ``(N, c_dim)``): the index of the same person's image in each
     domain, −1 where there is none. With ``config.lambda_pair > 0`` the generator's update also pulls
-    ``G(x, c)`` towards that true image — the ghost of the old expression costs pixels there, which
-    the critic and the cycle alone do not make it pay.
+    ``G(x, c)`` towards that true image (without ``partners`` the term is off). Measured on the demo
+    generator: it lowers L1 to the true face but leaves thin ghosts of the old expression, which are
+    worth few pixels (docs/stargan.md).
     """
 
     def __init__(self, config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,
@@ -179,11 +180,13 @@ class StarGANTrainer:
 
     # ------------------------------------------------------------------ the schedule
     def sample_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Real images in [-1, 1] (half flipped), their domains and random targets: :meth:`_sample`'s first three."""
         x, source, target, _ = self._sample()
         return x, source, target
 
     def _sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
-        """Real images in [-1, 1] (half flipped), their domains, and random target domains.
+        """Real images in [-1, 1] (half flipped), their domains, random target domains, and the true
+        edits where the data holds them (:meth:`_true_edits`).
 
         The distributed sampler: every rank draws the *whole* global batch (indices, flips, targets)
         from its own copy of :attr:`rng` — the same generator in the same state on every rank — and
