@@ -41,7 +41,7 @@ from ..faces.detect import NoFaceError, default_detector
 from ..labels import FACE_EXPRESSIONS
 from ..parallel import ordered_map
 from .evaluate import TargetScore, class_mean_faces, grade_on_pairs, train_judge
-from .trainer import StarGANConfig, StarGANTrainer
+from .trainer import StarGANConfig, StarGANTrainer, config_from_dict
 
 #: The three preparations of Fig. 6, from raw MUG to tunedMUG.
 VARIANTS: dict[str, TunedMugConfig] = {
@@ -198,8 +198,6 @@ def stored_ablation(settings: dict, path: str | Path | None = None) -> tuple[lis
     payload = json.loads(path.read_text(encoding="utf-8"))
     stored = payload.get("settings") or {}
     if "config" in stored:  # a config field added since takes its default, which is what the run used
-        from .trainer import config_from_dict
-
         stored = {**stored, "config": asdict(config_from_dict(stored["config"]))}
     if stored != json.loads(json.dumps(settings)):
         return None
