@@ -59,6 +59,9 @@ def main() -> None:
     parser.add_argument("--lambda-pair", type=float, default=0.0,
                         help="weight of the paired L1 to the same person's true image in the target expression "
                              "(SynthFaces has it for every face; 0 = the paper's unpaired StarGAN)")
+    parser.add_argument("--pair-focus", type=float, default=0.0,
+                        help="extra weight of the paired L1 on the pixels the expression changes (the old mouth, "
+                             "brows and creases), against ghosts of the source expression")
     parser.add_argument("--train-identities", type=int, default=1000)
     parser.add_argument("--test-identities", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=None)
@@ -88,7 +91,7 @@ def main() -> None:
                            batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
-                           lambda_pair=args.lambda_pair)
+                           lambda_pair=args.lambda_pair, pair_focus=args.pair_focus)
     partners = train.partners() if args.lambda_pair > 0 else None
     probe = test.images[:30]
 
@@ -111,7 +114,8 @@ def main() -> None:
             base, images, labels, args.run_dir, args.iters, args.device, callbacks=(CsvLog(), report),
             lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask,
                                              "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls,
-                                             "lambda_pair": args.lambda_pair},
+                                             "lambda_pair": args.lambda_pair, "pair_focus": args.pair_focus,
+                                             "n_critic": args.n_critic},
             amp=args.amp, partners=partners)
         config = trainer.config
     else:

@@ -290,3 +290,20 @@ def test_partners_that_point_at_another_expression_are_refused(data, tmp_path):
         StarGANTrainer(config, images, labels, tmp_path, partners=wrong[:, :2])
     missing = torch.full((12, 3), -1, dtype=torch.long)
     assert StarGANTrainer(config, images, labels, tmp_path, partners=missing)._sample()[3][1].sum() == 0
+
+
+def test_the_paired_loss_can_weigh_the_pixels_the_expression_changes():
+    from emoface.stargan.losses import paired_loss
+
+    source = torch.zeros(1, 3, 4, 4)
+    truth = source.clone()
+    truth[..., 0, :] = 1.0  # the new expression changes the top row only (4 of 16 pixels)
+    present = torch.ones(1, dtype=torch.bool)
+    ghost = source.clone()  # an edit that kept the old row: wrong exactly where the expression changes
+    smear = truth.clone()
+    smear[..., 1:, :] = 1 / 3  # wrong by the same total, where the expression changes nothing
+    assert paired_loss(ghost, truth, present) == pytest.approx(paired_loss(smear, truth, present))
+    focused = [paired_loss(edit, truth, present, source, focus=9.0) for edit in (ghost, smear)]
+    assert focused[0] == pytest.approx(10 * focused[1])  # the changed pixels weigh 1 + 9
+    assert paired_loss(truth, truth, present, source, focus=9.0) == 0
+    assert paired_loss(ghost, truth, present, source, focus=0.0) == paired_loss(ghost, truth, present)

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .editing import EditMode, edit
+from .losses import EXPRESSION_CHANGE
 
 
 class Judge(nn.Module):
@@ -126,7 +127,7 @@ def ssim(a: torch.Tensor, b: torch.Tensor, window: int = 11, sigma: float = 1.5)
 
 #: A pixel "changes with the expression" where source and truth differ by more than this (in [-1, 1]
 #: units, mean over the channels): a tenth of the range, above the drawings' anti-aliasing.
-GHOST_CHANGE = 0.2
+GHOST_CHANGE = EXPRESSION_CHANGE
 
 
 def ghost_share(edit: torch.Tensor, source: torch.Tensor, truth: torch.Tensor) -> float:

@@ -82,6 +82,9 @@ class StarGANConfig:
     #: person photographed in expression c (SynthFaces always; MUG for its subjects). Needs
     #: ``partners`` (see :class:`StarGANTrainer`); 0 is the paper's unpaired StarGAN.
     lambda_pair: float = 0.0
+    #: Our extension: in the paired term, the pixels the expression changes (x and y differ) weigh
+    #: ``1 + pair_focus`` (:func:`~emoface.stargan.losses.paired_loss`); 0 weighs all pixels alike.
+    pair_focus: float = 0.0
     n_critic: int = 5
     batch_size: int = 16
     g_lr: float = 1e-4
@@ -281,7 +284,7 @@ class StarGANTrainer:
                 g_loss_rec = losses.reconstruction_loss(x_real, self.G_step(x_fake, onehot_org).float())
                 g_loss = g_adv + cfg.lambda_cls * g_loss_cls + cfg.lambda_rec * g_loss_rec
                 if true_edits is not None:
-                    g_loss_pair = losses.paired_loss(x_fake.float(), *true_edits)
+                    g_loss_pair = losses.paired_loss(x_fake.float(), *true_edits, x_real, cfg.pair_focus)
                     g_loss = g_loss + cfg.lambda_pair * g_loss_pair
                     log["G/pair"] = g_loss_pair.item()
                 if keep is not None:
