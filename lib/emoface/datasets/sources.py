@@ -3,7 +3,8 @@
 This is the one place that decides, so ``emoface demo``, ``02_tunedmug.ipynb`` and
 ``04_stargan.ipynb`` always agree on which set they used, and say so. The real path is never
 replaced: with ``$EMOFACE_DATA/mug`` present it is read as MUG; SynthFaces is only the fallback
-that keeps the lessons running offline.
+that keeps the lessons running offline. Both builds take a time budget (``minutes``, lessons'
+``DATA_MINUTES``) and continue in a later call.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from ..budget import Budget
 from ..faces.equalize import EqualizeMode
 from ..settings import Profile, data_dir, get_profile
 from .mug import FaceRecord, scan_faces
@@ -41,13 +43,18 @@ def mug_folder() -> Path:
     return data_dir() / "mug"
 
 
-def face_source(profile: Profile | str | None = None, progress: bool = True) -> FaceSource:
-    """MUG if present (apex frames per the profile), else a SynthFaces MUG tree, written if missing."""
+def face_source(profile: Profile | str | None = None, progress: bool = True,
+                minutes: float | Budget | None = None) -> FaceSource:
+    """MUG if present (apex frames per the profile), else a SynthFaces MUG tree, written if missing.
+
+    ``minutes`` bounds the drawing of the SynthFaces tree in this call; when it is spent,
+    :class:`~emoface.budget.BudgetSpent` says how far it got, and the next call continues.
+    """
     profile = profile if isinstance(profile, Profile) else get_profile(profile)
     if mug_folder().exists():
         return FaceSource("mug", mug_folder(), scan_faces(mug_folder(), profile.mug_frames_per_take))
     root = data_dir() / f"synthmug-{profile.name}"
-    write_synth_mug(root, profile.synth_identities, progress=progress)
+    write_synth_mug(root, profile.synth_identities, progress=progress, minutes=minutes)
     return FaceSource("synth", root, scan_faces(root, profile.mug_frames_per_take))
 
 
@@ -56,14 +63,19 @@ def prepare_tunedmug(
     equalize: EqualizeMode = "luminance",
     crop: bool = True,
     progress: bool = True,
+    minutes: float | Budget | None = None,
 ) -> PreparedSet:
     """Build (or finish building) tunedMUG for the profile: its folder, report and source name.
 
     ``equalize`` and ``crop`` select the variants of the paper's Fig. 6 ablation; each variant
-    gets its own folder, so they never mix.
+    gets its own folder, so they never mix. ``minutes`` bounds this call, the SynthFaces drawing
+    and the build together: when it is spent, :class:`~emoface.budget.BudgetSpent` says how far it
+    got, and the next call (in this session or a later one) continues.
     """
     profile = profile if isinstance(profile, Profile) else get_profile(profile)
-    source = face_source(profile, progress)
+    budget = Budget.of(minutes)
+    source = face_source(profile, progress, minutes=budget)
     config = TunedMugConfig(equalize=equalize, crop=crop, test_fraction=profile.test_fraction)
     out = data_dir() / f"tunedmug-{source.name}-{profile.name}-{'crop' if crop else 'frame'}-{equalize}"
-    return PreparedSet(out, build_tunedmug(source.records, out, config, progress=progress), source.name)
+    report = build_tunedmug(source.records, out, config, progress=progress, minutes=budget)
+    return PreparedSet(out, report, source.name)

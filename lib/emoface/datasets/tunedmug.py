@@ -12,7 +12,8 @@ reproduction needs and the paper leaves out:
   that could not be read, and why; ``report.json`` has the counts;
 * **resumable, atomic work**: every image is written to a temporary file and renamed, then noted
   in a journal; a re-run skips what the journal lists, so an interrupted build (a dropped Colab
-  session) resumes, and nothing half-written is ever left in ``train/`` or ``test/``.
+  session) resumes, and nothing half-written is ever left in ``train/`` or ``test/``; a time budget
+  (``minutes``) stops a build cleanly before the session ends.
 
 ``crop=False`` and ``equalize="none"`` exist for the paper's Fig. 6 comparison (uncropped MUG,
 crops only, crops + equalisation) as an ablation.
@@ -44,6 +45,7 @@ import cv2
 import numpy as np
 
 from ..atomic import atomic_write_text
+from ..budget import Budget
 from ..faces.detect import FaceDetector, NoFaceError, default_detector
 from ..faces.equalize import EqualizeMode, equalize
 from ..images import ImageReadError, load_rgb, save_rgb
@@ -94,11 +96,15 @@ def build_tunedmug(
     config: TunedMugConfig = TunedMugConfig(),
     progress: bool = True,
     workers: int | None = None,
+    minutes: float | Budget | None = None,
 ) -> dict:
     """Process ``records`` into ``out_dir`` (see the module docstring) and return the report.
 
     Frames are cropped on all cores (``workers``; 1 keeps everything in this process), each with
     the default :class:`~emoface.faces.detect.FaceDetector`; results are journalled in order.
+    ``minutes`` bounds this call (a Colab session): when spent, the build stops with the journal
+    flushed and no manifest or report written, and :class:`~emoface.budget.BudgetSpent` says how
+    far it got; the next call continues.
     """
     if not records:
         raise ValueError("no source images were given; scan a dataset first (emoface.datasets.mug.scan_faces)")
@@ -108,13 +114,21 @@ def build_tunedmug(
     journal_path = out / ".journal.jsonl"
     done = _read_journal(journal_path)
     todo = [(r, split_of[r.subject], out, config) for r in records if str(r.path) not in done]
+    budget = Budget.of(minutes)
+    finished = 0
     with open(journal_path, "a", encoding="utf-8") as journal:
         if journal.tell() and not journal_path.read_bytes().endswith(b"\n"):
             journal.write("\n")  # an interrupted run may have left half a line: start on a fresh one
-        for entry in ordered_map(_process_job, todo, workers, desc="tunedMUG", unit="img", progress=progress):
+        for entry in ordered_map(_process_job, todo, workers, desc="tunedMUG", unit="img", progress=progress,
+                                 budget=budget):
             journal.write(json.dumps(entry) + "\n")
             journal.flush()
             done[entry["source"]] = entry
+            finished += 1
+    if finished < len(todo):
+        prepared = len(records) - len(todo) + finished
+        raise budget.stopped(f"prepared {prepared:,} of {len(records):,} frames for tunedMUG",
+                             f"the faces and their journal are kept in {out}")
     sources = {str(r.path) for r in records}
     return _write_summaries(out, [e for s, e in done.items() if s in sources], config, len(records) - len(todo))
 

@@ -18,7 +18,9 @@ settings give from a small JSON file the package ships (:func:`stored_ablation`,
 :func:`save_ablation`) instead of spending minutes to recompute it; any other settings compute.
 **A session budget.** ``run_ablation(minutes=...)`` stops training when the budget is spent (with a
 checkpoint) and returns the variants finished so far; called again, it resumes where it stopped, and a
-variant already graded is read back from ``<run_root>/<variant>/scores.json``.
+variant already graded is read back from ``<run_root>/<variant>/scores.json``. The scenes are drawn
+within a budget too (:func:`ablation_scenes`), each person kept as it is drawn;
+:func:`load_or_run_ablation` spends one budget on both, as lesson 04 does.
 
 Taught in ``04_stargan.ipynb``; ``scripts/run_ablation.py`` runs it at a chosen budget.
 """
@@ -26,6 +28,7 @@ Taught in ``04_stargan.ipynb``; ``scripts/run_ablation.py`` runs it at a chosen 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from importlib.resources import files
@@ -35,12 +38,14 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_write, atomic_write_text
+from ..budget import Budget, BudgetSpent
 from ..datasets.synth import draw_scene, random_identity
 from ..datasets.tunedmug import TunedMugConfig, prepare_face
 from ..faces.detect import NoFaceError, default_detector
 from ..labels import FACE_EXPRESSIONS
 from ..parallel import ordered_map
 from .evaluate import TargetScore, class_mean_faces, grade_on_pairs, train_judge
+from .recipes import TEST_FIRST_IDENTITY, StarGANRecipe, ablation_config
 from .trainer import StarGANConfig, StarGANTrainer, config_from_dict
 
 #: The three preparations of Fig. 6, from raw MUG to tunedMUG.
@@ -75,25 +80,72 @@ def scene_pairs(identities: range, size: int = 64, seed: int = 0, workers: int |
     """uint8 (n, 7, 3, size, size) per variant for the identities the cascade found in all 7 scenes,
     and how many identities were dropped."""
     jobs = [(seed, i, size) for i in identities]
-    results = [r for r in ordered_map(_prepare_identity, jobs, workers=workers, desc="scenes", unit="person",
-                                      progress=progress) if r is not None]
-    if not results:
+    return _stack_variants(list(ordered_map(_prepare_identity, jobs, workers=workers, desc="scenes", unit="person",
+                                            progress=progress)))
+
+
+def _stack_variants(results: list[dict[str, np.ndarray] | None]) -> tuple[dict[str, torch.Tensor], int]:
+    found = [r for r in results if r is not None]
+    if not found:
         raise NoFaceError("the Haar cascade found no face in any identity's scenes")
-    pairs = {name: torch.from_numpy(np.stack([r[name] for r in results])).permute(0, 1, 4, 2, 3).contiguous()
+    pairs = {name: torch.from_numpy(np.stack([r[name] for r in found])).permute(0, 1, 4, 2, 3).contiguous()
              for name in VARIANTS}
-    return pairs, len(identities) - len(results)
+    return pairs, len(results) - len(found)
 
 
-def cached_scene_pairs(identities: range, path: str | Path, size: int = 64,
-                       progress: bool = True) -> tuple[dict[str, torch.Tensor], int]:
-    """:func:`scene_pairs`, kept in ``path`` (a run folder on Google Drive: a new session loads them)."""
+def cached_scene_pairs(identities: range, path: str | Path, size: int = 64, progress: bool = True,
+                       minutes: float | Budget | None = None) -> tuple[dict[str, torch.Tensor], int]:
+    """:func:`scene_pairs`, kept in ``path`` (a run folder on Google Drive: a new session loads them).
+
+    Each person is kept as soon as it is drawn, in the folder ``<path>.parts`` beside it, so a drawing
+    cut off by a dropped session or by ``minutes`` continues where it stopped; when the budget is spent,
+    :class:`~emoface.budget.BudgetSpent` says how far it got. Once every person is drawn they are
+    gathered into ``path`` and the parts removed.
+    """
     path = Path(path)
     if path.is_file():
         stored = torch.load(path, weights_only=True)
         return stored["pairs"], int(stored["dropped"])
-    pairs, dropped = scene_pairs(identities, size=size, progress=progress)
+    parts = path.with_name(path.name + ".parts")
+    todo = [i for i in identities if not _part(parts, i).is_file()]
+    budget, done = Budget.of(minutes), 0
+    for result, index in zip(ordered_map(_prepare_identity, [(0, i, size) for i in todo], desc="scenes",
+                                         unit="person", progress=progress, budget=budget), todo):
+        # One file per person; an empty archive: the cascade missed a scene of theirs (dropped).
+        atomic_write(_part(parts, index), lambda handle: np.savez(handle, **(result or {})))
+        done += 1
+    if done < len(todo):
+        raise budget.stopped(f"drew the ablation's scenes of {len(identities) - len(todo) + done:,} of "
+                             f"{len(identities):,} people", f"they are kept in {parts}")
+    pairs, dropped = _stack_variants([_read_part(_part(parts, i)) for i in identities])
     atomic_write(path, lambda handle: torch.save({"pairs": pairs, "dropped": dropped}, handle))
+    shutil.rmtree(parts, ignore_errors=True)
     return pairs, dropped
+
+
+def _part(parts: Path, index: int) -> Path:
+    return parts / f"{index}.npz"
+
+
+def _read_part(path: Path) -> dict[str, np.ndarray] | None:
+    with np.load(path) as stored:
+        return {name: stored[name] for name in VARIANTS} if stored.files else None
+
+
+def ablation_scenes(identities: tuple[int, int], run_root: str | Path, size: int = 64, progress: bool = True,
+                    minutes: float | Budget | None = None) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor],
+                                                                    tuple[int, int]]:
+    """Lesson 04's scenes: ``identities`` = (train, test) people, the test ones from
+    :data:`~emoface.stargan.recipes.TEST_FIRST_IDENTITY` on, each kept under ``run_root`` as it is drawn
+    (:func:`cached_scene_pairs`). Returns the train and test pairs and how many people each dropped."""
+    n_train, n_test = identities
+    budget = Budget.of(minutes)
+    train, dropped_train = cached_scene_pairs(range(n_train), Path(run_root) / f"scenes-{n_train}-{size}px.pt",
+                                              size=size, progress=progress, minutes=budget)
+    test, dropped_test = cached_scene_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + n_test),
+                                            Path(run_root) / f"scenes-test-{n_test}-{size}px.pt", size=size,
+                                            progress=progress, minutes=budget)
+    return train, test, (dropped_train, dropped_test)
 
 
 @dataclass(frozen=True)
@@ -202,6 +254,36 @@ def stored_ablation(settings: dict, path: str | Path | None = None) -> tuple[lis
     if stored != json.loads(json.dumps(settings)):
         return None
     return [AblationRow.from_dict(r) for r in payload["rows"]], {k: v for k, v in payload.items() if k != "rows"}
+
+
+def load_or_run_ablation(plan: StarGANRecipe, run_root: str | Path, device: torch.device | str = "cpu",
+                         minutes: float | None = None, progress: bool = True) -> tuple[list[AblationRow] | None, str]:
+    """Lesson 04's section 8: the stored result of ``plan``'s settings when the package has one, else the
+    ablation computed under ``run_root`` within ``minutes`` (``0``: not this session) — the scenes, kept
+    person by person, then the three trainings — continuing where the last call stopped.
+
+    Returns the rows (``None``: none to show yet) and one line saying what happened.
+    """
+    config = ablation_config(plan)
+    size = config.image_size
+    stored = stored_ablation(ablation_settings(config, plan.ablation_steps, plan.ablation_identities,
+                                               plan.judge_epochs, size=size))
+    if stored is not None:
+        rows, record = stored
+        return rows, (f"stored result of these settings, not recomputed (it took {record['minutes']} min on "
+                      f"{record['machine']})")
+    if minutes == 0:
+        return None, "a budget of 0 minutes: no ablation this session; give it a budget and run the cell again"
+    budget = Budget.of(minutes)
+    try:
+        train, test, (dropped_train, dropped_test) = ablation_scenes(plan.ablation_identities, run_root, size,
+                                                                     progress=progress, minutes=budget)
+    except BudgetSpent as spent:  # the people drawn are kept: the next call continues
+        return None, str(spent)
+    rows = run_ablation(train, test, config, plan.ablation_steps, run_root, device, judge_epochs=plan.judge_epochs,
+                        progress=progress, minutes=budget.left())
+    return rows, (f"people without a detectable face in all 7 scenes (left out): {dropped_train} train, "
+                  f"{dropped_test} test")
 
 
 def ablation_table(rows: list[AblationRow]) -> str:

@@ -2,6 +2,8 @@
 
 Fig. 4 puts held-out test faces in rows and every expression in columns; Fig. 5 does the same for
 faces from other sources. Both are :func:`expression_rows` drawn by :func:`emoface.viz.labelled_grid`.
+:func:`attribute_row` does the same for the authors' CelebA generator (hair, sex, age) in section 9
+of ``04_stargan.ipynb``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,35 @@ def expression_rows(generator: torch.nn.Module, faces: Sequence[np.ndarray], mod
         x = to_tensor(face)
         rows.append([face] + [to_image(edit(generator, x, c, mode, size=size)[0]) for c in range(generator.c_dim)])
     return rows
+
+
+#: The authors' CelebA demo starts from "black hair, female, young" (Black_Hair, …, Male, Young).
+CELEBA_START = (1.0, 0.0, 0.0, 0.0, 1.0)
+
+
+@torch.no_grad()
+def attribute_row(generator: torch.nn.Module, face: np.ndarray,
+                  start: Sequence[float] = CELEBA_START) -> list[np.ndarray]:
+    """[the face, then one edit per CelebA attribute] for the authors' 5-attribute generator (lesson 04,
+    section 9): the hair colours are one-hot, so each hair column sets its colour; Male and Young
+    each flip their bit of ``start``."""
+    device = next(generator.parameters()).device
+    x = to_tensor(face).to(device)
+    row = [face]
+    for c in attribute_targets(start):
+        row.append(to_image(generator(x, c.to(device).unsqueeze(0))[0]))
+    return row
+
+
+def attribute_targets(start: Sequence[float] = CELEBA_START) -> torch.Tensor:
+    """(5, 5) float: the domain vector of each column of :func:`attribute_row`."""
+    targets = torch.tensor(start, dtype=torch.float32).repeat(len(start), 1)
+    for k in range(len(start)):
+        if k < 3:  # hair colour: exactly one of black, blond, brown
+            targets[k, :3] = torch.eye(3)[k]
+        else:
+            targets[k, k] = 1 - targets[k, k]
+    return targets
 
 
 def face_from_photo(path_or_rgb: ImageSource, size: int = 128) -> np.ndarray:

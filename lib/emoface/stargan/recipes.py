@@ -101,7 +101,7 @@ class RunData:
 
 
 def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = None, size: int | None = None,
-             progress: bool = True, cache: str | Path | None = None) -> RunData:
+             progress: bool = True, cache: str | Path | None = None, minutes: float | None = None) -> RunData:
     """The faces a run trains on: ``synthfaces`` (drawn here), ``tunedmug`` (MUG under the data folder,
     else SynthFaces scenes through the Haar pipeline) or ``fer2013`` (downloaded), at ``size`` pixels
     (``None``: SynthFaces at 64, the prepared sets at their own 128).
@@ -111,6 +111,9 @@ def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = Non
 
     ``cache`` (a folder, e.g. the run's on Google Drive) keeps the drawn SynthFaces people, so a new
     session loads them instead of drawing thousands again; the real sets keep their own caches.
+    ``minutes`` bounds the tunedMUG build (:func:`emoface.datasets.sources.prepare_tunedmug`), the long
+    one in ``full``: when it is spent, :class:`~emoface.budget.BudgetSpent` says how far it got and the
+    next call continues.
     """
     if data == "synthfaces":
         from .synth_pairs import synth_pairs
@@ -129,7 +132,7 @@ def run_data(data: str, plan: StarGANRecipe, profile: Profile | str | None = Non
     if data == "tunedmug":
         from ..datasets.sources import prepare_tunedmug
 
-        prepared = prepare_tunedmug(profile, progress=progress)
+        prepared = prepare_tunedmug(profile, progress=progress, minutes=minutes)
         root, data = prepared.folder, "tunedmug" if prepared.source == "mug" else "synthfaces"
     elif data == "fer2013":
         from ..datasets.fer2013 import prepare_fer2013

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...budget import Budget
 from ...images import save_rgb
 from ...labels import FACE_EXPRESSIONS
 from ...parallel import ordered_map
@@ -39,11 +40,14 @@ def write_synth_mug(
     width: int = 640,
     progress: bool = True,
     workers: int | None = None,
+    minutes: float | Budget | None = None,
 ) -> Path:
     """Write ``root/subjects3`` for ``n_subjects`` SynthFaces identities; existing frames are kept.
 
     Returns the ``subjects3`` folder. Frames are written atomically, so an interrupted run can be
     repeated and only fills in what is missing. Takes are drawn on all cores (``workers``).
+    ``minutes`` bounds this call (a Colab session): when spent, the drawing stops and
+    :class:`~emoface.budget.BudgetSpent` says how far it got; the frames drawn are kept.
     """
     subjects = Path(root) / "subjects3"
     jobs = [
@@ -53,8 +57,15 @@ def write_synth_mug(
         for take in range(takes)
         if not _take_folder(subjects, subject, expression, take).joinpath(f"img_{FRAMES_PER_TAKE - 1:04d}.jpg").exists()
     ]
-    for _ in ordered_map(_write_take, jobs, workers, desc="SynthFaces → MUG tree", unit="take", progress=progress):
-        pass
+    budget = Budget.of(minutes)
+    done = 0
+    for _ in ordered_map(_write_take, jobs, workers, desc="SynthFaces → MUG tree", unit="take", progress=progress,
+                         budget=budget):
+        done += 1
+    if done < len(jobs):
+        people = n_subjects - len({job.subject for job in jobs[done:]})
+        raise budget.stopped(f"drew {people:,} of {n_subjects:,} SynthFaces people",
+                             f"the frames are kept in {subjects}")
     return subjects
 
 
