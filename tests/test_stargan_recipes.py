@@ -136,6 +136,19 @@ def test_a_tunedmug_run_is_recorded_as_what_its_faces_are(isolated_dirs, fake_mu
     assert DATASETS["tunedmug"].real_photos and not DATASETS["synthfaces"].real_photos
 
 
+def test_held_out_faces_are_spread_over_the_split_not_one_persons_frames():
+    """tunedMUG keeps several frames of a take side by side: Fig. 4's rows must be different people."""
+    from emoface.stargan.recipes import RunData
+
+    person = torch.arange(5).repeat_interleave(3)  # five people, three neutral frames each, in file order
+    faces = person.to(torch.uint8)[:, None, None, None].expand(15, 3, 4, 4).contiguous()
+    neutral = torch.full((15,), FACE_EXPRESSIONS.index("neutral"))
+    data = RunData("tunedmug", faces, neutral, faces, neutral)
+    assert data.held_out("neutral", 4)[:, 0, 0, 0].tolist() == [0, 1, 3, 4]
+    assert data.held_out("neutral", 1)[:, 0, 0, 0].tolist() == [0]  # one face: the split's first
+    assert len(data.held_out("anger", 2)) == 2  # none labelled anger: others stand in
+
+
 def test_synthfaces_people_are_drawn_once_per_run_folder(tmp_path, monkeypatch):
     from emoface.stargan import synth_pairs
 

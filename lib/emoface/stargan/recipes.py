@@ -90,10 +90,16 @@ class RunData:
     pairs: torch.Tensor | None = None
 
     def held_out(self, expression: str, n: int) -> torch.Tensor:
-        """Up to ``n`` held-out faces labelled ``expression`` (others when too few), uint8 (n, 3, H, W)."""
+        """Up to ``n`` held-out faces labelled ``expression`` (others when too few), uint8 (n, 3, H, W).
+
+        They are spread evenly over the split, not its first ``n``: neighbours in a split are often one
+        person (tunedMUG keeps several frames of each take), and a figure should show different people.
+        """
         wanted = self.test_labels == FACE_EXPRESSIONS.index(expression)
-        order = torch.cat([torch.nonzero(wanted).flatten(), torch.nonzero(~wanted).flatten()])
-        return self.test_images[order[:n]]
+        own, others = torch.nonzero(wanted).flatten(), torch.nonzero(~wanted).flatten()
+        if len(own) > n:
+            own = own[torch.linspace(0, len(own) - 1, n).round().long()]  # distinct: spaced ≥ 1 apart
+        return self.test_images[torch.cat([own, others])[:n]]
 
     def faces_in(self, expression: str, n: int) -> list:
         """:meth:`held_out` as RGB uint8 (H, W, 3) arrays, for the figures."""
