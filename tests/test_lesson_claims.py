@@ -94,3 +94,22 @@ def test_lesson_04_states_the_demo_recipe_and_the_shipped_files_evaluation():
     assert re.search(r"At `demo`'s (\d+) steps no generator", text).group(1) == str(demo.ablation_steps)
     error = int(re.search(r"edits a target: a standard error of (\d+) points at 90 %", text).group(1))
     assert error == round(100 * (0.9 * 0.1 / edits) ** 0.5)  # a binomial share's standard error
+
+
+def test_lesson_04s_changes_examples_build_a_full_run():
+    """Each `CHANGES` a student may copy from lesson 04 (its prose and its parameters cell) makes a
+    `full` config whose networks build: 32×32 needs five down-sampling convs in D, not six."""
+    import ast
+    from dataclasses import replace
+
+    from emoface.stargan.model import Discriminator, Generator
+    from emoface.stargan.recipes import recipe
+
+    cells = json.loads((NOTEBOOKS / "04_stargan.ipynb").read_text(encoding="utf-8"))["cells"]
+    text = " ".join(" ".join("".join(c["source"]).split()) for c in cells)
+    examples = [ast.literal_eval(found) for found in re.findall(r"\{\"image_size\"[^{}]*\}", text)]
+    assert len(examples) >= 2
+    for changes in examples:
+        config = replace(recipe("full").config, **changes)
+        Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention)
+        Discriminator(config.image_size, config.d_conv_dim, config.c_dim, config.d_repeat_num)

@@ -121,7 +121,7 @@ def run_demo(out_dir: str | Path, pipeline=None, posts: list[DemoPost] | None = 
         domain = "out of the generator's domain" if first.out_of_domain else "in the generator's domain"
         say(f"{name}: face at {first.face_box.as_tuple()}; {domain}; drawn by {engines}"
             + (f" — {first.message}" if first.out_of_domain and engines == "stargan" else ""))
-    summary["grid"] = str(_save_grid(rows, titles, row_names, out / "before_after.png"))
+    summary["grid"] = str(_save_grid(rows, titles, row_names, out / "before_after.png", pipeline.trained_on.title))
     atomic_write_text(out / "demo.json", json.dumps(summary, indent=1))
     say(f"grid: {summary['grid']}\nall results: {out / 'demo.json'}")
     return summary
@@ -131,9 +131,11 @@ def _short(text: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _save_grid(rows: list[list[np.ndarray]], titles: list[str], names: list[str], path: Path) -> Path:
+def _save_grid(rows: list[list[np.ndarray]], titles: list[str], names: list[str], path: Path,
+               trained_on: str) -> Path:
     from .viz import labelled_grid, save_figure
 
     fig = labelled_grid(rows, titles, names, cell_inches=1.45,
-                        title="emoface demo — each post's emotion redraws the profile photo (face region shown)")
+                        title="emoface demo — each post's emotion redraws the profile photo (face region shown; "
+                              f"generator trained on {trained_on})")
     return save_figure(fig, path)
