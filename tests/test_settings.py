@@ -1,4 +1,6 @@
 import random
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -75,3 +77,18 @@ def test_every_badge_and_colab_install_points_at_the_one_repository():
         assert installs == [REPOSITORY], f"{notebook.name}: the setup cell installs from {installs}"
     linked = re.findall(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob/", readme)
     assert len(linked) >= len(notebooks) and set(linked) == {REPOSITORY}, linked
+
+
+def test_a_lessons_data_dir_becomes_the_data_folder_and_drive_is_mounted_only_on_colab(tmp_path, monkeypatch):
+    monkeypatch.setenv(settings.DATA_ENV, str(tmp_path / "before"))
+    assert settings.use_data_dir(None) == tmp_path / "before"  # None keeps the current folder
+    assert settings.use_data_dir(tmp_path / "mine") == tmp_path / "mine" == settings.data_dir()
+    mounted = []
+    monkeypatch.setitem(sys.modules, "google.colab", types.SimpleNamespace(drive=types.SimpleNamespace(mount=mounted.append)))
+    monkeypatch.setitem(sys.modules, "google", types.SimpleNamespace(colab=sys.modules["google.colab"]))
+    settings.mount_drive_for(tmp_path / "local")  # not on Drive: nothing mounted
+    settings.mount_drive_for("/content/drive/MyDrive/emoface/data")
+    assert mounted == ["/content/drive"]
+    monkeypatch.setitem(sys.modules, "google.colab", None)  # not Colab: one clear line
+    with pytest.raises(RuntimeError, match="only Colab can mount"):
+        settings.mount_drive_for("/content/drive/MyDrive/emoface/data")

@@ -80,6 +80,29 @@ def data_dir() -> Path:
     return path
 
 
+def use_data_dir(path: str | Path | None) -> Path:
+    """Make ``path`` this process's data folder (``$EMOFACE_DATA``) and return it; ``None`` keeps the current one.
+
+    A path on Google Drive (``/content/drive/...``) mounts Drive first when running on Colab, so the
+    long builds of the ``full`` profile, which keep every finished item, continue in a new session.
+    """
+    if path is not None:
+        mount_drive_for(path)
+        os.environ[DATA_ENV] = str(Path(path).expanduser())
+    return data_dir()
+
+
+def mount_drive_for(path: str | Path) -> None:
+    """Mount Google Drive when ``path`` lies on it and this is Colab; anywhere else, do nothing."""
+    if str(path).startswith("/content/drive") and not Path("/content/drive/MyDrive").is_dir():
+        try:
+            from google.colab import drive
+        except ImportError:
+            raise RuntimeError(f"{path} is on Google Drive, which only Colab can mount; "
+                               "choose a local folder here") from None
+        drive.mount("/content/drive")
+
+
 def runs_dir() -> Path:
     """Where checkpoints, grids and reports go (``$EMOFACE_RUNS`` or ``./runs``)."""
     path = Path(os.environ.get(RUNS_ENV) or "runs").expanduser().resolve()
