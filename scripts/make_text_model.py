@@ -21,7 +21,7 @@
 ``--out`` writes the trained model somewhere else than the shipped file (try a change without
 overwriting it); ``--evaluate-only`` trains nothing and scores a model (``--model``, default the
 shipped one) on the same test splits; ``--misses`` lists the tuning posts whose face is wrong and what
-they were read as. The held-out posts (``posts_heldout.csv``, ``posts_heldout2.csv``) are scored only
+they were read as. The held-out posts (``posts_heldout.csv``, ``posts_heldout2.csv``, ``posts_heldout3.csv``) are scored only
 with ``--heldout``, so that trying candidates never shows them: measure them once, on the model chosen
 on the tuning posts, and ``--store`` their scores in its ``extra`` (lesson 03 reads them).
 

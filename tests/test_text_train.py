@@ -131,10 +131,11 @@ def test_face_posts_are_labelled_with_faces_and_scored_per_face(tiny_model):
     from emoface.text.classify import face_hits
     from emoface.text.corpora import load_face_posts
 
-    tuning, heldout, heldout2 = load_face_posts("tuning"), load_face_posts("heldout"), load_face_posts("heldout2")
+    tuning, heldout = load_face_posts("tuning"), load_face_posts("heldout")
+    heldout2, heldout3 = load_face_posts("heldout2"), load_face_posts("heldout3")
     assert tuning.counts() == dict.fromkeys(FACE_EXPRESSIONS, 20)
-    assert heldout.counts() == heldout2.counts() == dict.fromkeys(FACE_EXPRESSIONS, 16)
-    sets = [set(tuning.texts), set(heldout.texts), set(heldout2.texts), set(load_bundled().texts)]
+    assert heldout.counts() == heldout2.counts() == heldout3.counts() == dict.fromkeys(FACE_EXPRESSIONS, 16)
+    sets = [set(tuning.texts), set(heldout.texts), set(heldout2.texts), set(heldout3.texts), set(load_bundled().texts)]
     assert all(not a & b for i, a in enumerate(sets) for b in sets[i + 1:])  # no post in two sets
     hits = face_hits(EmotionClassifier(tiny_model), heldout)
     assert list(hits) == list(FACE_EXPRESSIONS) and all(total == 16 and 0 <= right <= 16 for right, total in hits.values())

@@ -143,16 +143,17 @@ def load_bundled() -> Corpus:
                   tuple(r["split"] for r in rows))
 
 
-#: The face-labelled post sets that ship (``assets/posts_<name>.csv``): one to tune on, two held out.
-FACE_POST_SETS = ("tuning", "heldout", "heldout2")
+#: The face-labelled post sets that ship (``assets/posts_<name>.csv``): one to tune on, three held out.
+FACE_POST_SETS = ("tuning", "heldout", "heldout2", "heldout3")
 
 
 def load_face_posts(which: str = "heldout") -> Corpus:
     """Blog posts labelled with the *face* a reader expects (see the datasheet), never trained on:
     ``"tuning"`` (``assets/posts_tuning.csv``, 20 per expression: chose the training settings),
-    ``"heldout"`` (``assets/posts_heldout.csv``, 16 per expression: measured at the end of each change)
-    or ``"heldout2"`` (``assets/posts_heldout2.csv``, 16 per expression, written before the change it
-    measures, once the first held-out set had been measured too often to stay clean)."""
+    ``"heldout"`` (``assets/posts_heldout.csv``, 16 per expression: measured at the end of each change),
+    ``"heldout2"`` (``assets/posts_heldout2.csv``, 16 per expression, written before the change it
+    measures, once the first held-out set had been measured too often to stay clean) or ``"heldout3"``
+    (the same again, once the second had steered a choice too)."""
     if which not in FACE_POST_SETS:
         raise ValueError(f"which must be one of {', '.join(map(repr, FACE_POST_SETS))}, not {which!r}")
     with (files("emoface") / "assets" / f"posts_{which}.csv").open(encoding="utf-8", newline="") as handle:
