@@ -7,7 +7,8 @@
 
 The judge is trained on ``--train-identities`` SynthFaces people (the generator's training range,
 identities 0, 1, ...), the edits are graded on ``--test-identities`` people from
-:data:`~emoface.stargan.recipes.TEST_FIRST_IDENTITY` on, whom no shipped model has seen. By default
+:data:`~emoface.stargan.recipes.TEST_FIRST_IDENTITY` on, whom no shipped model has seen
+(``--first-identity 2000000``: other people, to choose between candidates on). By default
 the generator is graded in the mode the pipeline uses for it (:func:`~emoface.stargan.editing.default_mode`).
 """
 
@@ -35,13 +36,16 @@ def main() -> None:
                         help="edit modes to grade (default: the one the pipeline uses for this generator)")
     parser.add_argument("--train-identities", type=int, default=1000, help="SynthFaces people the judge learns from")
     parser.add_argument("--test-identities", type=int, default=100, help="held-out people edited and graded")
+    parser.add_argument("--first-identity", type=int, default=TEST_FIRST_IDENTITY,
+                        help="the first held-out person (another range, e.g. 2000000, to choose between generators "
+                             "without looking at the people the stored tables use)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown tables")
     parser.add_argument("--store", action="store_true",
                         help="write the plain and residual tables into the file's info (after an inference change)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.store and (args.generator is None or args.test_identities != 100
+    if args.store and (args.generator is None or args.test_identities != 100 or args.first_identity != TEST_FIRST_IDENTITY
                        or (args.modes and set(args.modes) != {"plain", "residual"})):
         raise SystemExit("--store needs a generator file, both modes and the 100 test people the table in docs/stargan.md uses")
 
@@ -52,7 +56,7 @@ def main() -> None:
                          "the seven face expressions")
     size = loaded.config.image_size
     train = synth_pairs(range(args.train_identities), size=size, progress=False)
-    test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=size,
+    test = synth_pairs(range(args.first_identity, args.first_identity + args.test_identities), size=size,
                        progress=False)
     images, labels = train.flat()
     judge = train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=5)
@@ -62,7 +66,7 @@ def main() -> None:
                for mode in modes}
     about = {"generator": str(args.generator or "shipped"), "image_size": size,
              "attention": bool(loaded.config.g_attention), "pipeline_mode": default_mode(loaded.config),
-             "test_identities": f"{TEST_FIRST_IDENTITY}-{TEST_FIRST_IDENTITY + args.test_identities - 1}",
+             "test_identities": f"{args.first_identity}-{args.first_identity + args.test_identities - 1}",
              "judge_trained_on": f"SynthFaces identities 0-{args.train_identities - 1}",
              "seconds": round(time.monotonic() - started, 1)}
     if args.store:

@@ -161,6 +161,26 @@ def test_a_face_between_two_expressions_is_not_declared_to_show_one():
     assert clearly_own(outputs, x)
 
 
+def test_the_shipped_file_reads_a_face_s_own_expression_with_its_discriminator(auto):
+    from emoface.datasets.synth import draw_scene, random_identity
+    from emoface.engines.stargan import StarGanEngine, expression_reader
+    from emoface.faces.equalize import equalize
+    from emoface.stargan.figures import to_tensor
+    from emoface.stargan.generator_file import load_generator
+
+    engine = auto.engine_named("stargan")
+    assert engine.reader is not None  # the shipped file stores D
+    person = random_identity(np.random.default_rng([0, 1_000_001]))
+    for expression in ("happiness", "neutral", "surprise"):  # a broad smile once read as neutral by reconstruction
+        photo = draw_scene(person, expression, rng=np.random.default_rng(1))[0]
+        x = to_tensor(equalize(engine.crop(photo).face, "luminance"))
+        source, probability = engine.read_expression(x)
+        assert engine.classes[int(source[0])] == expression and 0 < probability <= 1
+    without_d = load_generator()._replace(discriminator=None)
+    assert expression_reader(without_d, "cpu") is None  # a file without D: read by reconstruction
+    assert StarGanEngine(without_d, "cpu", engine.detector, "plain").read_expression(x) is None
+
+
 @pytest.mark.parametrize("dataset, rule", [("tunedmug", "stargan"), ("mug", "stargan"), ("synthfaces", "look"),
                                            ("fer2013", "warp"), ("unknown", "stargan")])
 def test_auto_decides_by_what_the_generator_was_trained_on(dataset, rule):
