@@ -147,9 +147,9 @@ class StarGanEngine:
 
     # ---------------------------------------------------------------- one edit
 
-    def read_expression(self, x: torch.Tensor) -> tuple[torch.Tensor, float] | None:
-        """The face's own expression by the file's discriminator, StarGAN's expression classifier trained on
-        real faces: (source index (1,), its probability), or None for a file without D.
+    def read_expression(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Each face's own expression by the file's discriminator, StarGAN's expression classifier trained on
+        real faces: (source indices (N,), their probabilities (N,)), or None for a file without D.
 
         Why not the reconstruction (:func:`own_domain`): an attention generator trained with a weak cycle
         loss repaints even a face's own expression, so argmin |G(x, c) − x| read 84 % of held-out
@@ -158,7 +158,7 @@ class StarGanEngine:
             return None
         with self._lock, torch.no_grad():
             probs = torch.softmax(self.reader(x)[1].float(), dim=1)
-        return probs.argmax(1), float(probs.max(1).values[0])
+        return probs.argmax(1), probs.max(1).values
 
     def edit(self, photo: np.ndarray, face: FoundFace, target: str, intensity: float) -> EngineEdit:
         if abs(face.roll) > MAX_ROLL:
@@ -175,7 +175,7 @@ class StarGanEngine:
         sources, scores = own_domain(all_domains, x, paintings, None if read is None else read[0])
         outputs, source, score = all_domains[0], int(sources[0]), float(scores[0])
         t = self.classes.index(target)
-        clearly = clearly_own(outputs, x[0]) if read is None else read[1] >= CLEAR_D_READING
+        clearly = clearly_own(outputs, x[0]) if read is None else float(read[1][0]) >= CLEAR_D_READING
         if t == source and clearly:  # the face already shows it: nothing to redraw
             after = x[0]
         elif self.mode == "plain":
@@ -215,7 +215,8 @@ class StarGanEngine:
         for start in range(0, len(faces), batch):
             x = torch.cat([to_tensor(np.array(face)) for face in faces[start : start + batch]]).to(self.device)
             outputs, paintings = self.all_domains(x)
-            scores.append(own_domain(outputs, x, paintings)[1].cpu().numpy())
+            read = self.read_expression(x)  # the same reading as an edit's, so the threshold fits its scores
+            scores.append(own_domain(outputs, x, paintings, None if read is None else read[0])[1].cpu().numpy())
         return np.concatenate(scores)
 
     @property
