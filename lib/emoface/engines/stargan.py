@@ -160,6 +160,14 @@ class StarGanEngine:
             probs = torch.softmax(self.reader(x)[1].float(), dim=1)
         return probs.argmax(1), probs.max(1).values
 
+    def own_expression(self, all_domains: torch.Tensor, x: torch.Tensor,
+                       paintings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Each face's own expression, its domain score (:func:`own_domain`) and D's probability for it
+        (None without D): an edit and the threshold's calibration read faces the same way."""
+        read = self.read_expression(x)
+        sources, scores = own_domain(all_domains, x, paintings, None if read is None else read[0])
+        return sources, scores, None if read is None else read[1]
+
     def edit(self, photo: np.ndarray, face: FoundFace, target: str, intensity: float) -> EngineEdit:
         if abs(face.roll) > MAX_ROLL:
             raise TiltedFaceError(
@@ -171,11 +179,11 @@ class StarGanEngine:
         before = equalize(crop.face, "luminance")
         x = to_tensor(before).to(self.device)  # (1, 3, S, S) in [-1, 1]
         all_domains, paintings = self.all_domains(x)  # G(x, c) for every domain c: (1, C, 3, S, S)
-        read = self.read_expression(x)
-        sources, scores = own_domain(all_domains, x, paintings, None if read is None else read[0])
+        sources, scores, probabilities = self.own_expression(all_domains, x, paintings)
         outputs, source, score = all_domains[0], int(sources[0]), float(scores[0])
         t = self.classes.index(target)
-        clearly = clearly_own(outputs, x[0]) if read is None else float(read[1][0]) >= CLEAR_D_READING
+        clearly = (clearly_own(outputs, x[0]) if probabilities is None
+                   else float(probabilities[0]) >= CLEAR_D_READING)
         if t == source and clearly:  # the face already shows it: nothing to redraw
             after = x[0]
         elif self.mode == "plain":
@@ -215,8 +223,7 @@ class StarGanEngine:
         for start in range(0, len(faces), batch):
             x = torch.cat([to_tensor(np.array(face)) for face in faces[start : start + batch]]).to(self.device)
             outputs, paintings = self.all_domains(x)
-            read = self.read_expression(x)  # the same reading as an edit's, so the threshold fits its scores
-            scores.append(own_domain(outputs, x, paintings, None if read is None else read[0])[1].cpu().numpy())
+            scores.append(self.own_expression(outputs, x, paintings)[1].cpu().numpy())
         return np.concatenate(scores)
 
     @property
@@ -246,7 +253,7 @@ def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:
     whose classes are not the generator's)."""
     state = getattr(loaded, "discriminator", None)
     config = loaded.config
-    if not state or getattr(config, "c_dim", len(loaded.classes)) != len(loaded.classes):
+    if not state or config.c_dim != len(loaded.classes):
         return None
     reader = Discriminator(config.image_size, config.d_conv_dim, config.c_dim, config.d_repeat_num)
     try:
