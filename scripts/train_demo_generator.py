@@ -43,6 +43,8 @@ def main() -> None:
     parser.add_argument("--g-blocks", type=int, default=DEMO_CONFIG.g_repeat_num)
     parser.add_argument("--d-blocks", type=int, default=DEMO_CONFIG.d_repeat_num)
     parser.add_argument("--n-critic", type=int, default=DEMO_CONFIG.n_critic)
+    parser.add_argument("--d-warmup", type=int, default=0,
+                        help="first steps training only D's expression classifier (an attention G from scratch needs it)")
     parser.add_argument("--batch", type=int, default=DEMO_CONFIG.batch_size)
     parser.add_argument("--iters", type=int, default=DEMO_CONFIG.num_iters)
     parser.add_argument("--decay", type=int, default=DEMO_CONFIG.num_iters_decay)
@@ -88,7 +90,7 @@ def main() -> None:
 
     config = StarGANConfig(image_size=args.size, g_conv_dim=args.g_conv, d_conv_dim=args.d_conv,
                            g_repeat_num=args.g_blocks, d_repeat_num=args.d_blocks, n_critic=args.n_critic,
-                           batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
+                           d_warmup=args.d_warmup, batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus)

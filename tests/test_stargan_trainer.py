@@ -136,6 +136,32 @@ def test_attention_generator_trains_and_logs_its_mask(data, tmp_path):
     assert 0 <= logs[1]["G/mask"] <= 1
 
 
+def test_the_warmup_trains_only_the_classifier_then_the_game_starts(data, tmp_path):
+    config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "d_warmup": 3, "n_critic": 1})
+    trainer = StarGANTrainer(config, *data, tmp_path)
+    g_before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    d_before = {k: v.clone() for k, v in trainer.D.state_dict().items()}
+    warmup = [trainer.train_step() for _ in range(3)]
+    assert [log["step"] for log in warmup] == [1, 2, 3] and all(set(log) == {"step", "D/cls", "lr_g"} for log in warmup)
+    assert all(torch.equal(v, g_before[k]) for k, v in trainer.G.state_dict().items())
+    assert any(not torch.equal(v, d_before[k]) for k, v in trainer.D.state_dict().items())
+    game = trainer.train_step()
+    assert {"D/adv", "G/adv", "G/mask"} <= set(game)
+    assert any(not torch.equal(v, g_before[k]) for k, v in trainer.G.state_dict().items())
+
+
+def test_the_warmup_resumes_exactly(data, tmp_path):
+    config = StarGANConfig(**{**TINY.__dict__, "d_warmup": 3})
+    whole = StarGANTrainer(config, *data, tmp_path / "whole")
+    whole.train(steps=6, progress=False)
+    half = StarGANTrainer.resume_or_start(config, *data, tmp_path / "halves")
+    half.train(steps=2, progress=False)
+    half.save()
+    rest = StarGANTrainer.resume_or_start(config, *data, tmp_path / "halves")
+    rest.train(steps=4, progress=False)
+    assert all(torch.equal(v, weights(whole)[k]) for k, v in weights(rest).items())
+
+
 def test_sample_grid_shows_every_domain(data, tmp_path):
     from emoface.images import load_rgb
     from emoface.stargan.trainer import SampleGrid
