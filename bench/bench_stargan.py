@@ -137,7 +137,7 @@ class Reference(Row):
         self.loader = torch.utils.data.DataLoader(datasets.ImageFolder(str(folder), official_transform(config.image_size)),
                                                   batch_size=config.batch_size, shuffle=True, num_workers=1)
         self.G = with_stock_instance_norm(Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num)).to(device)
-        self.D = Discriminator(config.image_size, config.d_conv_dim, config.c_dim, config.d_repeat_num).to(device)
+        self.D = Discriminator.from_config(config).to(device)
         betas = (config.beta1, config.beta2)
         self.g_optimizer = torch.optim.Adam(self.G.parameters(), config.g_lr, betas=betas)
         self.d_optimizer = torch.optim.Adam(self.D.parameters(), config.d_lr, betas=betas)

@@ -255,7 +255,7 @@ def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:
     config = loaded.config
     if not state or config.c_dim != len(loaded.classes):
         return None
-    reader = Discriminator(config.image_size, config.d_conv_dim, config.c_dim, config.d_repeat_num)
+    reader = Discriminator.from_config(config)
     try:
         reader.load_state_dict(state)
     except (RuntimeError, KeyError):  # a D of another shape: read by reconstruction instead

@@ -197,6 +197,11 @@ class Discriminator(nn.Module):
         # Classification head: a kernel as large as the feature map gives one logit vector per image.
         self.conv2 = nn.Conv2d(channels, c_dim, kernel_size=image_size // 2**repeat_num, bias=False)
 
+    @classmethod
+    def from_config(cls, config) -> "Discriminator":
+        """The D a :class:`~emoface.stargan.trainer.StarGANConfig` describes (the trainer's, a file's reader)."""
+        return cls(config.image_size, config.d_conv_dim, config.c_dim, config.d_repeat_num)
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.main(x)                                   # (B, conv_dim·2^(repeat_num-1), H/2^r, W/2^r)
         return self.conv1(h), self.conv2(h).flatten(1)     # (B, 1, H/2^r, W/2^r), (B, c_dim)

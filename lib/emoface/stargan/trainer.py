@@ -160,7 +160,7 @@ class StarGANTrainer:
         torch.manual_seed(config.seed)
         self.G = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention).to(
             self.device, memory_format=self.memory_format)
-        self.D = Discriminator(config.image_size, config.d_conv_dim, config.c_dim, config.d_repeat_num).to(
+        self.D = Discriminator.from_config(config).to(
             self.device, memory_format=self.memory_format)
         #: What the training step calls, ``G_step(x, c, with_mask=False)``: :attr:`G` itself, wrapped in
         #: DistributedDataParallel under torch.distributed and compiled on request (same parameters).
