@@ -5,9 +5,11 @@
     .venv/bin/python scripts/evaluate_generator.py --modes plain residual --test-identities 40
     .venv/bin/python scripts/evaluate_generator.py runs/g.pt --store   # the tables into the file's info
 
-The judge is trained on ``--train-identities`` SynthFaces people (the generator's training range,
-identities 0, 1, ...), the edits are graded on ``--test-identities`` people from
-:data:`~emoface.stargan.recipes.TEST_FIRST_IDENTITY` on, whom no shipped model has seen
+The judge is the shipped one (``emoface.stargan.judge_file``: every generator graded by the same
+classifier, on any number of threads), trained on SynthFaces people 0-999 (the generator's training
+range); ``--retrain-judge`` trains one afresh on ``--train-identities`` people (``--save-judge PATH``
+writes it: how the shipped judge was made, at the default two threads). The edits are graded on
+``--test-identities`` people from :data:`~emoface.stargan.recipes.TEST_FIRST_IDENTITY` on, whom no shipped model has seen
 (``--first-identity 2000000``: other people, to choose between candidates on). By default
 the generator is graded in the mode the pipeline uses for it (:func:`~emoface.stargan.editing.default_mode`).
 """
@@ -25,6 +27,7 @@ from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.editing import default_mode
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
 from emoface.stargan.generator_file import load_generator, save_generator
+from emoface.stargan.judge_file import load_judge, save_judge
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
 from emoface.stargan.synth_pairs import synth_pairs
 
@@ -40,11 +43,17 @@ def main() -> None:
                         help="the first held-out person (another range, e.g. 2000000, to choose between generators "
                              "without looking at the people the stored tables use)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--judge", type=Path, default=None, help="a judge file (default: the shipped one)")
+    parser.add_argument("--retrain-judge", action="store_true",
+                        help="train the judge afresh (its readings then depend on --threads)")
+    parser.add_argument("--save-judge", type=Path, default=None, help="with --retrain-judge: write it here")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown tables")
     parser.add_argument("--store", action="store_true",
                         help="write the plain and residual tables into the file's info (after an inference change)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.save_judge and not args.retrain_judge:
+        raise SystemExit("--save-judge writes a retrained judge: add --retrain-judge")
     if args.store and (args.generator is None or args.test_identities != 100 or args.first_identity != TEST_FIRST_IDENTITY
                        or (args.modes and set(args.modes) != {"plain", "residual"})):
         raise SystemExit("--store needs a generator file, both modes and the 100 test people the table in docs/stargan.md uses")
@@ -59,7 +68,19 @@ def main() -> None:
     test = synth_pairs(range(args.first_identity, args.first_identity + args.test_identities), size=size,
                        progress=False)
     images, labels = train.flat()
-    judge = train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=5)
+    if args.retrain_judge:
+        judge = train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=5)
+        trained_on = f"SynthFaces identities 0-{args.train_identities - 1}, {args.threads} torch threads"
+        judged_by = f"retrained on {trained_on}"
+        if args.save_judge:
+            save_judge(args.save_judge, judge, FACE_EXPRESSIONS, size,
+                       {"trained_on": trained_on, "epochs": 5, "seed": 0, "torch": str(torch.__version__)})
+    else:
+        judge, judge_classes, judge_size, judge_info = load_judge(args.judge)
+        if judge_classes != FACE_EXPRESSIONS or judge_size != size:
+            raise SystemExit(f"the judge reads {judge_size}x{judge_size} faces of {', '.join(judge_classes)}; this "
+                             f"generator draws {size}x{size} faces: pass --retrain-judge")
+        judged_by = f"{args.judge or 'the shipped judge'} ({judge_info.get('trained_on', 'unknown')})"
     means = class_mean_faces(images, labels, len(FACE_EXPRESSIONS))
     modes = args.modes or (["plain", "residual"] if args.store else [default_mode(loaded.config)])
     results = {mode: grade_on_pairs(loaded.generator, judge, test.images, means, FACE_EXPRESSIONS, mode=mode)
@@ -67,11 +88,12 @@ def main() -> None:
     about = {"generator": str(args.generator or "shipped"), "image_size": size,
              "attention": bool(loaded.config.g_attention), "pipeline_mode": default_mode(loaded.config),
              "test_identities": f"{args.first_identity}-{args.first_identity + args.test_identities - 1}",
-             "judge_trained_on": f"SynthFaces identities 0-{args.train_identities - 1}",
+             "judge": judged_by,
              "seconds": round(time.monotonic() - started, 1)}
     if args.store:
         info = {**loaded.info, "evaluation": [s.as_dict() for s in results["plain"]],
-                "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d")}
+                "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d"),
+                "judge": judged_by}
         save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info,
                        discriminator=loaded.discriminator)
         print(f"stored the evaluation in {args.generator}")
