@@ -133,13 +133,15 @@ def test_a_stored_pair_fine_tunes_and_a_g_only_file_says_why_it_cannot(tmp_path)
     from emoface.stargan.model import Discriminator
     from emoface.stargan.trainer import StarGANTrainer
 
-    config = StarGANConfig(image_size=16, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=2, batch_size=4)
+    config = StarGANConfig(image_size=16, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=2, batch_size=4,
+                           d_warmup=5)  # the run from scratch warmed its D up; the fine-tune must not again
     g, d = Generator(4, 7, 1), Discriminator(16, 4, 7, 2)
     images, labels = torch.randint(0, 256, (14, 3, 16, 16), dtype=torch.uint8), torch.arange(14) % 7
     save_generator(tmp_path / "gd.pt", g, config, FACE_EXPRESSIONS, discriminator=d, half=False)
     trainer = StarGANTrainer.from_pretrained(load_generator(tmp_path / "gd.pt"), images, labels, tmp_path / "ft", steps=3)
     assert torch.equal(trainer.D.main[0].weight, d.main[0].weight) and trainer.config.num_iters == 3
     assert trainer.config.g_lr == config.g_lr / 2
+    assert trainer.config.d_warmup == 0
     trainer.train(progress=False)
     again = StarGANTrainer.from_pretrained(load_generator(tmp_path / "gd.pt"), images, labels, tmp_path / "ft", steps=3)
     assert again.step == 3  # resumes its own checkpoint, not the pretrained weights

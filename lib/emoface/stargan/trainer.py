@@ -460,7 +460,8 @@ class StarGANTrainer:
             raise ValueError("this generator file stores no discriminator, so it cannot be fine-tuned; "
                              "train from scratch with StarGANTrainer.resume_or_start")
         base = pretrained.config
-        config = StarGANConfig(**{**asdict(base), "num_iters": steps, "num_iters_decay": steps,
+        # The stored D's classifier is trained: no warm-up, unless ``changes`` asks for one.
+        config = StarGANConfig(**{**asdict(base), "num_iters": steps, "num_iters_decay": steps, "d_warmup": 0,
                                   "g_lr": base.g_lr * lr_scale, "d_lr": base.d_lr * lr_scale, **(changes or {})})
         if base.g_attention and not config.g_attention:
             raise ValueError("an attention generator cannot be fine-tuned into a plain one")
