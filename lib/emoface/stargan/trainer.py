@@ -270,10 +270,7 @@ class StarGANTrainer:
             d_loss_gp = losses.gradient_penalty(lambda x: self.D_step(x)[0].float(), x_real, x_fake.float(),
                                                 generator=gp_rng)
         d_loss = d_adv + cfg.lambda_cls * d_loss_cls + cfg.lambda_gp * d_loss_gp
-        self.d_optimizer.zero_grad(set_to_none=True)
-        self.d_scaler.scale(d_loss).backward()
-        self.d_scaler.step(self.d_optimizer)
-        self.d_scaler.update()
+        _update(self.d_optimizer, self.d_scaler, d_loss)
         log = {"step": self.step + 1, "D/adv": d_adv.item(), "D/cls": d_loss_cls.item(), "D/gp": d_loss_gp.item(),
                "lr_g": g_lr}
 
@@ -297,10 +294,7 @@ class StarGANTrainer:
                     g_loss_mask = losses.edited_area(keep.float())
                     g_loss = g_loss + cfg.lambda_mask * g_loss_mask
                     log["G/mask"] = g_loss_mask.item()
-            self.g_optimizer.zero_grad(set_to_none=True)
-            self.g_scaler.scale(g_loss).backward()
-            self.g_scaler.step(self.g_optimizer)
-            self.g_scaler.update()
+            _update(self.g_optimizer, self.g_scaler, g_loss)
             log.update({"G/adv": g_adv.item(), "G/cls": g_loss_cls.item(), "G/rec": g_loss_rec.item()})
         self.step += 1
         return self._mean_over_ranks(log)
@@ -310,10 +304,7 @@ class StarGANTrainer:
         with self._autocast():
             _, out_cls = self.D_step(x_real)
             d_loss_cls = losses.classification_loss(out_cls.float(), c_org)
-        self.d_optimizer.zero_grad(set_to_none=True)
-        self.d_scaler.scale(d_loss_cls).backward()
-        self.d_scaler.step(self.d_optimizer)
-        self.d_scaler.update()
+        _update(self.d_optimizer, self.d_scaler, d_loss_cls)
         self.step += 1
         return self._mean_over_ranks({"step": self.step, "D/cls": d_loss_cls.item(), "lr_g": g_lr})
 
@@ -692,6 +683,14 @@ class _GeneratorCall(nn.Module):
 
     def forward(self, x: torch.Tensor, c: torch.Tensor, with_mask: bool = False):
         return self.generator.forward_with_mask(x, c) if with_mask else self.generator(x, c)
+
+
+def _update(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler, loss: torch.Tensor) -> None:
+    """One optimiser step on ``loss``, through the loss scaler (a no-op unless training in float16)."""
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
 
 
 def _rank_and_world_size() -> tuple[int, int]:
