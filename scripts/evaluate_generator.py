@@ -27,7 +27,7 @@ from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.editing import default_mode
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
 from emoface.stargan.generator_file import load_generator, save_generator
-from emoface.stargan.judge_file import load_judge, save_judge
+from emoface.stargan.judge_file import judge_for, save_judge
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
 from emoface.stargan.synth_pairs import synth_pairs
 
@@ -76,10 +76,11 @@ def main() -> None:
             save_judge(args.save_judge, judge, FACE_EXPRESSIONS, size,
                        {"trained_on": trained_on, "epochs": 5, "seed": 0, "torch": str(torch.__version__)})
     else:
-        judge, judge_classes, judge_size, judge_info = load_judge(args.judge)
-        if judge_classes != FACE_EXPRESSIONS or judge_size != size:
-            raise SystemExit(f"the judge reads {judge_size}x{judge_size} faces of {', '.join(judge_classes)}; this "
-                             f"generator draws {size}x{size} faces: pass --retrain-judge")
+        found = judge_for(FACE_EXPRESSIONS, size, args.judge)
+        if found is None:
+            raise SystemExit(f"{args.judge or 'the shipped judge'} does not read {size}x{size} faces of the seven "
+                             "expressions this generator draws: pass --retrain-judge")
+        judge, judge_info = found
         judged_by = f"{args.judge or 'the shipped judge'} ({judge_info.get('trained_on', 'unknown')})"
     means = class_mean_faces(images, labels, len(FACE_EXPRESSIONS))
     modes = args.modes or (["plain", "residual"] if args.store else [default_mode(loaded.config)])

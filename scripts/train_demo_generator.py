@@ -30,7 +30,7 @@ import torch
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
 from emoface.stargan.generator_file import load_generator, save_generator
-from emoface.stargan.judge_file import load_judge
+from emoface.stargan.judge_file import judge_for
 from emoface.stargan.synth_pairs import synth_pairs
 from emoface.stargan.recipes import DEMO_CONFIG, TEST_FIRST_IDENTITY
 from emoface.stargan.trainer import CsvLog, StarGANConfig, StarGANTrainer
@@ -86,9 +86,9 @@ def main() -> None:
     images, labels = train.flat()
     print(f"data: {len(images)} training faces, {args.test_identities} test identities, "
           f"{time.monotonic() - started:.0f} s", flush=True)
-    judge = stored_judge(args.size) if args.train_identities == 1000 else None
-    if judge is None:  # another size or data: a judge of its own (its readings depend on the thread count)
-        judge = train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=5, device=args.device)
+    stored = judge_for(FACE_EXPRESSIONS, args.size) if args.train_identities == 1000 else None
+    # another size or data: a judge of its own (its readings depend on the thread count)
+    judge = stored[0] if stored else train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=5, device=args.device)
     means = class_mean_faces(images, labels, len(FACE_EXPRESSIONS))
     print(f"judge ready, {time.monotonic() - started:.0f} s", flush=True)
 
@@ -161,12 +161,6 @@ def main() -> None:
         save_generator(args.export, trainer.G, config, FACE_EXPRESSIONS, info, discriminator=trainer.D)
         print(f"\nwrote {args.export} ({args.export.stat().st_size / 1e6:.1f} MB)")
         (args.run_dir / "evaluation.json").write_text(json.dumps({"config": asdict(config), **info}, indent=1))
-
-
-def stored_judge(size: int):
-    """The shipped judge when it reads faces of this size: probes and tables comparable across runs."""
-    judge, classes, judge_size, _ = load_judge()
-    return judge if classes == FACE_EXPRESSIONS and judge_size == size else None
 
 
 if __name__ == "__main__":

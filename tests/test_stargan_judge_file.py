@@ -5,7 +5,7 @@ import torch
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.evaluate import Judge, judge_accuracy, to_float
-from emoface.stargan.judge_file import load_judge, save_judge
+from emoface.stargan.judge_file import judge_for, load_judge, save_judge
 from emoface.stargan.synth_pairs import synth_pairs
 
 
@@ -17,6 +17,8 @@ def test_a_saved_judge_reads_the_same_after_loading(tmp_path):
     x = torch.rand(4, 3, 16, 16) * 2 - 1
     assert classes == ("a", "b", "c") and size == 16 and info == {"trained_on": "noise"}
     assert torch.equal(loaded(x), judge(x)) and not loaded.training
+    assert judge_for(("a", "b", "c"), 16, path)[1] == {"trained_on": "noise"}
+    assert judge_for(("a", "b", "c"), 32, path) is None and judge_for(("a", "b"), 16, path) is None
 
 
 def test_a_file_that_is_not_a_judge_says_so(tmp_path):

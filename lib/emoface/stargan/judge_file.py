@@ -42,3 +42,9 @@ def load_judge(path: str | Path | None = None) -> tuple[Judge, tuple[str, ...], 
     judge = Judge(len(classes))
     judge.load_state_dict(payload["state"], strict=True)
     return judge.eval(), classes, int(payload["image_size"]), payload.get("info", {})
+
+
+def judge_for(classes: tuple[str, ...], image_size: int, path: str | Path | None = None) -> tuple[Judge, dict] | None:
+    """The stored judge and its info if it reads ``classes`` at ``image_size``; None: train one instead."""
+    judge, judge_classes, judge_size, info = load_judge(path)
+    return (judge, info) if judge_classes == tuple(classes) and judge_size == image_size else None
