@@ -399,7 +399,12 @@ def test_the_server_checks_the_host_caps_visitors_and_culls_closed_pages(server,
     status, page = _get(server)  # the one place is taken
     assert status == 503 and "The blog is full right now" in page and "at most 1 at once" in page
     _wait_until(lambda: _kernels(log) == 0, 90, "the unconnected kernel to be culled", log)
-    assert _get(server)[0] == 200  # the place is free again
+    # the place is free again: the server forgets a kernel just after its process exits (CI once
+    # asked in between and got 503, which starts nothing, so asking again is harmless)
+    statuses = []
+    _wait_until(lambda: statuses.append(_get(server)[0]) or statuses[-1] != 503, 15,
+                "the server to free the culled kernel's place", log)
+    assert statuses[-1] == 200, statuses
     assert _kernels(log) == 1
     # SIGTERM (what a service manager sends) stops Voilà and the kernel, leaving no process behind
     process = request.node.server_process
@@ -421,7 +426,10 @@ def test_reloading_the_page_leaves_one_kernel(browser, server, tmp_path):  # bro
     for _ in range(4):  # a first load and three reloads
         # a place must be free, or the reload is (rightly) answered "full": wait for a reloaded page's culling
         _wait_until(lambda: _kernels(log) < 3, 90, "a free place (a reloaded page's kernel culled)", log)
-        browser.get(server)
+        # the server forgets a culled kernel just after its process exits: a load in between is
+        # answered "full" (no kernel started), and the visitor reloads, as the page tells them to
+        _wait_until(lambda: browser.get(server) or "The blog is full" not in browser.page_source, 15,
+                    "the server to free a culled kernel's place", log)
         WebDriverWait(browser, PAGE_TIMEOUT_S, poll_frequency=0.5).until(
             ec.element_to_be_clickable((By.CSS_SELECTOR, "button.emoface-signup")))
         counts.append(_kernels(log))
