@@ -66,6 +66,9 @@ def main() -> None:
     parser.add_argument("--pair-focus", type=float, default=0.0,
                         help="extra weight of the paired L1 on the pixels the expression changes (the old mouth, "
                              "brows and creases), against ghosts of the source expression")
+    parser.add_argument("--lambda-paint", type=float, default=0.0,
+                        help="with --attention and --lambda-pair: weight of the painting's own L1 to the true face "
+                             "where the expression changes (teaches the painting while the mask still keeps the input)")
     parser.add_argument("--train-identities", type=int, default=1000)
     parser.add_argument("--test-identities", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=None)
@@ -97,7 +100,7 @@ def main() -> None:
                            d_warmup=args.d_warmup, batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
-                           lambda_pair=args.lambda_pair, pair_focus=args.pair_focus)
+                           lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint)
     partners = train.partners() if args.lambda_pair > 0 else None
     probe = test.images[:30]
 
@@ -121,7 +124,7 @@ def main() -> None:
             lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask,
                                              "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls,
                                              "lambda_pair": args.lambda_pair, "pair_focus": args.pair_focus,
-                                             "n_critic": args.n_critic},
+                                             "lambda_paint": args.lambda_paint, "n_critic": args.n_critic},
             amp=args.amp, partners=partners)
         config = trainer.config
     else:

@@ -292,7 +292,8 @@ def test_the_paired_loss_pulls_each_edit_to_the_same_persons_true_image(tmp_path
     trainer.callbacks = (CsvLog(every=2),)
     trainer.train(steps=4, progress=False)
     header, row = (trainer.run_dir / "losses.csv").read_text().splitlines()[:2]
-    assert header.split(",")[-1] == "G/pair" and float(row.split(",")[-1]) > 0
+    column = header.split(",").index("G/pair")
+    assert float(row.split(",")[column]) > 0 and row.split(",")[header.split(",").index("G/paint")] == ""
     unpaired = StarGANTrainer(TINY, images, labels, tmp_path / "u", partners=partners)  # λ_pair 0: no term
     assert unpaired.partners is None and "G/pair" not in [unpaired.train_step() for _ in range(2)][1]
 
@@ -333,3 +334,35 @@ def test_the_paired_loss_can_weigh_the_pixels_the_expression_changes():
     assert focused[0] == pytest.approx(10 * focused[1])  # the changed pixels weigh 1 + 9
     assert paired_loss(truth, truth, present, source, focus=9.0) == 0
     assert paired_loss(ghost, truth, present, source, focus=0.0) == paired_loss(ghost, truth, present)
+
+
+def test_the_painting_term_grades_the_painting_where_the_expression_changes_only():
+    from emoface.stargan.losses import painting_loss
+
+    source = torch.zeros(2, 3, 4, 4)
+    truth = source.clone()
+    truth[..., 0, :] = 1.0  # the new expression changes the top row only
+    present = torch.tensor([True, False])
+    right_there = truth.clone()
+    right_there[..., 1:, :] = -1.0  # wrong everywhere else: the mask keeps the input there
+    assert painting_loss(right_there, truth, present, source) == 0
+    wrong_there = truth.clone()
+    wrong_there[..., 0, :] = 0.0  # the old row painted again: a ghost
+    assert painting_loss(wrong_there, truth, present, source) == pytest.approx(1.0)
+    assert painting_loss(wrong_there, truth, torch.zeros(2, dtype=torch.bool), source) == 0
+
+
+def test_the_painting_term_teaches_the_painting_behind_a_closed_mask(tmp_path):
+    images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
+    images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100  # the expression changes channel 0
+    labels = torch.arange(12) % 3
+    partners = (torch.arange(12) // 3 * 3)[:, None] + torch.arange(3)[None, :]
+    base = {**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "batch_size": 8, "n_critic": 1}
+    grads = {}
+    for paint in (0.0, 5.0):
+        trainer = StarGANTrainer(StarGANConfig(**{**base, "lambda_paint": paint}), images, labels,
+                                 tmp_path / str(paint), partners=partners)
+        log = trainer.train_step()
+        assert ("G/paint" in log) == (paint > 0) and log.get("G/paint", 1.0) > 0
+        grads[paint] = sum(float(p.grad.abs().sum()) for p in trainer.G.parameters() if p.grad is not None)
+    assert grads[5.0] > 2 * grads[0.0]  # the mask keeps ~95 %: without the term the painting hears little
