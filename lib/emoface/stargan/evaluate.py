@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .editing import EditMode, edit
-from .losses import EXPRESSION_CHANGE
+from .losses import expression_changes
 
 
 class Judge(nn.Module):
@@ -125,18 +125,13 @@ def ssim(a: torch.Tensor, b: torch.Tensor, window: int = 11, sigma: float = 1.5)
     return score.flatten(1).mean(1)
 
 
-#: A pixel "changes with the expression" where source and truth differ by more than this (in [-1, 1]
-#: units, mean over the channels): a tenth of the range, above the drawings' anti-aliasing.
-GHOST_CHANGE = EXPRESSION_CHANGE
-
-
 def ghost_share(edit: torch.Tensor, source: torch.Tensor, truth: torch.Tensor) -> float:
     """Share of the pixels the expression change touches where ``edit`` stays nearer ``source`` than ``truth``.
 
     A ghost is the old expression left in the new face: the smile's arcs under a sad mouth. Those are
     pixels where the source and the true target differ, and the edit kept the source's value.
     """
-    changed = (source - truth).abs().mean(1) > GHOST_CHANGE
+    changed = expression_changes(source, truth)[:, 0]
     if not bool(changed.any()):
         return float("nan")
     nearer_source = (edit - source).abs().mean(1) < (edit - truth).abs().mean(1)
@@ -173,8 +168,8 @@ class TargetScore:
     ssim_edit: float
     ssim_input: float
     cycle_l1: float  # |G(G(x, c), c_x) - x|
-    #: Ghost share: of the pixels the expression change touches (|x − truth| > GHOST_CHANGE), those where
-    #: the edit is still nearer the source than the truth (the unchanged input: 1; a perfect edit: 0).
+    #: Ghost share: of the pixels the expression change touches (:func:`~.losses.expression_changes`),
+    #: those where the edit is still nearer the source than the truth (unchanged input: 1; perfect edit: 0).
     #: NaN in results stored before it was measured.
     ghost: float = float("nan")
 

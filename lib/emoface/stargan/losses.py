@@ -71,8 +71,14 @@ def reconstruction_loss(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
 
 
 #: A pixel "changes" with the expression where source and true target differ by more than this (mean
-#: over channels, images in [-1, 1]); :func:`paired_loss`'s focus and the evaluation's ghost share use it.
+#: over channels, images in [-1, 1]: a tenth of the range, above the drawings' anti-aliasing);
+#: :func:`paired_loss`'s focus, :func:`painting_loss` and the evaluation's ghost share use it.
 EXPRESSION_CHANGE = 0.2
+
+
+def expression_changes(source: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    """(B, 1, H, W) bool: the pixels where a person's ``source`` face and ``truth`` in the target differ."""
+    return (source - truth).abs().mean(1, keepdim=True) > EXPRESSION_CHANGE
 
 
 def paired_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.Tensor,
@@ -88,7 +94,7 @@ def paired_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.Tenso
     error = (x_fake[present] - x_true[present]).abs()
     if focus <= 0 or x_real is None:
         return error.mean()
-    changed = (x_real[present] - x_true[present]).abs().mean(1, keepdim=True) > EXPRESSION_CHANGE
+    changed = expression_changes(x_real[present], x_true[present])
     weight = 1.0 + focus * changed.to(error.dtype)
     return (weight * error).mean() / weight.mean()
 
@@ -104,7 +110,7 @@ def painting_loss(painting: torch.Tensor, x_true: torch.Tensor, present: torch.T
     """
     if not bool(present.any()):
         return painting.sum() * 0.0  # the same graph on every step (DDP)
-    changed = ((x_real[present] - x_true[present]).abs().mean(1, keepdim=True) > EXPRESSION_CHANGE).to(painting.dtype)
+    changed = expression_changes(x_real[present], x_true[present]).to(painting.dtype)
     error = (painting[present] - x_true[present]).abs() * changed
     return error.sum() / (changed.sum() * painting.size(1)).clamp(min=1.0)
 
