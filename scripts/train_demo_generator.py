@@ -69,6 +69,8 @@ def main() -> None:
     parser.add_argument("--lambda-paint", type=float, default=0.0,
                         help="with --attention and --lambda-pair: weight of the painting's own L1 to the true face "
                              "where the expression changes (teaches the painting while the mask still keeps the input)")
+    parser.add_argument("--target-weights", type=_target_weights, default=None,
+                        help="draw these targets more often, e.g. 'neutral=3,anger=3' (the rest weigh 1)")
     parser.add_argument("--train-identities", type=int, default=1000)
     parser.add_argument("--test-identities", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=None)
@@ -100,7 +102,8 @@ def main() -> None:
                            d_warmup=args.d_warmup, batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
-                           lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint)
+                           lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
+                           target_weights=args.target_weights)
     partners = train.partners() if args.lambda_pair > 0 else None
     probe = test.images[:30]
 
@@ -124,7 +127,8 @@ def main() -> None:
             lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask,
                                              "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls,
                                              "lambda_pair": args.lambda_pair, "pair_focus": args.pair_focus,
-                                             "lambda_paint": args.lambda_paint, "n_critic": args.n_critic},
+                                             "lambda_paint": args.lambda_paint, "n_critic": args.n_critic,
+                                             "target_weights": args.target_weights},
             amp=args.amp, partners=partners)
         config = trainer.config
     else:
@@ -164,6 +168,20 @@ def main() -> None:
         save_generator(args.export, trainer.G, config, FACE_EXPRESSIONS, info, discriminator=trainer.D)
         print(f"\nwrote {args.export} ({args.export.stat().st_size / 1e6:.1f} MB)")
         (args.run_dir / "evaluation.json").write_text(json.dumps({"config": asdict(config), **info}, indent=1))
+
+
+def _target_weights(text: str) -> tuple[float, ...]:
+    """'neutral=3,anger=3' as one weight per expression, in FACE_EXPRESSIONS' order (the rest 1)."""
+    weights = dict.fromkeys(FACE_EXPRESSIONS, 1.0)
+    for item in text.split(","):
+        name, _, value = item.partition("=")
+        if name.strip() not in weights:
+            raise argparse.ArgumentTypeError(f"{name.strip()!r} is not one of {', '.join(FACE_EXPRESSIONS)}")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"write each weight as NAME=NUMBER, e.g. neutral=3; got {item!r}")
+    return tuple(weights.values())
 
 
 if __name__ == "__main__":

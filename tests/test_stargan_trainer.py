@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from emoface.stargan.trainer import CsvLog, StarGANConfig, StarGANTrainer, load_checkpoint
+from emoface.stargan.trainer import CsvLog, StarGANConfig, StarGANTrainer, config_from_dict, load_checkpoint
 
 TINY = StarGANConfig(image_size=16, c_dim=3, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=2,
                      batch_size=4, n_critic=2, num_iters=8, num_iters_decay=4)
@@ -366,3 +366,30 @@ def test_the_painting_term_teaches_the_painting_behind_a_closed_mask(tmp_path):
         assert ("G/paint" in log) == (paint > 0) and log.get("G/paint", 1.0) > 0
         grads[paint] = sum(float(p.grad.abs().sum()) for p in trainer.G.parameters() if p.grad is not None)
     assert grads[5.0] > 2 * grads[0.0]  # the mask keeps ~95 %: without the term the painting hears little
+
+
+def test_target_weights_draw_targets_that_often_and_survive_a_checkpoint(data, tmp_path):
+    config = StarGANConfig(**{**TINY.__dict__, "batch_size": 400, "target_weights": (0.0, 1.0, 3.0)})
+    trainer = StarGANTrainer(config, *data, tmp_path)
+    counts = torch.bincount(trainer.sample_batch()[2], minlength=3)
+    assert counts[0] == 0 and 2.2 < counts[2] / counts[1] < 4.0  # 3 : 1, give or take sampling
+    uniform = StarGANTrainer(StarGANConfig(**{**TINY.__dict__, "batch_size": 400}), *data, tmp_path / "u")
+    assert torch.bincount(uniform.sample_batch()[2], minlength=3).min() > 100  # None: the paper's uniform draw
+    trainer.save()
+    stored = load_checkpoint(tmp_path / "checkpoint.pt")["config"]
+    assert config_from_dict({**stored, "target_weights": [0, 1, 3]}) == config  # a JSON copy reads back
+    StarGANTrainer(config, *data, tmp_path).load_state(load_checkpoint(tmp_path / "checkpoint.pt"))
+
+
+@pytest.mark.parametrize("weights", [(1.0, 1.0), (1.0, -1.0, 1.0), (0.0, 0.0, 0.0)])
+def test_bad_target_weights_are_refused(data, tmp_path, weights):
+    with pytest.raises(ValueError, match="target_weights must be 3 non-negative numbers"):
+        StarGANTrainer(StarGANConfig(**{**TINY.__dict__, "target_weights": weights}), *data, tmp_path)
+
+
+def test_target_weights_are_refused_for_attribute_labels(data, tmp_path):
+    images, labels = data
+    attributes = torch.nn.functional.one_hot(labels, 3)
+    with pytest.raises(ValueError, match="attribute labels draw their targets from the batch"):
+        StarGANTrainer(StarGANConfig(**{**TINY.__dict__, "target_weights": (1.0, 2.0, 1.0)}), images, attributes,
+                       tmp_path)
