@@ -393,3 +393,30 @@ def test_target_weights_are_refused_for_attribute_labels(data, tmp_path):
     with pytest.raises(ValueError, match="attribute labels draw their targets from the batch"):
         StarGANTrainer(StarGANConfig(**{**TINY.__dict__, "target_weights": (1.0, 2.0, 1.0)}), images, attributes,
                        tmp_path)
+
+
+def test_feature_matching_compares_what_d_sees_and_trains_g(tmp_path):
+    from emoface.stargan.losses import feature_matching_loss
+    from emoface.stargan.model import Discriminator
+
+    D = Discriminator(16, 4, 3, 2)
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    features = D.features(x)
+    assert len(features) == 2 and torch.equal(features[-1], D.main(x))
+    present = torch.tensor([True, True])
+    assert feature_matching_loss(features, D.features(x.clone()), present) == 0
+    assert feature_matching_loss(features, D.features(-x), present) > 0
+    assert feature_matching_loss(features, D.features(-x), torch.zeros(2, dtype=torch.bool)) == 0
+
+    images = torch.randint(0, 256, (12, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(12) % 3
+    partners = (torch.arange(12) // 3 * 3)[:, None] + torch.arange(3)[None, :]
+    base = {**TINY.__dict__, "lambda_pair": 1.0, "n_critic": 1}
+    grads = {}
+    for feat in (0.0, 10.0):
+        trainer = StarGANTrainer(StarGANConfig(**{**base, "lambda_feat": feat}), images, labels,
+                                 tmp_path / str(feat), partners=partners)
+        log = trainer.train_step()
+        assert ("G/feat" in log) == (feat > 0) and log.get("G/feat", 1.0) > 0
+        grads[feat] = torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None])
+    assert not torch.allclose(grads[0.0], grads[10.0])  # the same first batch: only the term differs

@@ -202,6 +202,16 @@ class Discriminator(nn.Module):
         """The D a :class:`~emoface.stargan.trainer.StarGANConfig` describes (the trainer's, a file's reader)."""
         return cls(config.image_size, config.d_conv_dim, config.c_dim, config.d_repeat_num)
 
+    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The activations after each down-convolution: what D sees at each scale, from strokes (the
+        first) to the whole face (the last). Our feature-matching term compares them."""
+        found = []
+        for layer in self.main:
+            x = layer(x)
+            if isinstance(layer, nn.LeakyReLU):
+                found.append(x)
+        return found
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.main(x)                                   # (B, conv_dim·2^(repeat_num-1), H/2^r, W/2^r)
         return self.conv1(h), self.conv2(h).flatten(1)     # (B, 1, H/2^r, W/2^r), (B, c_dim)

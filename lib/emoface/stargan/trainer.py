@@ -90,6 +90,9 @@ class StarGANConfig:
     #: "keep the input" the painting gets ~5 % of the output's gradient and learns slowly (measured:
     #: a run from scratch took 3,000 steps to read 80 % right); this term teaches it at full strength.
     lambda_paint: float = 0.0
+    #: Our extension, with partners: weight of ‖D's features of G(x, c) − those of y‖₁
+    #: (:func:`~emoface.stargan.losses.feature_matching_loss`): against the blurred mouths pixel L1 allows.
+    lambda_feat: float = 0.0
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
     #: must *erase* a feature (neutral, anger) lag the others, and their misses read as the old smile.
@@ -307,6 +310,13 @@ class StarGANTrainer:
                         g_loss_paint = losses.painting_loss(painting.float(), *true_edits, x_real)
                         g_loss = g_loss + cfg.lambda_paint * g_loss_paint
                         log["G/paint"] = g_loss_paint.item()
+                    if cfg.lambda_feat > 0:
+                        with torch.no_grad():
+                            true_features = self.D.features(true_edits[0])
+                        g_loss_feat = losses.feature_matching_loss(self.D.features(x_fake), true_features,
+                                                                   true_edits[1])
+                        g_loss = g_loss + cfg.lambda_feat * g_loss_feat
+                        log["G/feat"] = g_loss_feat.item()
                 if keep is not None:
                     g_loss_mask = losses.edited_area(keep.float())
                     g_loss = g_loss + cfg.lambda_mask * g_loss_mask
@@ -614,7 +624,7 @@ def _drop_rows_from(path: Path, step: int) -> None:
 class CsvLog:
     """A callback appending every ``every``-th step's losses to ``run_dir/losses.csv``."""
 
-    FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint")
+    FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint", "G/feat")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
