@@ -16,6 +16,11 @@ def data():
     return images, torch.arange(12) % 3
 
 
+def every_person_in_every_domain(people: int = 4, domains: int = 3) -> torch.Tensor:
+    """Partners for 12 images labelled ``arange(12) % 3``: rows 3p..3p+2 are person p in domains 0, 1, 2."""
+    return (torch.arange(people * domains) // domains * domains)[:, None] + torch.arange(domains)[None, :]
+
+
 def weights(trainer):
     return {**{f"G.{k}": v for k, v in trainer.G.state_dict().items()},
             **{f"D.{k}": v for k, v in trainer.D.state_dict().items()}}
@@ -273,7 +278,7 @@ def test_the_paired_loss_pulls_each_edit_to_the_same_persons_true_image(tmp_path
     images[:, 0] = torch.arange(12, dtype=torch.uint8)[:, None, None] * 10
     images[:, 1] = torch.arange(16, dtype=torch.uint8) * 10
     labels = torch.arange(12) % 3
-    partners = (torch.arange(12) // 3 * 3)[:, None] + torch.arange(3)[None, :]
+    partners = every_person_in_every_domain()
     config = StarGANConfig(**{**TINY.__dict__, "lambda_pair": 10.0, "batch_size": 8})
     trainer = StarGANTrainer(config, images, labels, tmp_path / "p", partners=partners)
 
@@ -356,7 +361,7 @@ def test_the_painting_term_teaches_the_painting_behind_a_closed_mask(tmp_path):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100  # the expression changes channel 0
     labels = torch.arange(12) % 3
-    partners = (torch.arange(12) // 3 * 3)[:, None] + torch.arange(3)[None, :]
+    partners = every_person_in_every_domain()
     base = {**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "batch_size": 8, "n_critic": 1}
     grads = {}
     for paint in (0.0, 5.0):
@@ -395,7 +400,7 @@ def test_target_weights_are_refused_for_attribute_labels(data, tmp_path):
                        tmp_path)
 
 
-def test_feature_matching_compares_what_d_sees_and_trains_g(tmp_path):
+def test_feature_matching_compares_what_d_sees_and_trains_g(data, tmp_path):
     from emoface.stargan.losses import feature_matching_loss
     from emoface.stargan.model import Discriminator
 
@@ -408,14 +413,11 @@ def test_feature_matching_compares_what_d_sees_and_trains_g(tmp_path):
     assert feature_matching_loss(features, D.features(-x), present) > 0
     assert feature_matching_loss(features, D.features(-x), torch.zeros(2, dtype=torch.bool)) == 0
 
-    images = torch.randint(0, 256, (12, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
-    labels = torch.arange(12) % 3
-    partners = (torch.arange(12) // 3 * 3)[:, None] + torch.arange(3)[None, :]
     base = {**TINY.__dict__, "lambda_pair": 1.0, "n_critic": 1}
     grads = {}
     for feat in (0.0, 10.0):
-        trainer = StarGANTrainer(StarGANConfig(**{**base, "lambda_feat": feat}), images, labels,
-                                 tmp_path / str(feat), partners=partners)
+        trainer = StarGANTrainer(StarGANConfig(**{**base, "lambda_feat": feat}), *data,
+                                 tmp_path / str(feat), partners=every_person_in_every_domain())
         log = trainer.train_step()
         assert ("G/feat" in log) == (feat > 0) and log.get("G/feat", 1.0) > 0
         grads[feat] = torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None])

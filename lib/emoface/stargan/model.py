@@ -213,8 +213,13 @@ class Discriminator(nn.Module):
         return found
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.main(x)                                   # (B, conv_dim·2^(repeat_num-1), H/2^r, W/2^r)
-        return self.conv1(h), self.conv2(h).flatten(1)     # (B, 1, H/2^r, W/2^r), (B, c_dim)
+        return self.heads(self.main(x))
+
+    def heads(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(realness per patch, domain logits) from the last features, ``features(x)[-1]``: a caller
+        that needs the features too runs D's convolutions once."""
+        # h: (B, conv_dim·2^(repeat_num-1), H/2^r, W/2^r) → (B, 1, H/2^r, W/2^r), (B, c_dim)
+        return self.conv1(h), self.conv2(h).flatten(1)
 
 
 def with_attention_channel(state: dict) -> dict:

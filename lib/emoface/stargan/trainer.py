@@ -297,7 +297,9 @@ class StarGANTrainer:
                     x_fake = Generator.blend(x_real, painting, keep)
                 else:
                     x_fake, keep = self.G_step(x_real, onehot_trg), None
-                fake_src, fake_cls = self.D(x_fake)
+                matching = cfg.lambda_feat > 0 and true_edits is not None
+                fake_features = self.D.features(x_fake) if matching else None
+                fake_src, fake_cls = self.D.heads(fake_features[-1]) if matching else self.D(x_fake)
                 g_adv = losses.generator_adversarial_loss(fake_src.float())
                 g_loss_cls = losses.classification_loss(fake_cls.float(), c_trg)
                 g_loss_rec = losses.reconstruction_loss(x_real, self.G_step(x_fake, onehot_org).float())
@@ -310,11 +312,10 @@ class StarGANTrainer:
                         g_loss_paint = losses.painting_loss(painting.float(), *true_edits, x_real)
                         g_loss = g_loss + cfg.lambda_paint * g_loss_paint
                         log["G/paint"] = g_loss_paint.item()
-                    if cfg.lambda_feat > 0:
+                    if matching:
                         with torch.no_grad():
                             true_features = self.D.features(true_edits[0])
-                        g_loss_feat = losses.feature_matching_loss(self.D.features(x_fake), true_features,
-                                                                   true_edits[1])
+                        g_loss_feat = losses.feature_matching_loss(fake_features, true_features, true_edits[1])
                         g_loss = g_loss + cfg.lambda_feat * g_loss_feat
                         log["G/feat"] = g_loss_feat.item()
                 if keep is not None:
