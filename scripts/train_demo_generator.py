@@ -29,7 +29,7 @@ import torch
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
-from emoface.stargan.generator_file import load_generator, save_generator
+from emoface.stargan.generator_file import LoadedGenerator, load_generator, save_generator
 from emoface.stargan.judge_file import judge_for
 from emoface.stargan.synth_pairs import synth_pairs
 from emoface.stargan.recipes import DEMO_CONFIG, TEST_FIRST_IDENTITY
@@ -80,6 +80,9 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--export", type=Path, default=None)
+    parser.add_argument("--snapshot-every", type=int, default=0,
+                        help="also write a generator file every N steps (run-dir/step_NNNNN.pt), to choose the step "
+                             "afterwards on other people (scripts/evaluate_generator.py --first-identity 2000000)")
     parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=False,
                         help="mixed precision (the shipped generator was trained in float32)")
     parser.add_argument("--export-only", action="store_true",
@@ -121,7 +124,15 @@ def main() -> None:
                           "l1": round(l1, 5), "l1_input": round(l1_input, 5), "mask": log.get("G/mask")})
             print(f"step {log['step']}: judge on edits {edits} | L1 {l1:.4f} (input {l1_input:.4f}) | "
                   f"{(time.monotonic() - started) / 60:.1f} min", flush=True)
+        if args.snapshot_every and log["step"] % args.snapshot_every == 0:
+            info = run_info(args, trainer, seconds_before + time.monotonic() - t0, curve, base)
+            save_generator(args.run_dir / f"step_{log['step']:05d}.pt", trainer.G, trainer.config, FACE_EXPRESSIONS,
+                           info, discriminator=trainer.D)
 
+    base = None
+    seconds_file = args.run_dir / "train_seconds.txt"
+    seconds_before = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
+    t0 = time.monotonic()
     if args.fine_tune:
         base = load_generator(args.fine_tune, args.device)
         trainer = StarGANTrainer.from_pretrained(
@@ -136,8 +147,6 @@ def main() -> None:
     else:
         trainer = StarGANTrainer.resume_or_start(config, images, labels, args.run_dir, args.device,
                                                  callbacks=(CsvLog(), report), amp=args.amp, partners=partners)
-    seconds_file = args.run_dir / "train_seconds.txt"
-    seconds_before = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
     t0 = time.monotonic()
     if not args.export_only:
         trainer.train(minutes=args.minutes, checkpoint_every=500, progress=False)
@@ -153,23 +162,29 @@ def main() -> None:
     print("\nresidual edits, x + G(x, c) - G(x, c_source), c_source inferred:\n")
     print(scores_table(residual))
     if args.export:
-        info = {"data": f"SynthFaces seed 0, identities 0-{args.train_identities - 1}, 7 expressions, "
-                        f"{args.size}x{args.size}, luminance-equalised",
-                "step": trainer.step, "train_minutes": round(seconds / 60, 1),
-                "probe_curve": curve,
-                **({"fine_tuned_from": {"file": args.fine_tune.name, "step": base.info.get("step"),
-                                        "train_minutes": base.info.get("train_minutes"),
-                                        "config": asdict(base.config), "probe_curve": base.info.get("probe_curve"),
-                                        "fine_tuned_from": base.info.get("fine_tuned_from")}}
-                   if args.fine_tune else {}),
-                "device": str(trainer.device) if trainer.device.type != "cuda" else torch.cuda.get_device_name(),
-                "threads": torch.get_num_threads(), "torch": str(torch.__version__), "amp": bool(args.amp),
+        info = {**run_info(args, trainer, seconds, curve, base),
                 "evaluation": [s.as_dict() for s in scores],
-                "evaluation_residual": [s.as_dict() for s in residual],
-                "test_identities": f"{TEST_FIRST_IDENTITY}-{TEST_FIRST_IDENTITY + args.test_identities - 1}"}
+                "evaluation_residual": [s.as_dict() for s in residual]}
         save_generator(args.export, trainer.G, config, FACE_EXPRESSIONS, info, discriminator=trainer.D)
         print(f"\nwrote {args.export} ({args.export.stat().st_size / 1e6:.1f} MB)")
         (args.run_dir / "evaluation.json").write_text(json.dumps({"config": asdict(config), **info}, indent=1))
+
+
+def run_info(args: argparse.Namespace, trainer: StarGANTrainer, seconds: float, curve: list[dict],
+             base: LoadedGenerator | None) -> dict:
+    """The training record stored with an exported generator or a snapshot (its evaluation is added later)."""
+    return {"data": f"SynthFaces seed 0, identities 0-{args.train_identities - 1}, 7 expressions, "
+                    f"{args.size}x{args.size}, luminance-equalised",
+            "step": trainer.step, "train_minutes": round(seconds / 60, 1),
+            "probe_curve": list(curve),
+            **({"fine_tuned_from": {"file": args.fine_tune.name, "step": base.info.get("step"),
+                                    "train_minutes": base.info.get("train_minutes"),
+                                    "config": asdict(base.config), "probe_curve": base.info.get("probe_curve"),
+                                    "fine_tuned_from": base.info.get("fine_tuned_from")}}
+               if base is not None else {}),
+            "device": str(trainer.device) if trainer.device.type != "cuda" else torch.cuda.get_device_name(),
+            "threads": torch.get_num_threads(), "torch": str(torch.__version__), "amp": bool(args.amp),
+            "test_identities": f"{TEST_FIRST_IDENTITY}-{TEST_FIRST_IDENTITY + args.test_identities - 1}"}
 
 
 def _target_weights(text: str) -> tuple[float, ...]:
