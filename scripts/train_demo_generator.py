@@ -71,6 +71,9 @@ def main() -> None:
                              "where the expression changes (teaches the painting while the mask still keeps the input)")
     parser.add_argument("--lambda-feat", type=float, default=0.0,
                         help="weight of matching D's features of the edit to the true face's (needs --lambda-pair)")
+    parser.add_argument("--cls-smoothing", type=float, default=0.0,
+                        help="label smoothing of D's expression classifier on real faces (keeps its reading of "
+                             "G's edits unsure, so its classification still gives G a gradient)")
     parser.add_argument("--target-weights", type=_target_weights, default=None,
                         help="draw these targets more often, e.g. 'neutral=3,anger=3' (the rest weigh 1)")
     parser.add_argument("--train-identities", type=int, default=1000)
@@ -108,7 +111,8 @@ def main() -> None:
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
-                           lambda_feat=args.lambda_feat, target_weights=args.target_weights)
+                           lambda_feat=args.lambda_feat, target_weights=args.target_weights,
+                           cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
     probe = test.images[:30]
 
@@ -141,7 +145,8 @@ def main() -> None:
                                              "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls,
                                              "lambda_pair": args.lambda_pair, "pair_focus": args.pair_focus,
                                              "lambda_paint": args.lambda_paint, "n_critic": args.n_critic,
-                                             "lambda_feat": args.lambda_feat, "target_weights": args.target_weights},
+                                             "lambda_feat": args.lambda_feat, "target_weights": args.target_weights,
+                                             "cls_smoothing": args.cls_smoothing},
             amp=args.amp, partners=partners)
         config = trainer.config
     else:

@@ -42,3 +42,14 @@ def test_reconstruction():
     x = torch.rand(2, 3, 4, 4)
     assert losses.reconstruction_loss(x, x) == 0
     assert torch.isclose(losses.reconstruction_loss(x, x + 0.5), torch.tensor(0.5))
+
+
+def test_classification_smoothing_never_rewards_certainty():
+    certain = torch.tensor([[20.0, -20.0, -20.0]])
+    ids, vectors = torch.tensor([0]), torch.tensor([[1.0, 0.0, 0.0]])
+    assert losses.classification_loss(certain, ids, 0.0) < 1e-6
+    assert losses.classification_loss(certain, ids, 0.2) > 1.0  # the smoothed target penalises certainty
+    # its best logits put 1 - 0.2 + 0.2/3 on the label, not all of it
+    best = torch.log(torch.tensor([[1 - 0.2 + 0.2 / 3, 0.2 / 3, 0.2 / 3]]))
+    assert losses.classification_loss(best, ids, 0.2) < losses.classification_loss(certain, ids, 0.2)
+    assert losses.classification_loss(certain, vectors, 0.2) > losses.classification_loss(certain, vectors, 0.0) + 1.0

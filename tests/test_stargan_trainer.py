@@ -1,5 +1,7 @@
 """The training loop at a tiny size: the schedule, exact resume, the time budget, bad data."""
 
+from dataclasses import asdict
+
 import pytest
 import torch
 
@@ -422,3 +424,24 @@ def test_feature_matching_compares_what_d_sees_and_trains_g(data, tmp_path):
         assert ("G/feat" in log) == (feat > 0) and log.get("G/feat", 1.0) > 0
         grads[feat] = torch.cat([p.grad.flatten() for p in trainer.G.parameters() if p.grad is not None])
     assert not torch.allclose(grads[0.0], grads[10.0])  # the same first batch: only the term differs
+
+
+def test_cls_smoothing_softens_only_ds_reading_of_real_faces(data, tmp_path, monkeypatch):
+    from emoface.stargan import losses
+
+    calls = []
+    real_loss = losses.classification_loss
+
+    def recording(logits, target, smoothing=0.0):
+        calls.append(smoothing)
+        return real_loss(logits, target, smoothing)
+
+    monkeypatch.setattr(losses, "classification_loss", recording)
+    config = StarGANConfig(**{**TINY.__dict__, "n_critic": 1, "d_warmup": 1, "cls_smoothing": 0.3})
+    trainer = StarGANTrainer(config, *data, tmp_path)
+    trainer.train_step()  # the classifier warm-up: D on real faces
+    trainer.train_step()  # D on real faces, then G's term on its edits
+    assert calls == [0.3, 0.3, 0.0]
+    assert config_from_dict(asdict(config)).cls_smoothing == 0.3  # the setting survives a checkpoint
+    with pytest.raises(ValueError, match="cls_smoothing is a share of each label"):
+        StarGANTrainer(StarGANConfig(**{**TINY.__dict__, "cls_smoothing": 1.0}), *data, tmp_path / "bad")

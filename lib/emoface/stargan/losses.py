@@ -58,11 +58,16 @@ def gradient_penalty(
     return ((norm - 1) ** 2).mean()
 
 
-def classification_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Domain loss: cross-entropy for class ids (B,), binary cross-entropy for 0/1 vectors (B, C)."""
+def classification_loss(logits: torch.Tensor, target: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
+    """Domain loss: cross-entropy for class ids (B,), binary cross-entropy for 0/1 vectors (B, C).
+
+    ``smoothing`` moves that share of each target towards the uniform (class ids) or towards ½ (0/1
+    vectors), so the classifier is never trained to certainty.
+    """
     if target.dim() == 1:
-        return F.cross_entropy(logits, target)
-    return F.binary_cross_entropy_with_logits(logits, target.to(logits.dtype), reduction="sum") / logits.size(0)
+        return F.cross_entropy(logits, target, label_smoothing=smoothing)
+    soft = target.to(logits.dtype) * (1 - smoothing) + 0.5 * smoothing
+    return F.binary_cross_entropy_with_logits(logits, soft, reduction="sum") / logits.size(0)
 
 
 def reconstruction_loss(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:

@@ -97,6 +97,11 @@ class StarGANConfig:
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
     #: must *erase* a feature (neutral, anger) lag the others, and their misses read as the old smile.
     target_weights: tuple[float, ...] | None = None
+    #: Our extension: D learns the expressions of real faces against label-smoothed targets (this much
+    #: of each target spread over the other domains); G's term is unchanged. Measured: a fine-tuned D
+    #: read 99.8 % of G's neutral edits as neutral (0.001 nats) where a separate judge read 90 %, so its
+    #: classification gave G no gradient left; a D that is never quite sure keeps one.
+    cls_smoothing: float = 0.0
     n_critic: int = 5
     #: Our extension: the first ``d_warmup`` steps train only D's expression classifier, on real faces.
     #: An attention G starts at "keep the input", so its fakes are the reals and the critic's game
@@ -270,7 +275,7 @@ class StarGANTrainer:
         # DDP averages each parameter's gradient once, when its whole sum over the three is known.
         with self._autocast():
             out_src, out_cls = self.D_step(x_real)
-            d_loss_cls = losses.classification_loss(out_cls.float(), c_org)
+            d_loss_cls = losses.classification_loss(out_cls.float(), c_org, cfg.cls_smoothing)
             with torch.no_grad():
                 x_fake = self.G_step(x_real, onehot_trg)
             fake_src, _ = self.D_step(x_fake)
@@ -331,7 +336,7 @@ class StarGANTrainer:
         """D learns only L_cls^r, the expression of real faces; G waits (``config.d_warmup``)."""
         with self._autocast():
             _, out_cls = self.D_step(x_real)
-            d_loss_cls = losses.classification_loss(out_cls.float(), c_org)
+            d_loss_cls = losses.classification_loss(out_cls.float(), c_org, self.config.cls_smoothing)
         _update(self.d_optimizer, self.d_scaler, d_loss_cls)
         self.step += 1
         return self._mean_over_ranks({"step": self.step, "D/cls": d_loss_cls.item(), "lr_g": g_lr})
@@ -776,6 +781,8 @@ def _check_data(config: StarGANConfig, images: torch.Tensor, labels: torch.Tenso
     if labels.shape not in ((images.size(0),), (images.size(0), config.c_dim)):
         raise ValueError(f"need one label per image, a class id or a 0/1 vector of {config.c_dim}: "
                          f"{tuple(labels.shape)} labels for {images.size(0)} images")
+    if not 0.0 <= config.cls_smoothing < 1.0:
+        raise ValueError(f"cls_smoothing is a share of each label, in [0, 1); got {config.cls_smoothing}")
     weights = config.target_weights
     if weights is not None:
         if labels.dim() == 2:
