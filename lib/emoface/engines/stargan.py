@@ -61,8 +61,7 @@ CALIBRATION_PEOPLE = 21
 MIN_OOD_THRESHOLD = 0.03
 #: A face reads clearly as the domain whose reconstruction error is at most this × the next best.
 CLEAR_READING = 0.85
-#: With the file's discriminator: a face shows an expression already when D's classifier gives it at least
-#: this share of the most it gives a real face (:func:`clear_d_reading`).
+#: With the file's discriminator: a face shows an expression already when D's classifier gives it at least this.
 CLEAR_D_READING = 0.9
 #: Heads rolled further than this (degrees) are refused.
 MAX_ROLL = 20.0
@@ -184,7 +183,7 @@ class StarGanEngine:
         outputs, source, score = all_domains[0], int(sources[0]), float(scores[0])
         t = self.classes.index(target)
         clearly = (clearly_own(outputs, x[0]) if probabilities is None
-                   else float(probabilities[0]) >= clear_d_reading(self.config))
+                   else float(probabilities[0]) >= CLEAR_D_READING)
         if t == source and clearly:  # the face already shows it: nothing to redraw
             after = x[0]
         elif self.mode == "plain":
@@ -247,16 +246,6 @@ class StarGanEngine:
     def ood_threshold(self, value: float) -> None:
         with self._calibration_lock:
             self._ood_threshold = float(value)
-
-
-def clear_d_reading(config) -> float:
-    """The probability from which D's reading of a face is clear: :data:`CLEAR_D_READING` of its ceiling.
-
-    A D trained on label-smoothed targets (``config.cls_smoothing`` = s) gives a real face at most
-    1 − s + s/C, not 1 (0.83 for s = 0.2 and 7 expressions); a fixed 0.9 would never call a face clear.
-    """
-    smoothing = float(getattr(config, "cls_smoothing", 0.0))
-    return CLEAR_D_READING * (1.0 - smoothing + smoothing / config.c_dim)
 
 
 def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:
