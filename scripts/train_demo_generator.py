@@ -136,7 +136,6 @@ def main() -> None:
     base = None
     seconds_file = args.run_dir / "train_seconds.txt"
     seconds_before = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
-    t0 = time.monotonic()
     if args.fine_tune:
         base = load_generator(args.fine_tune, args.device)
         trainer = StarGANTrainer.from_pretrained(
