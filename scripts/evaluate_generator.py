@@ -96,7 +96,7 @@ def main() -> None:
                 "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d"),
                 "judge": judged_by}
         save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info,
-                       discriminator=loaded.discriminator)
+                       discriminator=loaded.discriminator, reader=loaded.reader)
         print(f"stored the evaluation in {args.generator}")
     if args.json:
         print(json.dumps({**about, "modes": {mode: [s.as_dict() for s in scores] for mode, scores in results.items()}},

@@ -29,7 +29,7 @@ import torch
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
-from emoface.stargan.generator_file import LoadedGenerator, load_generator, save_generator
+from emoface.stargan.generator_file import LoadedGenerator, carried_reader, load_generator, save_generator
 from emoface.stargan.judge_file import judge_for
 from emoface.stargan.synth_pairs import synth_pairs
 from emoface.stargan.recipes import DEMO_CONFIG, TEST_FIRST_IDENTITY
@@ -131,9 +131,9 @@ def main() -> None:
         if args.snapshot_every and log["step"] % args.snapshot_every == 0:
             info = run_info(args, trainer, seconds_before + time.monotonic() - t0, curve, base)
             save_generator(args.run_dir / f"step_{log['step']:05d}.pt", trainer.G, trainer.config, FACE_EXPRESSIONS,
-                           info, discriminator=trainer.D)
+                           info, discriminator=trainer.D, reader=reader)
 
-    base = None
+    base, reader = None, None  # reader: the sharp D a label-smoothed run keeps to read photos with
     seconds_file = args.run_dir / "train_seconds.txt"
     seconds_before = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
     if args.fine_tune:
@@ -148,9 +148,13 @@ def main() -> None:
                                              "cls_smoothing": args.cls_smoothing},
             amp=args.amp, partners=partners)
         config = trainer.config
+        reader = carried_reader(base, config)
     else:
         trainer = StarGANTrainer.resume_or_start(config, images, labels, args.run_dir, args.device,
                                                  callbacks=(CsvLog(), report), amp=args.amp, partners=partners)
+    if config.cls_smoothing > 0 and reader is None:
+        print("note: no sharply trained D to keep as the expression reader (fine-tune a file whose D was trained "
+              "without --cls-smoothing), so the engine will read photos with this run's label-smoothed D", flush=True)
     t0 = time.monotonic()
     if not args.export_only:
         trainer.train(minutes=args.minutes, checkpoint_every=500, progress=False)
@@ -169,7 +173,7 @@ def main() -> None:
         info = {**run_info(args, trainer, seconds, curve, base),
                 "evaluation": [s.as_dict() for s in scores],
                 "evaluation_residual": [s.as_dict() for s in residual]}
-        save_generator(args.export, trainer.G, config, FACE_EXPRESSIONS, info, discriminator=trainer.D)
+        save_generator(args.export, trainer.G, config, FACE_EXPRESSIONS, info, discriminator=trainer.D, reader=reader)
         print(f"\nwrote {args.export} ({args.export.stat().st_size / 1e6:.1f} MB)")
         (args.run_dir / "evaluation.json").write_text(json.dumps({"config": asdict(config), **info}, indent=1))
 

@@ -150,6 +150,33 @@ def test_a_stored_pair_fine_tunes_and_a_g_only_file_says_why_it_cannot(tmp_path)
         StarGANTrainer.from_pretrained(load_generator(tmp_path / "g.pt"), images, labels, tmp_path / "x", steps=3)
 
 
+def test_a_label_smoothed_fine_tune_keeps_the_last_sharp_d_to_read_photos_with(tmp_path):
+    from dataclasses import replace
+
+    from emoface.engines.stargan import expression_reader
+    from emoface.stargan.generator_file import carried_reader
+    from emoface.stargan.model import Discriminator
+
+    torch.manual_seed(0)
+    sharp = StarGANConfig(image_size=16, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=2)
+    smoothed = replace(sharp, cls_smoothing=0.2)
+    g, d_sharp, d_smoothed = Generator(4, 7, 1), Discriminator(16, 4, 7, 2), Discriminator(16, 4, 7, 2)
+    source = load_generator(save_generator(tmp_path / "sharp.pt", g, sharp, FACE_EXPRESSIONS, discriminator=d_sharp,
+                                           half=False))
+    assert source.reader is None and carried_reader(source, sharp) is None  # a sharp D reads for itself
+    kept = carried_reader(source, smoothed)
+    assert torch.equal(kept["main.0.weight"], d_sharp.main[0].weight)
+    fine_tuned = load_generator(save_generator(tmp_path / "smooth.pt", g, smoothed, FACE_EXPRESSIONS,
+                                               discriminator=d_smoothed, reader=kept, half=False))
+    assert torch.equal(fine_tuned.reader["main.0.weight"], d_sharp.main[0].weight)
+    assert torch.equal(fine_tuned.discriminator["main.0.weight"], d_smoothed.main[0].weight)  # D still fine-tunes
+    engine_reader = expression_reader(fine_tuned, torch.device("cpu"))
+    assert torch.equal(engine_reader.main[0].weight, d_sharp.main[0].weight)  # photos are read by the sharp one
+    assert carried_reader(fine_tuned, smoothed) is fine_tuned.reader  # passed on to the next fine-tune
+    no_sharp = fine_tuned._replace(reader=None)
+    assert carried_reader(no_sharp, smoothed) is None  # a smoothed D is never kept as the reader
+
+
 def test_a_plain_generator_gains_a_mask_that_starts_by_keeping_the_input(tmp_path):
     from emoface.stargan.editing import default_mode
     from emoface.stargan.model import KEEP_LOGIT, Discriminator, with_attention_channel

@@ -8,7 +8,8 @@ Per face:
    exactly how the training faces were prepared (tunedMUG, SynthFaces). A photo that already is a
    small square face crop is taken whole (re-cropping it would edge-replicate its border);
 2. the generator on the face in every domain, in one batch: the face's own expression c_s is read by
-   the file's discriminator where it stores one (StarGAN's expression classifier), else as the best of
+   the file's discriminator where it stores one (StarGAN's expression classifier; the file's separate
+   reader instead when its D was trained label-smoothed), else as the best of
    the seven reconstructions G(x, c) (:func:`emoface.stargan.editing.infer_source`); then the
    **domain score** below, and the edit, plain
    ``x + i·(G(x, c_t) − x)`` or residual ``x + i·(G(x, c_t) − G(x, c_s))`` at intensity i;
@@ -61,7 +62,7 @@ CALIBRATION_PEOPLE = 21
 MIN_OOD_THRESHOLD = 0.03
 #: A face reads clearly as the domain whose reconstruction error is at most this × the next best.
 CLEAR_READING = 0.85
-#: With the file's discriminator: a face shows an expression already when D's classifier gives it at least this.
+#: With the file's discriminator (or reader): a face shows an expression already when its classifier gives it at least this.
 CLEAR_D_READING = 0.9
 #: Heads rolled further than this (degrees) are refused.
 MAX_ROLL = 20.0
@@ -148,7 +149,7 @@ class StarGanEngine:
     # ---------------------------------------------------------------- one edit
 
     def read_expression(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """Each face's own expression by the file's discriminator, StarGAN's expression classifier trained on
+        """Each face's own expression by the file's reader or discriminator, StarGAN's expression classifier trained on
         real faces: (source indices (N,), their probabilities (N,)), or None for a file without D.
 
         Why not the reconstruction (:func:`own_domain`): an attention generator trained with a weak cycle
@@ -249,9 +250,10 @@ class StarGanEngine:
 
 
 def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:
-    """The file's discriminator, to read a face's expression with (None when the file stores no D, or one
-    whose classes are not the generator's)."""
-    state = getattr(loaded, "discriminator", None)
+    """The file's reader where it stores one (kept beside a label-smoothed D, see
+    :func:`~emoface.stargan.generator_file.carried_reader`), else its discriminator, to read a face's
+    expression with (None when the file stores neither, or one whose classes are not the generator's)."""
+    state = getattr(loaded, "reader", None) or getattr(loaded, "discriminator", None)
     config = loaded.config
     if not state or config.c_dim != len(loaded.classes):
         return None
