@@ -150,7 +150,7 @@ class StarGanEngine:
 
     def read_expression(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
         """Each face's own expression by the file's reader or discriminator, StarGAN's expression classifier trained on
-        real faces: (source indices (N,), their probabilities (N,)), or None for a file without D.
+        real faces: (source indices (N,), their probabilities (N,)), or None for a file with neither.
 
         Why not the reconstruction (:func:`own_domain`): an attention generator trained with a weak cycle
         loss repaints even a face's own expression, so argmin |G(x, c) − x| read 84 % of held-out

@@ -102,7 +102,8 @@ class StarGANConfig:
     #: read 99.8 % of G's neutral edits as neutral (0.001 nats) where a separate judge read 90 %, so its
     #: classification gave G no gradient left; a D that is never quite sure keeps one (0.2: neutral
     #: 89 → 95 % in 150 steps). The price: such a D reads a photo's own expression less surely (91 %
-    #: of held-out scene faces against 98 %), and the engine reads faces with the file's D.
+    #: of held-out scene faces against 98 %), so a file trained so keeps a sharp D as its reader
+    #: (:func:`~emoface.stargan.generator_file.carried_reader`).
     cls_smoothing: float = 0.0
     n_critic: int = 5
     #: Our extension: the first ``d_warmup`` steps train only D's expression classifier, on real faces.
