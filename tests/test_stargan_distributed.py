@@ -109,6 +109,7 @@ TRAIN_AND_KEEP_GRADIENTS = textwrap.dedent(f"""
         torch.save({{f"{{net}}.{{k}}": p.grad for net in "GD" for k, p in getattr(trainer, net).named_parameters()}},
                    sys.argv[1] + "/gradients.pt")
     if distributed:
+        dist.barrier()  # rank 1 tearing Gloo down while rank 0 still saves aborted it (SIGABRT), now and then
         dist.destroy_process_group()
 """)
 

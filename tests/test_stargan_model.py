@@ -42,7 +42,7 @@ def test_image_size_must_fit_the_discriminator():
 
 def test_at_inference_the_painting_takes_the_persons_local_colour():
     """An orange cast painted over a grey face is gone in eval(), kept in train(); brightness is G's."""
-    from emoface.stargan.model import match_local_colour
+    from emoface.stargan.compositing import composite, match_local_colour
 
     torch.manual_seed(0)
     grey = torch.full((1, 3, 16, 16), -0.2)
@@ -64,5 +64,53 @@ def test_at_inference_the_painting_takes_the_persons_local_colour():
     assert torch.equal(generator(x, c), Generator.blend(x, painting, keep))
     generator.eval()
     with torch.no_grad():
-        assert torch.allclose(generator(x, c), Generator.blend(x, match_local_colour(painting, x), keep), atol=1e-6)
+        assert torch.allclose(generator(x, c), composite(x, painting, keep), atol=1e-6)
         assert not torch.allclose(generator(x, c), Generator.blend(x, painting, keep), atol=1e-4)
+
+
+def skin_with_painted_mouth(size=64):
+    """A flat skin-toned face, and a mask that paints a 10×6 'mouth' in its lower half (keeps the rest)."""
+    skin = torch.tensor([0.55, 0.2, 0.0]).view(1, 3, 1, 1).expand(1, 3, size, size).clone()
+    keep = torch.ones(1, 1, size, size)
+    keep[:, :, 40:46, 27:37] = 0.0
+    return skin, keep
+
+
+def test_at_inference_a_smile_crease_just_outside_the_mask_is_painted_over():
+    """The ghost seen in the grids: the mask opens over the old mouth but not over the thin crease a
+    smile draws beside it, which the plain blend keeps; the composite paints skin over it."""
+    from emoface.stargan.compositing import composite
+
+    skin, keep = skin_with_painted_mouth()
+    smiling = skin.clone()
+    smiling[:, :, 37:48, 26] = -0.6  # a dark crease beside the painted mouth, where the mask keeps
+    painting = skin.clone()  # G paints plain skin (the new closed mouth does not matter here)
+    blended, laid = Generator.blend(smiling, painting, keep), composite(smiling, painting, keep)
+    crease = (slice(None), slice(None), slice(39, 46), 26)
+    assert (blended[crease] - skin[crease]).abs().max() > 0.5  # the ghost
+    assert (laid[crease] - skin[crease]).abs().max() < 0.05  # gone
+    far = (slice(None), slice(None), slice(0, 30), slice(None))
+    assert torch.equal(laid[far], smiling[far])  # far from the mouth the person's pixels, untouched
+    # a thin line G paints too (a glasses frame) is the new face's: it stays, sharp
+    framed, painted_frame = smiling.clone(), painting.clone()
+    painted_frame[:, :, 37:48, 26] = -0.5
+    laid = composite(framed, painted_frame, keep)
+    assert (laid[crease] - framed[crease]).abs().max() < 1e-6
+
+
+def test_at_inference_the_widened_ring_keeps_the_persons_shading_and_the_mask_never_keeps_more():
+    """The ring the composite adds is the person's own face with thin lines dropped, not G's rougher
+    painting; inside G's own mask the painting's detail stays."""
+    from emoface.stargan.compositing import composite, widen_painted_region
+
+    skin, keep = skin_with_painted_mouth()
+    wide = widen_painted_region(keep, 2)
+    assert (wide <= keep).all() and wide[:, :, 40:46, 27:37].max() == 0
+    assert wide[:, :, 38:48, 25:39].max() < 1 and wide[:, :, 10, 10] == 1  # 2 pixels further, no more
+    shaded = skin + torch.linspace(-0.3, 0.3, 64).view(1, 1, 1, 64)  # light from the right
+    speckle = skin + 0.3 * (torch.arange(64).view(1, 1, 1, 64) % 2 * 2 - 1)  # columns alternating ±0.3
+    laid = composite(shaded, speckle, keep)
+    ring = (slice(None), slice(None), slice(40, 46), slice(25, 27))
+    assert (laid[ring] - shaded[ring]).abs().max() < 0.02  # the person's shading, none of the speckle
+    inside = laid[:, :, 42, 30] - laid[:, :, 42, 31]
+    assert inside.abs().min() > 0.3

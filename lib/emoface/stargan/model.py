@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from emoface.stargan.compositing import composite
+
 
 class InstanceNorm(nn.InstanceNorm2d):
     """Instance normalisation that always uses the image's own statistics, in training and at test time.
@@ -123,10 +125,11 @@ class Generator(nn.Module):
         return self.compose(x, painting, keep), keep
 
     def compose(self, x: torch.Tensor, painting: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
-        """G's output from :meth:`paint`'s: at inference (``eval()``) an attention generator's painting
-        takes the person's local colour first (:func:`match_local_colour`); then :meth:`blend`."""
+        """G's output from :meth:`paint`'s: in training :meth:`blend`; at inference (``eval()``) an
+        attention generator's painting is laid in with the person's colour, a little further than the
+        mask reaches (:func:`~emoface.stargan.compositing.composite`)."""
         if keep is not None and not self.training:
-            painting = match_local_colour(painting, x)
+            return composite(x, painting, keep)
         return self.blend(x, painting, keep)
 
     @staticmethod
@@ -146,37 +149,6 @@ class Generator(nn.Module):
         if not self.attention:
             return torch.tanh(h), None
         return torch.tanh(h[:, :3]), torch.sigmoid(h[:, 3:] + KEEP_LOGIT)
-
-
-#: Side of the box over which :func:`match_local_colour` takes the input's colour (pixels at 64×64).
-COLOUR_WINDOW = 7
-
-
-def match_local_colour(painting: torch.Tensor, x: torch.Tensor, window: int = COLOUR_WINDOW) -> torch.Tensor:
-    """The painting with its local colour (chroma averaged over ``window`` pixels) taken from ``x``.
-
-    An attention generator paints the new brows and mouth in a skin tone of its own, which on dark
-    skin shows as orange patches (the demo generator's painting averages the faces it was trained
-    on). Keeping the painting's brightness and its fine colour detail (lips, teeth) and taking the
-    coarse colour from the person's own face removes that cast. Used at inference only (``eval()``):
-    training sees G's own painting, as the losses were designed for.
-    """
-    def chroma(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        red, green, blue = image[:, 0:1], image[:, 1:2], image[:, 2:3]
-        luma = 0.299 * red + 0.587 * green + 0.114 * blue
-        return luma, blue - luma, red - luma
-
-    def local_mean(channel: torch.Tensor) -> torch.Tensor:
-        padded = F.pad(channel, (window // 2,) * 4, mode="replicate")
-        return F.avg_pool2d(padded, window, stride=1)
-
-    luma, blue_diff, red_diff = chroma(painting)
-    _, blue_x, red_x = chroma(x)
-    blue_diff = blue_diff - local_mean(blue_diff) + local_mean(blue_x)
-    red_diff = red_diff - local_mean(red_diff) + local_mean(red_x)
-    red, blue = red_diff + luma, blue_diff + luma
-    green = (luma - 0.299 * red - 0.114 * blue) / 0.587
-    return torch.cat([red, green, blue], dim=1).clamp(-1.0, 1.0)
 
 
 class Discriminator(nn.Module):

@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         if lead:
             print(f"step {step}: {trainer.checkpoint_path}", flush=True)
+        if dist.is_initialized():
+            dist.barrier()  # leave together: a rank tearing Gloo down while another still works can abort it
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
