@@ -114,3 +114,18 @@ def test_at_inference_the_widened_ring_keeps_the_persons_shading_and_the_mask_ne
     assert (laid[ring] - shaded[ring]).abs().max() < 0.02  # the person's shading, none of the speckle
     inside = laid[:, :, 42, 30] - laid[:, :, 42, 31]
     assert inside.abs().min() > 0.3
+
+
+def test_the_rings_3x3_median_is_the_median():
+    """The compositing's fast 3×3 median (a sorting network) against torch's own, ties and edges included."""
+    import torch.nn.functional as F
+
+    from emoface.stargan.compositing import _median
+
+    torch.manual_seed(0)
+    for image in (torch.rand(2, 3, 9, 7), torch.randint(0, 3, (1, 1, 8, 8)).float()):
+        padded = F.pad(image, (1, 1, 1, 1), mode="replicate")
+        expected = padded.unfold(2, 3, 1).unfold(3, 3, 1).flatten(-2).median(-1).values
+        assert torch.equal(_median(image, 3), expected)
+    assert torch.equal(_median(image, 5), F.pad(image, (2,) * 4, mode="replicate").unfold(2, 5, 1).unfold(3, 5, 1)
+                       .flatten(-2).median(-1).values)

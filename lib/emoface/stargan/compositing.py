@@ -80,11 +80,21 @@ def _box_mean(image: torch.Tensor, window: int) -> torch.Tensor:
     return F.avg_pool2d(F.pad(image, (half, window - 1 - half) * 2, mode="replicate"), window, stride=1)
 
 
+#: Devillard's 19 compare-exchanges after which position 4 holds the median of 9 values.
+_MEDIAN_OF_9 = ((1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3), (5, 8), (4, 7),
+                (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2))
+
+
 def _median(image: torch.Tensor, window: int) -> torch.Tensor:
     """Each channel's median over a ``window``-pixel box around each pixel (edges repeated), same size."""
-    half = window // 2
-    patches = F.pad(image, (half,) * 4, mode="replicate").unfold(2, window, 1).unfold(3, window, 1)
-    return patches.flatten(-2).median(-1).values
+    half, (height, width) = window // 2, image.shape[-2:]
+    padded = F.pad(image, (half,) * 4, mode="replicate")
+    if window == 3:  # a sorting network of elementwise min/max: ~20x faster than torch's median here
+        values = [padded[..., i:i + height, j:j + width] for i in range(3) for j in range(3)]
+        for a, b in _MEDIAN_OF_9:
+            values[a], values[b] = torch.minimum(values[a], values[b]), torch.maximum(values[a], values[b])
+        return values[4]
+    return padded.unfold(2, window, 1).unfold(3, window, 1).flatten(-2).median(-1).values
 
 
 def _odd(size: float) -> int:
