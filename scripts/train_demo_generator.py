@@ -157,8 +157,10 @@ def main() -> None:
               "without --cls-smoothing), so the engine will read photos with this run's label-smoothed D", flush=True)
     t0 = time.monotonic()
     if not args.export_only:
-        trainer.train(minutes=args.minutes, checkpoint_every=500, progress=False)
-        seconds_file.write_text(f"{seconds_before + time.monotonic() - t0:.0f}")
+        try:
+            trainer.train(minutes=args.minutes, checkpoint_every=500, progress=False)
+        finally:  # a run stopped by Ctrl+C or SIGTERM keeps its time too: resumed, it adds on
+            seconds_file.write_text(f"{seconds_before + time.monotonic() - t0:.0f}")
     seconds = seconds_before + (0 if args.export_only else time.monotonic() - t0)
 
     judge = judge.to(trainer.device)
