@@ -195,8 +195,8 @@ def test_a_file_can_keep_another_files_reader_and_says_whose(tmp_path):
     assert torch.equal(after.reader["main.0.weight"], d_donor.main[0].weight.half().float())
     assert torch.equal(after.discriminator["main.0.weight"], before.discriminator["main.0.weight"])  # D still its own
     assert all(torch.equal(a, b) for a, b in zip(after.generator.parameters(), before.generator.parameters()))
-    assert after.info["reader_from"]["file"] == "old.pt" and after.info["reader_from"]["step"] == 700
-    assert after.info["step"] == 300 and after.info["reader_from"]["kind"] == "its D"
+    assert after.info["reader"]["kept_from"] == "old.pt" and after.info["reader"]["step"] == 700
+    assert after.info["step"] == 300 and after.info["reader"]["kind"] == "its D"
 
     smoothed_only = save_generator(tmp_path / "smooth.pt", g, replace(sharp, cls_smoothing=0.2), FACE_EXPRESSIONS,
                                    discriminator=d_donor)
@@ -206,7 +206,7 @@ def test_a_file_can_keep_another_files_reader_and_says_whose(tmp_path):
                            discriminator=Discriminator(16, 8, 7, 2))
     with pytest.raises(ValueError, match="another shape"):
         keep_reader_of(target, wider)
-    assert load_generator(target).info["reader_from"]["file"] == "old.pt"  # a refused donor leaves the file as it was
+    assert load_generator(target).info["reader"]["kept_from"] == "old.pt"  # a refused donor leaves the file as it was
 
 
 def test_a_plain_generator_gains_a_mask_that_starts_by_keeping_the_input(tmp_path):

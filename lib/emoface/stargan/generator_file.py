@@ -33,7 +33,7 @@ from ..checkpoints import load_plain, read_checkpoint
 from ..datasets.celeba import STARGAN_ATTRIBUTES
 from ..download import Resource
 from ..labels import FACE_EXPRESSIONS
-from .model import Generator
+from .model import Discriminator, Generator
 from .trainer import CHECKPOINT_FORMAT as TRAINING_FORMAT
 from .trainer import StarGANConfig, config_from_dict
 
@@ -156,37 +156,47 @@ def carried_reader(source: LoadedGenerator, config: StarGANConfig) -> dict | Non
     keeps the last D that was trained sharp — the source's reader, else the source's own D if that one
     was — to read with. None when ``config`` trains D sharp, or when no sharp D is at hand.
     """
-    if config.cls_smoothing == 0:
-        return None
-    if source.reader is not None:
-        return source.reader
-    return source.discriminator if source.config.cls_smoothing == 0 else None
+    return None if config.cls_smoothing == 0 else sharp_reader(source)
+
+
+def sharp_reader(loaded: LoadedGenerator) -> dict | None:
+    """What ``loaded`` reads photos with, if it was trained sharp: its reader, else its D unless label-smoothed."""
+    if loaded.reader is not None:
+        return loaded.reader
+    return loaded.discriminator if loaded.config.cls_smoothing == 0 else None
+
+
+def with_reader(path: str | Path, reader: dict, record: dict) -> Path:
+    """Rewrite the generator file ``path`` (atomically) to read photos with ``reader``, a state dict of its
+    D's shape; ``record`` (where the reader came from) goes to ``info["reader"]``. G, D and the rest stay."""
+    target = load_generator(path)
+    expected = Discriminator.from_config(target.config).state_dict()
+    if set(reader) != set(expected) or any(reader[k].shape != expected[k].shape for k in expected):
+        raise ValueError(f"the reader has another shape than {path}'s D (image size, classes, D's width and "
+                         "depth must agree)")
+    info = {k: v for k, v in target.info.items() if k not in ("reader", "reader_from")}
+    return save_generator(path, target.generator, target.config, target.classes, {**info, "reader": record},
+                          discriminator=target.discriminator, reader=reader)
 
 
 def keep_reader_of(path: str | Path, source: str | Path) -> Path:
     """Rewrite the generator file ``path`` so it reads photos with ``source``'s expression reader.
 
-    Why: the reader only decides which expression a photo already shows; it never touches an edit. A
-    chain whose own D reads cropped photos less well (measured: the 2026-12 chain's 125 of 139 held-out
-    scene faces, against 135 for the file before it) can keep an earlier file's reader. ``source``'s
-    reader is taken, else its D if that was trained sharp; its provenance goes to ``info["reader_from"]``.
+    Why: the reader only decides which expression a photo already shows; it never touches an edit, so
+    a file can keep an earlier file's (``source``'s reader, else its D if trained sharp). Its provenance
+    goes to ``info["reader"]``. A reader trained for the file itself: :mod:`emoface.stargan.reader`.
     """
-    target, donor = load_generator(path), load_generator(source)
-    sharp_d = donor.discriminator if donor.config.cls_smoothing == 0 else None
-    state = donor.reader if donor.reader is not None else sharp_d
+    donor = load_generator(source)
+    state = sharp_reader(donor)
     if state is None:
         raise ValueError(f"{source} stores no sharply trained D to read photos with; pick a file that does")
-    shape = ("image_size", "c_dim", "d_conv_dim", "d_repeat_num")
-    if any(getattr(target.config, k) != getattr(donor.config, k) for k in shape) or target.classes != donor.classes:
-        raise ValueError(f"{source}'s reader has another shape or other expressions than {path}'s D "
-                         f"({', '.join(shape)} and the classes must agree)")
-    origin = {"file": Path(source).name, "step": donor.info.get("step"),
+    if donor.classes != load_generator(path).classes:
+        raise ValueError(f"{source} reads other expressions than {path} draws")
+    origin = {"kept_from": Path(source).name, "step": donor.info.get("step"),
               "train_minutes": donor.info.get("train_minutes"),
               "kind": "its reader" if donor.reader is not None else "its D",
               "fine_tuned_from": donor.info.get("fine_tuned_from")}
-    info = {**target.info, "reader_from": origin}
-    return save_generator(path, target.generator, target.config, target.classes, info,
-                          discriminator=target.discriminator, reader=state)
+    return with_reader(path, state, origin)
 
 
 def training_set(loaded: LoadedGenerator) -> TrainingSet:
