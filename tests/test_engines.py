@@ -40,6 +40,20 @@ def test_auto_keeps_stargan_for_a_face_like_its_training_faces(auto, scene):
 
 
 @needs_dlib
+def test_a_synthfaces_stargan_asked_for_by_name_says_so_on_every_real_photo(auto):
+    """The domain score alone misses smooth real faces at 64×64 (docs/pipeline.md); dlib's look does not."""
+    from emoface.datasets.real_photos import available_real_photos
+    from emoface.images import load_rgb
+
+    photos = available_real_photos()
+    assert photos
+    for photo in photos:
+        result = auto.edit(HAPPY, load_rgb(photo.path), engine="stargan")
+        assert result.engine == "stargan" and result.out_of_domain and "SynthFaces" in result.message, photo.name
+        assert result.synthfaces_distance > auto.synthfaces_look.radius
+
+
+@needs_dlib
 def test_either_engine_can_be_asked_for(auto, grace_hopper, scene):
     assert auto.edit(HAPPY, scene, engine="warp").engine == "warp"
     forced = auto.edit(HAPPY, grace_hopper, engine="stargan")

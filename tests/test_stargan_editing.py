@@ -177,38 +177,6 @@ def test_a_label_smoothed_fine_tune_keeps_the_last_sharp_d_to_read_photos_with(t
     assert carried_reader(no_sharp, smoothed) is None  # a smoothed D is never kept as the reader
 
 
-def test_a_file_can_keep_another_files_reader_and_says_whose(tmp_path):
-    from dataclasses import replace
-
-    from emoface.stargan.generator_file import keep_reader_of
-    from emoface.stargan.model import Discriminator
-
-    torch.manual_seed(0)
-    sharp = StarGANConfig(image_size=16, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=2)
-    g, d_own, d_donor = Generator(4, 7, 1), Discriminator(16, 4, 7, 2), Discriminator(16, 4, 7, 2)
-    target = save_generator(tmp_path / "chain.pt", g, sharp, FACE_EXPRESSIONS, {"step": 300}, discriminator=d_own)
-    donor = save_generator(tmp_path / "old.pt", g, sharp, FACE_EXPRESSIONS, {"step": 700, "train_minutes": 13.4},
-                           discriminator=d_donor)
-    before = load_generator(target)
-    keep_reader_of(target, donor)
-    after = load_generator(target)
-    assert torch.equal(after.reader["main.0.weight"], d_donor.main[0].weight.half().float())
-    assert torch.equal(after.discriminator["main.0.weight"], before.discriminator["main.0.weight"])  # D still its own
-    assert all(torch.equal(a, b) for a, b in zip(after.generator.parameters(), before.generator.parameters()))
-    assert after.info["reader"]["kept_from"] == "old.pt" and after.info["reader"]["step"] == 700
-    assert after.info["step"] == 300 and after.info["reader"]["kind"] == "its D"
-
-    smoothed_only = save_generator(tmp_path / "smooth.pt", g, replace(sharp, cls_smoothing=0.2), FACE_EXPRESSIONS,
-                                   discriminator=d_donor)
-    with pytest.raises(ValueError, match="no sharply trained D"):
-        keep_reader_of(target, smoothed_only)
-    wider = save_generator(tmp_path / "wide.pt", Generator(4, 7, 1), replace(sharp, d_conv_dim=8), FACE_EXPRESSIONS,
-                           discriminator=Discriminator(16, 8, 7, 2))
-    with pytest.raises(ValueError, match="another shape"):
-        keep_reader_of(target, wider)
-    assert load_generator(target).info["reader"]["kept_from"] == "old.pt"  # a refused donor leaves the file as it was
-
-
 def test_a_plain_generator_gains_a_mask_that_starts_by_keeping_the_input(tmp_path):
     from emoface.stargan.editing import default_mode
     from emoface.stargan.model import KEEP_LOGIT, Discriminator, with_attention_channel

@@ -358,8 +358,8 @@ class Pipeline:
 
     def _choose_engine(self, rgb: np.ndarray, face: FoundFace, engine: str) -> tuple[str, float | None, str | None]:
         """(engine, SynthFaces distance, why the warp could not be used) for one face; see ``docs/pipeline.md``."""
-        if engine != "auto":
-            return engine, None, None
+        if engine != "auto":  # asked for by name; a SynthFaces StarGAN still says when the face is a photograph
+            return engine, self._look(rgb, face) if engine == "stargan" else None, None
         if not landmarks_available():
             return "stargan", None, f"the landmark model is not installed ({LANDMARKS_INSTALL_HINT})"
         if face.landmarks is None:
@@ -371,6 +371,13 @@ class Pipeline:
             return rule, None, None
         look = self.synthfaces_look.distance(rgb, face.landmarks)
         return ("warp" if look > self.synthfaces_look.radius else "stargan"), look, None
+
+    def _look(self, rgb: np.ndarray, face: FoundFace) -> float | None:
+        """The face's distance from SynthFaces faces (dlib's embedding) where a SynthFaces generator draws it and
+        the landmarks are at hand, else None: unlike the domain score, it tells a smooth real face from a drawing."""
+        if not self.trained_on_synthfaces or face.landmarks is None or not landmarks_available():
+            return None
+        return self.synthfaces_look.distance(rgb, face.landmarks)
 
     def _result(self, rgb: np.ndarray, photo: np.ndarray, target: str | None, prediction: EmotionPrediction | None,
                 intensity: float, faces: list[FoundFace], done: list[_FaceEdit], engine: str) -> EditResult:
@@ -458,8 +465,9 @@ class Pipeline:
                 return (f"{text} (the generator was trained on {self.trained_on.title}, {self.trained_on.what}: "
                         "it does not redraw a colour photograph).")
             return f"{text}."
-        if fallback is not None and out_of_domain and target is not None:
-            text = f"{text} (The warp engine could not be used: {fallback}; StarGAN drew it.)"
+        if fallback is not None and target is not None and edited:  # said whatever the face: the user can fix it
+            drawn_by = "StarGAN, trained on drawn SynthFaces faces," if self.trained_on_synthfaces else "StarGAN"
+            text = f"{text} (The warp engine could not be used: {fallback}; {drawn_by} drew it.)"
         if not out_of_domain or target is None or not edited:  # nothing drawn, nothing to warn about
             return text
         if self.trained_on_synthfaces:

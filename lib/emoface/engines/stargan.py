@@ -250,9 +250,10 @@ class StarGanEngine:
 
 
 def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:
-    """The file's reader where it stores one (kept beside a label-smoothed D, see
-    :func:`~emoface.stargan.generator_file.carried_reader`), else its discriminator, to read a face's
-    expression with (None when the file stores neither, or one whose classes are not the generator's)."""
+    """The file's reader where it stores one (trained on the engine's own crops, :mod:`emoface.stargan.reader`,
+    or kept beside a label-smoothed D, :func:`~emoface.stargan.generator_file.carried_reader`), else its
+    discriminator, to read a face's expression with (None when the file stores neither, or one whose
+    classes are not the generator's)."""
     state = getattr(loaded, "reader", None) or getattr(loaded, "discriminator", None)
     config = loaded.config
     if not state or config.c_dim != len(loaded.classes):

@@ -85,8 +85,9 @@ class LoadedGenerator(NamedTuple):
     classes: tuple[str, ...]  # what each entry of the domain vector c means
     info: dict  # provenance: dataset, labels, data, steps, training time, evaluation
     discriminator: dict | None = None  # D's weights when stored, to fine-tune (float32 state dict)
-    #: A discriminator of D's shape kept only to read a photo's own expression (float32 state dict), stored
-    #: when the file's own D was trained label-smoothed and so reads photos less surely; see :func:`carried_reader`.
+    #: A discriminator of D's shape kept only to read a photo's own expression (float32 state dict): one trained
+    #: on the engine's crops (:mod:`emoface.stargan.reader`), or a sharp D kept beside a label-smoothed one
+    #: (:func:`carried_reader`).
     reader: dict | None = None
 
 
@@ -177,26 +178,6 @@ def with_reader(path: str | Path, reader: dict, record: dict) -> Path:
     info = {k: v for k, v in target.info.items() if k not in ("reader", "reader_from")}
     return save_generator(path, target.generator, target.config, target.classes, {**info, "reader": record},
                           discriminator=target.discriminator, reader=reader)
-
-
-def keep_reader_of(path: str | Path, source: str | Path) -> Path:
-    """Rewrite the generator file ``path`` so it reads photos with ``source``'s expression reader.
-
-    Why: the reader only decides which expression a photo already shows; it never touches an edit, so
-    a file can keep an earlier file's (``source``'s reader, else its D if trained sharp). Its provenance
-    goes to ``info["reader"]``. A reader trained for the file itself: :mod:`emoface.stargan.reader`.
-    """
-    donor = load_generator(source)
-    state = sharp_reader(donor)
-    if state is None:
-        raise ValueError(f"{source} stores no sharply trained D to read photos with; pick a file that does")
-    if donor.classes != load_generator(path).classes:
-        raise ValueError(f"{source} reads other expressions than {path} draws")
-    origin = {"kept_from": Path(source).name, "step": donor.info.get("step"),
-              "train_minutes": donor.info.get("train_minutes"),
-              "kind": "its reader" if donor.reader is not None else "its D",
-              "fine_tuned_from": donor.info.get("fine_tuned_from")}
-    return with_reader(path, state, origin)
 
 
 def training_set(loaded: LoadedGenerator) -> TrainingSet:
