@@ -259,7 +259,7 @@ def test_the_threshold_is_calibrated_once_and_lazily(pipeline, monkeypatch):
 
 def test_a_calibration_is_reused_only_for_the_same_generator_weights_size_and_device():
     from emoface.engines.stargan import calibration_key
-    from emoface.stargan.model import Generator
+    from emoface.stargan.model import Discriminator, Generator
 
     torch.manual_seed(0)
     generator, cpu = Generator(4, 7, 1), torch.device("cpu")
@@ -270,6 +270,13 @@ def test_a_calibration_is_reused_only_for_the_same_generator_weights_size_and_de
         next(generator.parameters())[0].flatten()[0] += 1e-6
     assert calibration_key(generator, 32, cpu) != key
     assert calibration_key(object(), 32, cpu) is None  # no state dict: calibrated per engine, never shared
+    key = calibration_key(generator, 32, cpu)
+    reader = Discriminator(32, 4, 7, 2)
+    with_reader = calibration_key(generator, 32, cpu, reader)
+    assert with_reader != key and calibration_key(generator, 32, cpu, reader) == with_reader
+    with torch.no_grad():
+        next(reader.parameters()).flatten()[0] += 1e-6
+    assert calibration_key(generator, 32, cpu, reader) != with_reader  # another reader reads the faces otherwise
 
 
 def test_a_generator_file_can_carry_its_own_threshold(tmp_path):

@@ -70,22 +70,27 @@ MAX_ROLL = 20.0
 SAME_FACE = 0.5
 
 
-#: Thresholds calibrated in this process, by generator (class and weights), size and device: every
+#: Thresholds calibrated in this process, by generator and reader (class and weights), size and device: every
 #: engine of the same generator calibrates once per process (~150 generator passes, ~10 s of CPU),
 #: not once each — a notebook or a test suite makes many pipelines of the shipped file.
 _CALIBRATED: dict[str, float] = {}
 
 
-def calibration_key(generator: torch.nn.Module, size: int, device: torch.device) -> str | None:
-    """What a calibrated threshold depends on, as a digest (None for a generator without a state dict)."""
+def calibration_key(generator: torch.nn.Module, size: int, device: torch.device,
+                    reader: torch.nn.Module | None = None) -> str | None:
+    """What a calibrated threshold depends on, as a digest (None for a generator without a state dict).
+
+    The reader counts too: its reading of each calibration face picks the painting that is scored."""
     state = getattr(generator, "state_dict", None)
     if state is None:
         return None
     digest = hashlib.sha256(f"{type(generator).__module__}.{type(generator).__qualname__}|{size}|"
                             f"{torch.device(device).type}".encode())
-    for name, tensor in state().items():
-        digest.update(f"|{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
-        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    for part, module in (("G", generator), ("reader", reader)):
+        digest.update(f"|{part}|".encode())
+        for name, tensor in (module.state_dict().items() if module is not None else ()):
+            digest.update(f"|{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+            digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -232,7 +237,7 @@ class StarGanEngine:
         """Domain scores above this are out of domain (from the generator file, or calibrated once)."""
         with self._calibration_lock:
             if self._ood_threshold is None:
-                key = calibration_key(self.generator, self.size, self.device)
+                key = calibration_key(self.generator, self.size, self.device, self.reader)
                 threshold = _CALIBRATED.get(key) if key is not None else None
                 if threshold is None:
                     scores = self.domain_scores(calibration_faces(self.size))
