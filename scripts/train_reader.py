@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=400, help="training people 0..N-1 (SynthFaces' GAN training range)")
     parser.add_argument("--steps", type=int, default=800)
     parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the CPU default oversubscribes)")
     args = parser.parse_args()
 
@@ -43,10 +44,10 @@ def main() -> None:
     engine = StarGanEngine(loaded, "cpu", default_detector(), "plain")
     faces, labels = scene_crops(range(args.people), lambda photo: engine.crop(photo).face)
     before = reading_accuracy(start, loaded.config, faces, labels)
-    reader = train_reader(start, loaded.config, faces, labels, steps=args.steps, lr=args.lr)
+    reader = train_reader(start, loaded.config, faces, labels, steps=args.steps, lr=args.lr, batch=args.batch)
     after = reading_accuracy(reader, loaded.config, faces, labels)
     minutes = (time.monotonic() - started) / 60
-    record = {"trained_from": (args.start or args.generator).name, "steps": args.steps, "lr": args.lr, "batch": 16,
+    record = {"trained_from": (args.start or args.generator).name, "steps": args.steps, "lr": args.lr, "batch": args.batch,
               "data": f"SynthFaces scenes of people 0-{args.people - 1} (scene seed {SCENE_SEED}+person), "
                       f"7 expressions, cut by the engine's Haar crop, luminance-equalised: {len(faces)} faces",
               "train_minutes": round(minutes, 1), "threads": torch.get_num_threads(), "torch": str(torch.__version__),

@@ -369,7 +369,7 @@ class Pipeline:
         rule = auto_rule(self.trained_on)
         if rule != "look":
             return rule, None, None
-        look = self.synthfaces_look.distance(rgb, face.landmarks)
+        look = self._look(rgb, face)  # a SynthFaces generator with the face's landmarks: never None here
         return ("warp" if look > self.synthfaces_look.radius else "stargan"), look, None
 
     def _look(self, rgb: np.ndarray, face: FoundFace) -> float | None:
