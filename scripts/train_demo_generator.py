@@ -69,6 +69,9 @@ def main() -> None:
     parser.add_argument("--lambda-paint", type=float, default=0.0,
                         help="with --attention and --lambda-pair: weight of the painting's own L1 to the true face "
                              "where the expression changes (teaches the painting while the mask still keeps the input)")
+    parser.add_argument("--lambda-paint-open", type=float, default=0.0,
+                        help="with --attention and --lambda-pair: weight of the painting's L1 to the true face "
+                             "wherever the mask paints (against mottled skin under the mask)")
     parser.add_argument("--lambda-feat", type=float, default=0.0,
                         help="weight of matching D's features of the edit to the true face's (needs --lambda-pair)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
@@ -111,6 +114,7 @@ def main() -> None:
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
+                           lambda_paint_open=args.lambda_paint_open,
                            lambda_feat=args.lambda_feat, target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
@@ -144,6 +148,7 @@ def main() -> None:
                                              "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls,
                                              "lambda_pair": args.lambda_pair, "pair_focus": args.pair_focus,
                                              "lambda_paint": args.lambda_paint, "n_critic": args.n_critic,
+                                             "lambda_paint_open": args.lambda_paint_open,
                                              "lambda_feat": args.lambda_feat, "target_weights": args.target_weights,
                                              "cls_smoothing": args.cls_smoothing},
             amp=args.amp, partners=partners)

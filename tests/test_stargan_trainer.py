@@ -375,6 +375,37 @@ def test_the_painting_term_teaches_the_painting_behind_a_closed_mask(tmp_path):
     assert grads[5.0] > 2 * grads[0.0]  # the mask keeps ~95 %: without the term the painting hears little
 
 
+def test_the_open_painting_term_grades_the_painting_where_the_mask_paints_and_cannot_close_it():
+    from emoface.stargan.losses import open_painting_loss
+
+    truth = torch.zeros(2, 3, 4, 4)
+    keep = torch.ones(2, 1, 4, 4)
+    keep[..., 2:, :] = 0.0  # the mask paints the bottom half
+    present = torch.tensor([True, False])
+    painting = truth.clone()
+    painting[..., :2, :] = 1.0  # wrong where the mask keeps the input: not graded
+    assert open_painting_loss(painting, keep, truth, present) == 0
+    painting[..., 2:, :] = 0.5  # mottled where the mask paints
+    assert open_painting_loss(painting, keep, truth, present) == pytest.approx(0.5)
+    assert open_painting_loss(painting, keep, truth, torch.zeros(2, dtype=torch.bool)) == 0
+    keep.requires_grad_(True)
+    painting.requires_grad_(True)
+    open_painting_loss(painting, keep, truth, present).backward()
+    assert keep.grad is None and painting.grad.abs().sum() > 0  # closing the mask cannot lower it
+
+
+def test_the_open_painting_term_is_trained_and_logged(tmp_path):
+    images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
+    images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100
+    labels = torch.arange(12) % 3
+    base = {**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "batch_size": 8, "n_critic": 1}
+    for weight in (0.0, 2.0):
+        trainer = StarGANTrainer(StarGANConfig(**{**base, "lambda_paint_open": weight}), images, labels,
+                                 tmp_path / str(weight), partners=every_person_in_every_domain())
+        log = trainer.train_step()
+        assert ("G/paint_open" in log) == (weight > 0) and log.get("G/paint_open", 1.0) > 0
+
+
 def test_target_weights_draw_targets_that_often_and_survive_a_checkpoint(data, tmp_path):
     config = StarGANConfig(**{**TINY.__dict__, "batch_size": 400, "target_weights": (0.0, 1.0, 3.0)})
     trainer = StarGANTrainer(config, *data, tmp_path)

@@ -90,6 +90,10 @@ class StarGANConfig:
     #: "keep the input" the painting gets ~5 % of the output's gradient and learns slowly (measured:
     #: a run from scratch took 3,000 steps to read 80 % right); this term teaches it at full strength.
     lambda_paint: float = 0.0
+    #: Our extension, for an attention G with partners: weight of ‖painting − y‖₁ wherever the mask
+    #: paints, weighted by ``1 − keep`` (:func:`~emoface.stargan.losses.open_painting_loss`): the skin
+    #: the mask opens over but the expression does not change is otherwise left mottled.
+    lambda_paint_open: float = 0.0
     #: Our extension, with partners: weight of ‖D's features of G(x, c) − those of y‖₁
     #: (:func:`~emoface.stargan.losses.feature_matching_loss`): against the blurred mouths pixel L1 allows.
     lambda_feat: float = 0.0
@@ -320,6 +324,10 @@ class StarGANTrainer:
                         g_loss_paint = losses.painting_loss(painting.float(), *true_edits, x_real)
                         g_loss = g_loss + cfg.lambda_paint * g_loss_paint
                         log["G/paint"] = g_loss_paint.item()
+                    if keep is not None and cfg.lambda_paint_open > 0:
+                        g_loss_open = losses.open_painting_loss(painting.float(), keep.float(), *true_edits)
+                        g_loss = g_loss + cfg.lambda_paint_open * g_loss_open
+                        log["G/paint_open"] = g_loss_open.item()
                     if matching:
                         with torch.no_grad():
                             true_features = self.D.features(true_edits[0])
@@ -633,7 +641,8 @@ def _drop_rows_from(path: Path, step: int) -> None:
 class CsvLog:
     """A callback appending every ``every``-th step's losses to ``run_dir/losses.csv``."""
 
-    FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint", "G/feat")
+    FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint",
+              "G/feat", "G/paint_open")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
