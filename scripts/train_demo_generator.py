@@ -35,6 +35,10 @@ from emoface.stargan.synth_pairs import synth_pairs
 from emoface.stargan.recipes import DEMO_CONFIG, TEST_FIRST_IDENTITY
 from emoface.stargan.trainer import CsvLog, StarGANConfig, StarGANTrainer
 
+#: Steps between checkpoints; the training seconds are written at each, so a run killed outright
+#: (SIGKILL, a dropped session) resumes with the time of the checkpoint it resumes from.
+CHECKPOINT_EVERY = 500
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -123,6 +127,8 @@ def main() -> None:
     curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
 
     def report(trainer: StarGANTrainer, log: dict) -> None:
+        if log["step"] % CHECKPOINT_EVERY == 0:  # the seconds up to the checkpoint a resume starts from
+            seconds_file.write_text(f"{seconds_before + time.monotonic() - t0:.0f}")  # survive a kill -9 too
         if log["step"] % args.eval_every == 0:
             scores = grade_on_pairs(trainer.G, judge.to(trainer.device), probe, means, FACE_EXPRESSIONS)
             edits = " ".join(f"{s.target[:4]} {100 * s.judge_edit:.0f}" for s in scores)
@@ -163,7 +169,7 @@ def main() -> None:
     t0 = time.monotonic()
     if not args.export_only:
         try:
-            trainer.train(minutes=args.minutes, checkpoint_every=500, progress=False)
+            trainer.train(minutes=args.minutes, checkpoint_every=CHECKPOINT_EVERY, progress=False)
         finally:  # a run stopped by Ctrl+C or SIGTERM keeps its time too: resumed, it adds on
             seconds_file.write_text(f"{seconds_before + time.monotonic() - t0:.0f}")
     seconds = seconds_before + (0 if args.export_only else time.monotonic() - t0)
