@@ -128,7 +128,7 @@ def main() -> None:
 
     def report(trainer: StarGANTrainer, log: dict) -> None:
         if log["step"] % CHECKPOINT_EVERY == 0:  # the seconds up to the checkpoint a resume starts from
-            seconds_file.write_text(f"{seconds_before + time.monotonic() - t0:.0f}")  # survive a kill -9 too
+            record_seconds()  # survives a kill -9 too
         if log["step"] % args.eval_every == 0:
             scores = grade_on_pairs(trainer.G, judge.to(trainer.device), probe, means, FACE_EXPRESSIONS)
             edits = " ".join(f"{s.target[:4]} {100 * s.judge_edit:.0f}" for s in scores)
@@ -139,13 +139,21 @@ def main() -> None:
             print(f"step {log['step']}: judge on edits {edits} | L1 {l1:.4f} (input {l1_input:.4f}) | "
                   f"{(time.monotonic() - started) / 60:.1f} min", flush=True)
         if args.snapshot_every and log["step"] % args.snapshot_every == 0:
-            info = run_info(args, trainer, seconds_before + time.monotonic() - t0, curve, base)
+            info = run_info(args, trainer, trained_seconds(), curve, base)
             save_generator(args.run_dir / f"step_{log['step']:05d}.pt", trainer.G, trainer.config, FACE_EXPRESSIONS,
                            info, discriminator=trainer.D, reader=reader)
 
     base, reader = None, None  # reader: the sharp D a label-smoothed run keeps to read photos with
     seconds_file = args.run_dir / "train_seconds.txt"
     seconds_before = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
+
+    def trained_seconds() -> float:
+        """This run's training time so far, added to the runs it resumes."""
+        return seconds_before + time.monotonic() - t0
+
+    def record_seconds() -> None:
+        seconds_file.write_text(f"{trained_seconds():.0f}")
+
     if args.fine_tune:
         base = load_generator(args.fine_tune, args.device)
         trainer = StarGANTrainer.from_pretrained(
@@ -171,8 +179,8 @@ def main() -> None:
         try:
             trainer.train(minutes=args.minutes, checkpoint_every=CHECKPOINT_EVERY, progress=False)
         finally:  # a run stopped by Ctrl+C or SIGTERM keeps its time too: resumed, it adds on
-            seconds_file.write_text(f"{seconds_before + time.monotonic() - t0:.0f}")
-    seconds = seconds_before + (0 if args.export_only else time.monotonic() - t0)
+            record_seconds()
+    seconds = seconds_before if args.export_only else trained_seconds()
 
     judge = judge.to(trainer.device)
     scores = grade_on_pairs(trainer.G, judge, test.images, means, FACE_EXPRESSIONS, mode="plain")

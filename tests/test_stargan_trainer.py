@@ -394,7 +394,7 @@ def test_the_open_painting_term_grades_the_painting_where_the_mask_paints_and_ca
     assert keep.grad is None and painting.grad.abs().sum() > 0  # closing the mask cannot lower it
 
 
-def test_the_open_painting_term_is_trained_and_logged(tmp_path):
+def test_the_open_painting_term_is_added_and_logged_only_when_weighted(tmp_path):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100
     labels = torch.arange(12) % 3

@@ -81,8 +81,7 @@ def calibration_key(generator: torch.nn.Module, size: int, device: torch.device,
     """What a calibrated threshold depends on, as a digest (None for a generator without a state dict).
 
     The reader counts too: its reading of each calibration face picks the painting that is scored."""
-    state = getattr(generator, "state_dict", None)
-    if state is None:
+    if not hasattr(generator, "state_dict"):
         return None
     digest = hashlib.sha256(f"{type(generator).__module__}.{type(generator).__qualname__}|{size}|"
                             f"{torch.device(device).type}".encode())

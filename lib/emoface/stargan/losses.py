@@ -116,8 +116,7 @@ def painting_loss(painting: torch.Tensor, x_true: torch.Tensor, present: torch.T
     if not bool(present.any()):
         return painting.sum() * 0.0  # the same graph on every step (DDP)
     changed = expression_changes(x_real[present], x_true[present]).to(painting.dtype)
-    error = (painting[present] - x_true[present]).abs() * changed
-    return error.sum() / (changed.sum() * painting.size(1)).clamp(min=1.0)
+    return _weighted_l1(painting[present], x_true[present], changed)
 
 
 def open_painting_loss(painting: torch.Tensor, keep: torch.Tensor, x_true: torch.Tensor,
@@ -132,9 +131,14 @@ def open_painting_loss(painting: torch.Tensor, keep: torch.Tensor, x_true: torch
     """
     if not bool(present.any()):
         return painting.sum() * 0.0  # the same graph on every step (DDP)
-    weight = (1 - keep[present]).detach()
-    error = (painting[present] - x_true[present]).abs() * weight
-    return error.sum() / (weight.sum() * painting.size(1)).clamp(min=1e-6)
+    return _weighted_l1(painting[present], x_true[present], (1 - keep[present]).detach())
+
+
+def _weighted_l1(image: torch.Tensor, truth: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """‖image − truth‖₁ averaged over pixels and channels, each pixel weighing ``weight`` (B, 1, H, W); 0 when
+    no pixel weighs anything."""
+    error = (image - truth).abs() * weight
+    return error.sum() / (weight.sum() * image.size(1)).clamp(min=1e-6)
 
 
 def feature_matching_loss(fake_features: list[torch.Tensor], true_features: list[torch.Tensor],
