@@ -4,6 +4,7 @@
     .venv/bin/python scripts/evaluate_generator.py runs/g.pt --json     # one JSON object
     .venv/bin/python scripts/evaluate_generator.py --modes plain residual --test-identities 40
     .venv/bin/python scripts/evaluate_generator.py runs/g.pt --store   # the tables into the file's info
+    .venv/bin/python scripts/evaluate_generator.py runs/g.pt --speckle --modes plain   # + the mottling on skin
 
 The judge is the shipped one (``emoface.stargan.judge_file``: every generator graded by the same
 classifier, on any number of threads), trained on SynthFaces people 0-999 (the generator's training
@@ -25,7 +26,7 @@ import torch
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.editing import default_mode
-from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
+from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, speckle_on_pairs, train_judge
 from emoface.stargan.generator_file import load_generator, save_generator
 from emoface.stargan.judge_file import judge_for, save_judge
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
@@ -48,6 +49,9 @@ def main() -> None:
                         help="train the judge afresh (its readings then depend on --threads)")
     parser.add_argument("--save-judge", type=Path, default=None, help="with --retrain-judge: write it here")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown tables")
+    parser.add_argument("--speckle", action="store_true",
+                        help="also measure the fine texture the edits lay on smooth skin near the change "
+                             "(emoface.stargan.evaluate.skin_speckle: the mottling the ghost share misses)")
     parser.add_argument("--store", action="store_true",
                         help="write the plain and residual tables into the file's info (after an inference change)")
     args = parser.parse_args()
@@ -86,6 +90,7 @@ def main() -> None:
     modes = args.modes or (["plain", "residual"] if args.store else [default_mode(loaded.config)])
     results = {mode: grade_on_pairs(loaded.generator, judge, test.images, means, FACE_EXPRESSIONS, mode=mode)
                for mode in modes}
+    speckle = ({mode: speckle_on_pairs(loaded.generator, test.images, mode) for mode in modes} if args.speckle else {})
     about = {"generator": str(args.generator or "shipped"), "image_size": size,
              "attention": bool(loaded.config.g_attention), "pipeline_mode": default_mode(loaded.config),
              "test_identities": f"{args.first_identity}-{args.first_identity + args.test_identities - 1}",
@@ -99,13 +104,16 @@ def main() -> None:
                        discriminator=loaded.discriminator, reader=loaded.reader)
         print(f"stored the evaluation in {args.generator}")
     if args.json:
-        print(json.dumps({**about, "modes": {mode: [s.as_dict() for s in scores] for mode, scores in results.items()}},
-                         indent=1))
+        print(json.dumps({**about, "modes": {mode: [s.as_dict() for s in scores] for mode, scores in results.items()},
+                          **({"skin_speckle": speckle} if speckle else {})}, indent=1))
         return
     print(" · ".join(f"{key}: {value}" for key, value in about.items()) + "\n")
     for mode, scores in results.items():
         print(f"*{mode} edits{' (what the pipeline uses)' if mode == about['pipeline_mode'] else ''}:*\n")
         print(scores_table(scores) + "\n")
+        if mode in speckle:
+            print(f"skin speckle (×10⁻³, fine texture on smooth skin within 3 px of the change): brightness "
+                  f"{1000 * speckle[mode]['luma']:.2f}, colour {1000 * speckle[mode]['chroma']:.2f}\n")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from torch.utils.data import Dataset
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.data import training_tensors
-from emoface.stargan.evaluate import class_mean_faces, ghost_share, grade_on_pairs, scores_table, train_judge
+from emoface.stargan.evaluate import (class_mean_faces, ghost_share, grade_on_pairs, scores_table, skin_speckle,
+                                      train_judge)
 from emoface.stargan.model import Generator
 from emoface.stargan.synth_pairs import synth_pairs
 
@@ -57,6 +58,25 @@ def test_the_ghost_share_counts_changed_pixels_where_the_edit_kept_the_source():
     half[..., 2:, :] = 0.9  # pixels the expression does not touch do not count, however wrong
     assert ghost_share(half, source, truth) == 0.5
     assert math.isnan(ghost_share(source, source, source))
+
+
+def test_skin_speckle_counts_fine_texture_on_smooth_skin_near_the_change_only():
+    source = torch.zeros((1, 3, 24, 24))
+    truth = source.clone()
+    truth[..., 10:12, 8:16] = -0.8  # the new mouth: a dark line
+    assert skin_speckle(truth, source, truth) == {"luma": 0.0, "chroma": 0.0}
+    assert skin_speckle(source, source, truth) == {"luma": 0.0, "chroma": 0.0}  # no texture left: not a speckle
+    noise = torch.zeros_like(source)
+    noise[..., 1::2, ::2] = 0.2  # a checkerboard of colour speckles, everywhere
+    noise[:, 1] *= -1
+    far = truth.clone()
+    far[..., :3, :] += noise[..., :3, :]  # far from the change (rows 0-2): ignored
+    assert skin_speckle(far, source, truth) == {"luma": 0.0, "chroma": 0.0}
+    near = truth.clone()
+    near[..., 7:10, 8:16] += noise[..., 7:10, 8:16]  # on the skin just above the new mouth
+    mottled = skin_speckle(near, source, truth)
+    assert mottled["luma"] > 0.005 and mottled["chroma"] > 0.02
+    assert math.isnan(skin_speckle(source, source, source)["luma"])  # no change, no skin to look at
 
 
 def test_grading_an_identity_generator_scores_it_as_the_unchanged_input():

@@ -138,6 +138,61 @@ def ghost_share(edit: torch.Tensor, source: torch.Tensor, truth: torch.Tensor) -
     return float(nearer_source[changed].float().mean())
 
 
+#: How far around the expression change :func:`skin_speckle` looks: the mask opens a few pixels past it.
+SPECKLE_REACH = 3
+#: Fine texture below this (in [-1, 1] units, after a 3×3 high-pass) counts as smooth skin.
+SMOOTH_SKIN = 0.01
+
+
+def skin_speckle(edit: torch.Tensor, source: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
+    """Fine texture that ``edit`` lays on skin: mean |high-pass| of its brightness and of its two
+    opponent colours (R − G, (R + G)/2 − B), over the pixels within :data:`SPECKLE_REACH` of the
+    expression change that are smooth in both ``source`` and ``truth``; NaN where there are none.
+
+    Why: what is left of a ghost under an attention mask is G's mottled painting of the skin it opens
+    over, which L1 and the ghost share barely count. Measured on pixels smooth in the input and in the
+    truth, any fine texture there is the edit's own (0 for a perfect edit or the unchanged input).
+    """
+    (edit_luma, edit_colour), (source_luma, source_colour), (truth_luma, truth_colour) = (
+        _opponent(edit), _opponent(source), _opponent(truth))
+    near = F.max_pool2d(expression_changes(source, truth).float(), 2 * SPECKLE_REACH + 1, 1, SPECKLE_REACH) > 0
+    smooth = ((_high_pass(source_luma).abs() < SMOOTH_SKIN) & (_high_pass(truth_luma).abs() < SMOOTH_SKIN)
+              & (_high_pass(source_colour).abs().amax(1, keepdim=True) < SMOOTH_SKIN)
+              & (_high_pass(truth_colour).abs().amax(1, keepdim=True) < SMOOTH_SKIN))
+    skin = near & smooth
+    if not bool(skin.any()):
+        return {"luma": float("nan"), "chroma": float("nan")}
+    return {"luma": float(_high_pass(edit_luma).abs()[skin].mean()),
+            "chroma": float(_high_pass(edit_colour).abs().mean(1, keepdim=True)[skin].mean())}
+
+
+def _opponent(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    red, green, blue = images[:, 0:1], images[:, 1:2], images[:, 2:3]
+    return (red + green + blue) / 3, torch.cat([red - green, (red + green) / 2 - blue], 1)
+
+
+def _high_pass(images: torch.Tensor) -> torch.Tensor:
+    return images - F.avg_pool2d(F.pad(images, (1, 1, 1, 1), mode="replicate"), 3, 1)
+
+
+@torch.no_grad()
+def speckle_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditMode = "plain") -> dict[str, float]:
+    """:func:`skin_speckle` over every edit of ``test_pairs`` (as :func:`grade_on_pairs` makes them), the
+    targets weighted alike."""
+    was_training = generator.training
+    generator.eval()
+    n, c_dim = test_pairs.shape[:2]
+    per_target = []
+    for target in range(c_dim):
+        sources = [e for e in range(c_dim) if e != target]
+        x = to_float(test_pairs[:, sources].reshape(-1, *test_pairs.shape[2:]))
+        truth = to_float(test_pairs[:, target]).repeat_interleave(len(sources), dim=0)
+        made = translate(generator, x, target, c_dim) if mode == "plain" else _edit_in_batches(generator, x, target, mode)
+        per_target.append(skin_speckle(made, x, truth))
+    generator.train(was_training)
+    return {key: sum(t[key] for t in per_target) / len(per_target) for key in ("luma", "chroma")}
+
+
 def image_distances(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
     """Mean L1, PSNR and SSIM between two image batches."""
     return {"l1": float((predicted - truth).abs().mean()), "psnr": float(psnr(predicted, truth).mean()),
