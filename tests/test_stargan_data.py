@@ -9,7 +9,7 @@ from torch.utils.data import Dataset
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.data import training_tensors
 from emoface.stargan.evaluate import (class_mean_faces, ghost_share, grade_on_pairs, scores_table, skin_speckle,
-                                      train_judge)
+                                      speckle_on_pairs, train_judge)
 from emoface.stargan.model import Generator
 from emoface.stargan.synth_pairs import synth_pairs
 
@@ -97,6 +97,22 @@ def test_grading_an_identity_generator_scores_it_as_the_unchanged_input():
     assert table.count("\n") == 2 + 7 and "**mean**" in table
     with pytest.raises(ValueError, match="names"):
         grade_on_pairs(Unchanged(4, 7, 1), judge, pairs, class_mean_faces(images, labels, 7), FACE_EXPRESSIONS[:3])
+
+
+def test_the_speckle_of_a_generator_is_what_it_adds_to_smooth_skin():
+    class Unchanged(Generator):
+        def forward(self, x, c):
+            return x
+
+    class Grainy(Unchanged):
+        def forward(self, x, c):
+            grain = torch.randn(x.shape, generator=torch.Generator().manual_seed(0)) * 0.1
+            return (x + grain).clamp(-1, 1)
+
+    pairs = synth_pairs(range(2), size=32, workers=1, progress=False).images
+    unchanged, grainy = speckle_on_pairs(Unchanged(4, 7, 1), pairs), speckle_on_pairs(Grainy(4, 7, 1), pairs)
+    assert unchanged["luma"] < 0.01 and unchanged["chroma"] < 0.01  # the input is smooth there, by the choice of pixels
+    assert grainy["luma"] > 3 * unchanged["luma"] and grainy["chroma"] > 3 * unchanged["chroma"]
 
 
 def test_the_ablation_prepares_three_variants_of_the_same_people(tmp_path):

@@ -181,7 +181,7 @@ def speckle_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditM
     targets weighted alike."""
     was_training = generator.training
     generator.eval()
-    n, c_dim = test_pairs.shape[:2]
+    c_dim = test_pairs.shape[1]
     per_target = []
     for target in range(c_dim):
         sources = [e for e in range(c_dim) if e != target]
