@@ -184,9 +184,7 @@ def speckle_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditM
     c_dim = test_pairs.shape[1]
     per_target = []
     for target in range(c_dim):
-        sources = [e for e in range(c_dim) if e != target]
-        x = to_float(test_pairs[:, sources].reshape(-1, *test_pairs.shape[2:]))
-        truth = to_float(test_pairs[:, target]).repeat_interleave(len(sources), dim=0)
+        _, x, truth = _edits_to_make(test_pairs, target)
         made = translate(generator, x, target, c_dim) if mode == "plain" else _edit_in_batches(generator, x, target, mode)
         per_target.append(skin_speckle(made, x, truth))
     generator.train(was_training)
@@ -248,10 +246,8 @@ def grade_on_pairs(generator: nn.Module, judge: Judge, test_pairs: torch.Tensor,
     generator.eval()
     scores = []
     for target in range(c_dim):
-        sources = [e for e in range(c_dim) if e != target]
-        x = to_float(test_pairs[:, sources].reshape(-1, *test_pairs.shape[2:]))  # identity-major
+        sources, x, truth = _edits_to_make(test_pairs, target)
         source_labels = torch.tensor(sources).repeat(n)
-        truth = to_float(test_pairs[:, target]).repeat_interleave(len(sources), dim=0)
         plain = translate(generator, x, target, c_dim)
         edit = plain if mode == "plain" else _edit_in_batches(generator, x, target, mode)
         back = torch.cat([translate(generator, plain[source_labels == e], e, c_dim) for e in sources])
@@ -268,6 +264,15 @@ def grade_on_pairs(generator: nn.Module, judge: Judge, test_pairs: torch.Tensor,
         ))
     generator.train(was_training)
     return scores
+
+
+def _edits_to_make(test_pairs: torch.Tensor, target: int) -> tuple[list[int], torch.Tensor, torch.Tensor]:
+    """Every face of ``test_pairs`` not already in ``target``: (their classes, the faces identity-major
+    in [-1, 1], each face's true image in the target)."""
+    sources = [e for e in range(test_pairs.shape[1]) if e != target]
+    x = to_float(test_pairs[:, sources].reshape(-1, *test_pairs.shape[2:]))
+    truth = to_float(test_pairs[:, target]).repeat_interleave(len(sources), dim=0)
+    return sources, x, truth
 
 
 def _edit_in_batches(generator: nn.Module, x: torch.Tensor, target: int, mode: EditMode,
