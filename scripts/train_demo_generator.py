@@ -76,6 +76,9 @@ def main() -> None:
     parser.add_argument("--lambda-paint-open", type=float, default=0.0,
                         help="with --attention and --lambda-pair: weight of the painting's L1 to the true face "
                              "wherever the mask paints (against mottled skin under the mask)")
+    parser.add_argument("--lambda-texture", type=float, default=0.0,
+                        help="with --lambda-pair: weight of the edit's fine texture against the true face's "
+                             "near the expression change (against mottled skin)")
     parser.add_argument("--lambda-feat", type=float, default=0.0,
                         help="weight of matching D's features of the edit to the true face's (needs --lambda-pair)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
@@ -118,7 +121,7 @@ def main() -> None:
                            g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
-                           lambda_paint_open=args.lambda_paint_open,
+                           lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
                            lambda_feat=args.lambda_feat, target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
@@ -163,6 +166,7 @@ def main() -> None:
                                              "lambda_pair": args.lambda_pair, "pair_focus": args.pair_focus,
                                              "lambda_paint": args.lambda_paint, "n_critic": args.n_critic,
                                              "lambda_paint_open": args.lambda_paint_open,
+                                             "lambda_texture": args.lambda_texture,
                                              "lambda_feat": args.lambda_feat, "target_weights": args.target_weights,
                                              "cls_smoothing": args.cls_smoothing},
             amp=args.amp, partners=partners)

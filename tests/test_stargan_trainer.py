@@ -406,6 +406,38 @@ def test_the_open_painting_term_is_added_and_logged_only_when_weighted(tmp_path)
         assert ("G/paint_open" in log) == (weight > 0) and log.get("G/paint_open", 1.0) > 0
 
 
+def test_the_texture_term_grades_grain_near_the_change_and_not_a_flat_offset():
+    from emoface.stargan.losses import texture_loss
+    source = torch.zeros(2, 3, 24, 24)
+    truth = source.clone()
+    truth[..., 10:12, 8:16] = 0.8  # a new mouth line
+    present = torch.tensor([True, True])
+    assert texture_loss(truth, truth, present, source) == 0
+    assert texture_loss(truth + 0.3, truth, present, source) == pytest.approx(0, abs=1e-6)  # no grain
+    speckled = truth.clone()
+    speckled[..., 14, 9:15:2] += 0.2  # mottled skin 2 px below the line
+    assert texture_loss(speckled, truth, present, source) > 0.005
+    far = truth.clone()
+    far[..., 22, 1:7:2] += 0.2  # the same grain far from any change
+    assert texture_loss(far, truth, present, source) == 0
+    assert texture_loss(speckled, truth, torch.zeros(2, dtype=torch.bool), source) == 0
+    speckled.requires_grad_(True)
+    texture_loss(speckled, truth, present, source).backward()
+    assert speckled.grad.abs().sum() > 0
+
+
+def test_the_texture_term_is_added_and_logged_only_when_weighted(tmp_path):
+    images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
+    images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100
+    labels = torch.arange(12) % 3
+    base = {**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "batch_size": 8, "n_critic": 1}
+    for weight in (0.0, 2.0):
+        trainer = StarGANTrainer(StarGANConfig(**{**base, "lambda_texture": weight}), images, labels,
+                                 tmp_path / str(weight), partners=every_person_in_every_domain())
+        log = trainer.train_step()
+        assert ("G/texture" in log) == (weight > 0)
+
+
 def test_target_weights_draw_targets_that_often_and_survive_a_checkpoint(data, tmp_path):
     config = StarGANConfig(**{**TINY.__dict__, "batch_size": 400, "target_weights": (0.0, 1.0, 3.0)})
     trainer = StarGANTrainer(config, *data, tmp_path)

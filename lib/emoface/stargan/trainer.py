@@ -94,6 +94,10 @@ class StarGANConfig:
     #: paints, weighted by ``1 − keep`` (:func:`~emoface.stargan.losses.open_painting_loss`): the skin
     #: the mask opens over but the expression does not change is otherwise left mottled.
     lambda_paint_open: float = 0.0
+    #: Our extension, with partners: weight of the edit's fine texture against the true face's near the
+    #: expression change (:func:`~emoface.stargan.losses.texture_loss`): against mottled skin, which L1
+    #: barely counts.
+    lambda_texture: float = 0.0
     #: Our extension, with partners: weight of ‖D's features of G(x, c) − those of y‖₁
     #: (:func:`~emoface.stargan.losses.feature_matching_loss`): against the blurred mouths pixel L1 allows.
     lambda_feat: float = 0.0
@@ -328,6 +332,10 @@ class StarGANTrainer:
                         g_loss_open = losses.open_painting_loss(painting.float(), keep.float(), *true_edits)
                         g_loss = g_loss + cfg.lambda_paint_open * g_loss_open
                         log["G/paint_open"] = g_loss_open.item()
+                    if cfg.lambda_texture > 0:
+                        g_loss_texture = losses.texture_loss(x_fake.float(), *true_edits, x_real)
+                        g_loss = g_loss + cfg.lambda_texture * g_loss_texture
+                        log["G/texture"] = g_loss_texture.item()
                     if matching:
                         with torch.no_grad():
                             true_features = self.D.features(true_edits[0])
@@ -642,7 +650,7 @@ class CsvLog:
     """A callback appending every ``every``-th step's losses to ``run_dir/losses.csv``."""
 
     FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint",
-              "G/feat", "G/paint_open")
+              "G/feat", "G/paint_open", "G/texture")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
