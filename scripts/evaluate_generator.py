@@ -53,7 +53,8 @@ def main() -> None:
                         help="also measure the fine texture the edits lay on smooth skin near the change "
                              "(emoface.stargan.evaluate.skin_speckle: the mottling the ghost share misses)")
     parser.add_argument("--store", action="store_true",
-                        help="write the plain and residual tables into the file's info (after an inference change)")
+                        help="write the plain and residual tables (and, with --speckle, the skin speckle) into the file's "
+                             "info (after an inference change)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.save_judge and not args.retrain_judge:
@@ -99,7 +100,7 @@ def main() -> None:
     if args.store:
         info = {**loaded.info, "evaluation": [s.as_dict() for s in results["plain"]],
                 "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d"),
-                "judge": judged_by}
+                "judge": judged_by, **({"skin_speckle": speckle} if speckle else {})}
         save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info,
                        discriminator=loaded.discriminator, reader=loaded.reader)
         print(f"stored the evaluation in {args.generator}")

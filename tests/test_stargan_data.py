@@ -115,6 +115,28 @@ def test_the_speckle_of_a_generator_is_what_it_adds_to_smooth_skin():
     assert grainy["luma"] > 3 * unchanged["luma"] and grainy["chroma"] > 3 * unchanged["chroma"]
 
 
+def test_a_target_without_smooth_skin_near_its_change_is_left_out_of_the_speckle(monkeypatch):
+    from emoface.stargan import evaluate
+
+    class Unchanged(Generator):
+        def forward(self, x, c):
+            return x
+
+    calls = []
+
+    def one_target_has_no_skin(edit, source, truth):
+        calls.append(len(calls))
+        nothing = float("nan") if len(calls) == 1 else 0.001 * len(calls)
+        return {"luma": nothing, "chroma": nothing}
+
+    monkeypatch.setattr(evaluate, "skin_speckle", one_target_has_no_skin)
+    pairs = synth_pairs(range(1), size=32, workers=1, progress=False).images
+    speckle = speckle_on_pairs(Unchanged(4, 7, 1), pairs)
+    assert len(calls) == 7 and speckle["luma"] == pytest.approx(sum(0.001 * k for k in range(2, 8)) / 6)
+    monkeypatch.setattr(evaluate, "skin_speckle", lambda *_: {"luma": float("nan"), "chroma": float("nan")})
+    assert math.isnan(speckle_on_pairs(Unchanged(4, 7, 1), pairs)["chroma"])
+
+
 def test_the_ablation_prepares_three_variants_of_the_same_people(tmp_path):
     from emoface.stargan.ablation import VARIANTS, ablation_table, run_ablation, scene_pairs
     from emoface.stargan.trainer import StarGANConfig

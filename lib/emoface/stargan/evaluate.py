@@ -178,7 +178,8 @@ def _high_pass(images: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def speckle_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditMode = "plain") -> dict[str, float]:
     """:func:`skin_speckle` over every edit of ``test_pairs`` (as :func:`grade_on_pairs` makes them), the
-    targets weighted alike."""
+    targets weighted alike; a target with no smooth skin near its change is left out (NaN only when
+    every target is)."""
     was_training = generator.training
     generator.eval()
     c_dim = test_pairs.shape[1]
@@ -188,7 +189,12 @@ def speckle_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditM
         made = translate(generator, x, target, c_dim) if mode == "plain" else _edit_in_batches(generator, x, target, mode)
         per_target.append(skin_speckle(made, x, truth))
     generator.train(was_training)
-    return {key: sum(t[key] for t in per_target) / len(per_target) for key in ("luma", "chroma")}
+    return {key: _mean_of_numbers([t[key] for t in per_target]) for key in ("luma", "chroma")}
+
+
+def _mean_of_numbers(values: list[float]) -> float:
+    numbers = [value for value in values if not math.isnan(value)]
+    return sum(numbers) / len(numbers) if numbers else float("nan")
 
 
 def image_distances(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
