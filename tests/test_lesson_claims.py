@@ -96,6 +96,18 @@ def test_lesson_04_states_the_demo_recipe_and_the_shipped_files_evaluation():
     assert error == round(100 * (0.9 * 0.1 / edits) ** 0.5)  # a binomial share's standard error
 
 
+def test_lesson_04_states_the_shipped_files_recorded_training_minutes():
+    from emoface.stargan.generator_file import load_generator
+
+    info = load_generator().info
+    minutes, stage = info["reader"]["train_minutes"], info
+    while stage:  # the shipped file, then each file it was fine-tuned from
+        minutes += stage["train_minutes"]
+        stage = stage.get("fine_tuned_from")
+    stated = int(re.search(r"on this\s+2-core CPU \((\d+) min; docs/stargan.md", prose("04_stargan.ipynb")).group(1))
+    assert stated == round(minutes)
+
+
 def test_lesson_04s_changes_examples_build_a_full_run():
     """Each `CHANGES` a student may copy from lesson 04 (its prose and its parameters cell) makes a
     `full` config whose networks build: 32×32 needs five down-sampling convs in D, not six."""
