@@ -394,16 +394,18 @@ def test_the_open_painting_term_grades_the_painting_where_the_mask_paints_and_ca
     assert keep.grad is None and painting.grad.abs().sum() > 0  # closing the mask cannot lower it
 
 
-def test_the_open_painting_term_is_added_and_logged_only_when_weighted(tmp_path):
+@pytest.mark.parametrize("weight_name, logged", [("lambda_paint_open", "G/paint_open"),
+                                                  ("lambda_texture", "G/texture")])
+def test_a_paired_extra_term_is_added_and_logged_only_when_weighted(tmp_path, weight_name, logged):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100
     labels = torch.arange(12) % 3
     base = {**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "batch_size": 8, "n_critic": 1}
     for weight in (0.0, 2.0):
-        trainer = StarGANTrainer(StarGANConfig(**{**base, "lambda_paint_open": weight}), images, labels,
+        trainer = StarGANTrainer(StarGANConfig(**{**base, weight_name: weight}), images, labels,
                                  tmp_path / str(weight), partners=every_person_in_every_domain())
         log = trainer.train_step()
-        assert ("G/paint_open" in log) == (weight > 0) and log.get("G/paint_open", 1.0) > 0
+        assert (logged in log) == (weight > 0) and log.get(logged, 1.0) > 0
 
 
 def test_the_texture_term_grades_grain_near_the_change_and_not_a_flat_offset():
@@ -424,18 +426,6 @@ def test_the_texture_term_grades_grain_near_the_change_and_not_a_flat_offset():
     speckled.requires_grad_(True)
     texture_loss(speckled, truth, present, source).backward()
     assert speckled.grad.abs().sum() > 0
-
-
-def test_the_texture_term_is_added_and_logged_only_when_weighted(tmp_path):
-    images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
-    images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100
-    labels = torch.arange(12) % 3
-    base = {**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "batch_size": 8, "n_critic": 1}
-    for weight in (0.0, 2.0):
-        trainer = StarGANTrainer(StarGANConfig(**{**base, "lambda_texture": weight}), images, labels,
-                                 tmp_path / str(weight), partners=every_person_in_every_domain())
-        log = trainer.train_step()
-        assert ("G/texture" in log) == (weight > 0)
 
 
 def test_target_weights_draw_targets_that_often_and_survive_a_checkpoint(data, tmp_path):
