@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .editing import EditMode, edit
-from .losses import expression_changes
+from .losses import expression_changes, high_pass, near_expression_changes
 
 
 class Judge(nn.Module):
@@ -155,24 +155,20 @@ def skin_speckle(edit: torch.Tensor, source: torch.Tensor, truth: torch.Tensor) 
     """
     (edit_luma, edit_colour), (source_luma, source_colour), (truth_luma, truth_colour) = (
         _opponent(edit), _opponent(source), _opponent(truth))
-    near = F.max_pool2d(expression_changes(source, truth).float(), 2 * SPECKLE_REACH + 1, 1, SPECKLE_REACH) > 0
-    smooth = ((_high_pass(source_luma).abs() < SMOOTH_SKIN) & (_high_pass(truth_luma).abs() < SMOOTH_SKIN)
-              & (_high_pass(source_colour).abs().amax(1, keepdim=True) < SMOOTH_SKIN)
-              & (_high_pass(truth_colour).abs().amax(1, keepdim=True) < SMOOTH_SKIN))
+    near = near_expression_changes(source, truth, SPECKLE_REACH)
+    smooth = ((high_pass(source_luma).abs() < SMOOTH_SKIN) & (high_pass(truth_luma).abs() < SMOOTH_SKIN)
+              & (high_pass(source_colour).abs().amax(1, keepdim=True) < SMOOTH_SKIN)
+              & (high_pass(truth_colour).abs().amax(1, keepdim=True) < SMOOTH_SKIN))
     skin = near & smooth
     if not bool(skin.any()):
         return {"luma": float("nan"), "chroma": float("nan")}
-    return {"luma": float(_high_pass(edit_luma).abs()[skin].mean()),
-            "chroma": float(_high_pass(edit_colour).abs().mean(1, keepdim=True)[skin].mean())}
+    return {"luma": float(high_pass(edit_luma).abs()[skin].mean()),
+            "chroma": float(high_pass(edit_colour).abs().mean(1, keepdim=True)[skin].mean())}
 
 
 def _opponent(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     red, green, blue = images[:, 0:1], images[:, 1:2], images[:, 2:3]
     return (red + green + blue) / 3, torch.cat([red - green, (red + green) / 2 - blue], 1)
-
-
-def _high_pass(images: torch.Tensor) -> torch.Tensor:
-    return images - F.avg_pool2d(F.pad(images, (1, 1, 1, 1), mode="replicate"), 3, 1)
 
 
 @torch.no_grad()
@@ -189,12 +185,8 @@ def speckle_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditM
         made = translate(generator, x, target, c_dim) if mode == "plain" else _edit_in_batches(generator, x, target, mode)
         per_target.append(skin_speckle(made, x, truth))
     generator.train(was_training)
-    return {key: _mean_of_numbers([t[key] for t in per_target]) for key in ("luma", "chroma")}
-
-
-def _mean_of_numbers(values: list[float]) -> float:
-    numbers = [value for value in values if not math.isnan(value)]
-    return sum(numbers) / len(numbers) if numbers else float("nan")
+    return {key: float(torch.tensor([t[key] for t in per_target], dtype=torch.float64).nanmean())
+            for key in ("luma", "chroma")}
 
 
 def image_distances(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:

@@ -86,6 +86,17 @@ def expression_changes(source: torch.Tensor, truth: torch.Tensor) -> torch.Tenso
     return (source - truth).abs().mean(1, keepdim=True) > EXPRESSION_CHANGE
 
 
+def near_expression_changes(source: torch.Tensor, truth: torch.Tensor, reach: int) -> torch.Tensor:
+    """(B, 1, H, W) bool: the pixels within ``reach`` pixels of :func:`expression_changes` (the skin the
+    mask opens over beside the old and the new mouth)."""
+    return F.max_pool2d(expression_changes(source, truth).float(), 2 * reach + 1, 1, reach) > 0
+
+
+def high_pass(images: torch.Tensor) -> torch.Tensor:
+    """``images`` minus their 3×3 mean (edges repeated): the fine grain, same size."""
+    return images - F.avg_pool2d(F.pad(images, (1, 1, 1, 1), mode="replicate"), 3, 1)
+
+
 def paired_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.Tensor,
                 x_real: torch.Tensor | None = None, focus: float = 0.0) -> torch.Tensor:
     """E[‖G(x, c) − y‖₁] over the rows whose true edit y exists (0 when none does): our paired term.
@@ -150,10 +161,8 @@ def texture_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.Tens
     """
     if not bool(present.any()):
         return x_fake.sum() * 0.0  # the same graph on every step (DDP)
-    difference = x_fake[present] - x_true[present]
-    grain = (difference - F.avg_pool2d(F.pad(difference, (1, 1, 1, 1), mode="replicate"), 3, 1)).abs()
-    near = F.max_pool2d(expression_changes(x_real[present], x_true[present]).to(grain.dtype),
-                        2 * TEXTURE_REACH + 1, 1, TEXTURE_REACH)
+    grain = high_pass(x_fake[present] - x_true[present]).abs()
+    near = near_expression_changes(x_real[present], x_true[present], TEXTURE_REACH).to(grain.dtype)
     return (grain * near).sum() / (near.sum() * grain.size(1)).clamp(min=1e-6)
 
 
