@@ -4,7 +4,7 @@
     .venv/bin/python scripts/evaluate_generator.py runs/g.pt --json     # one JSON object
     .venv/bin/python scripts/evaluate_generator.py --modes plain residual --test-identities 40
     .venv/bin/python scripts/evaluate_generator.py runs/g.pt --store   # the tables into the file's info
-    .venv/bin/python scripts/evaluate_generator.py runs/g.pt --speckle --modes plain   # + the mottling on skin
+    .venv/bin/python scripts/evaluate_generator.py runs/g.pt --speckle --modes plain   # + the mottling, the old lines left
 
 The judge is the shipped one (``emoface.stargan.judge_file``: every generator graded by the same
 classifier, on any number of threads), trained on SynthFaces people 0-999 (the generator's training
@@ -26,7 +26,8 @@ import torch
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.editing import default_mode
-from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, speckle_on_pairs, train_judge
+from emoface.stargan.evaluate import (class_mean_faces, grade_on_pairs, lines_left_on_pairs, scores_table, speckle_on_pairs,
+                                      train_judge)
 from emoface.stargan.generator_file import load_generator, save_generator
 from emoface.stargan.judge_file import judge_for, save_judge
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
@@ -51,9 +52,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of Markdown tables")
     parser.add_argument("--speckle", action="store_true",
                         help="also measure the fine texture the edits lay on smooth skin near the change "
-                             "(emoface.stargan.evaluate.skin_speckle: the mottling the ghost share misses)")
+                             "(emoface.stargan.evaluate.skin_speckle: the mottling the ghost share misses) and the "
+                             "share of the old expression's lines left (evaluate.line_contrast_left), all people and "
+                             "the darkest third")
     parser.add_argument("--store", action="store_true",
-                        help="write the plain and residual tables (and, with --speckle, the skin speckle) into the file's "
+                        help="write the plain and residual tables (and, with --speckle, the skin speckle and lines left) into the file's "
                              "info (after an inference change)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -92,6 +95,7 @@ def main() -> None:
     results = {mode: grade_on_pairs(loaded.generator, judge, test.images, means, FACE_EXPRESSIONS, mode=mode)
                for mode in modes}
     speckle = ({mode: speckle_on_pairs(loaded.generator, test.images, mode) for mode in modes} if args.speckle else {})
+    lines = ({mode: lines_left_on_pairs(loaded.generator, test.images, mode) for mode in modes} if args.speckle else {})
     about = {"generator": str(args.generator or "shipped"), "image_size": size,
              "attention": bool(loaded.config.g_attention), "pipeline_mode": default_mode(loaded.config),
              "test_identities": f"{args.first_identity}-{args.first_identity + args.test_identities - 1}",
@@ -100,13 +104,13 @@ def main() -> None:
     if args.store:
         info = {**loaded.info, "evaluation": [s.as_dict() for s in results["plain"]],
                 "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d"),
-                "judge": judged_by, **({"skin_speckle": speckle} if speckle else {})}
+                "judge": judged_by, **({"skin_speckle": speckle, "lines_left": lines} if speckle else {})}
         save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info,
                        discriminator=loaded.discriminator, reader=loaded.reader)
         print(f"stored the evaluation in {args.generator}")
     if args.json:
         print(json.dumps({**about, "modes": {mode: [s.as_dict() for s in scores] for mode, scores in results.items()},
-                          **({"skin_speckle": speckle} if speckle else {})}, indent=1))
+                          **({"skin_speckle": speckle, "lines_left": lines} if speckle else {})}, indent=1))
         return
     print(" · ".join(f"{key}: {value}" for key, value in about.items()) + "\n")
     for mode, scores in results.items():
@@ -114,7 +118,9 @@ def main() -> None:
         print(scores_table(scores) + "\n")
         if mode in speckle:
             print(f"skin speckle (×10⁻³, fine texture on smooth skin within 3 px of the change): brightness "
-                  f"{1000 * speckle[mode]['luma']:.2f}, colour {1000 * speckle[mode]['chroma']:.2f}\n")
+                  f"{1000 * speckle[mode]['luma']:.2f}, colour {1000 * speckle[mode]['chroma']:.2f}")
+            print(f"old lines left (share of the source's line contrast where the true face is smooth): "
+                  f"{lines[mode]['all']:.3f}, darkest third of the people {lines[mode]['darkest_third']:.3f}\n")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,18 @@ from torch.utils.data import Dataset
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.data import training_tensors
-from emoface.stargan.evaluate import (class_mean_faces, ghost_share, grade_on_pairs, scores_table, skin_speckle,
-                                      speckle_on_pairs, train_judge)
+from emoface.stargan.evaluate import (class_mean_faces, ghost_share, grade_on_pairs, line_contrast_left,
+                                      lines_left_on_pairs, scores_table, skin_speckle, skin_tone, speckle_on_pairs,
+                                      train_judge)
 from emoface.stargan.model import Generator
 from emoface.stargan.synth_pairs import synth_pairs
+
+
+class Unchanged(Generator):
+    """A generator stub that returns its input: the unchanged-input baseline."""
+
+    def forward(self, x, c):
+        return x
 
 
 class FloatFaces(Dataset):
@@ -79,11 +87,43 @@ def test_skin_speckle_counts_fine_texture_on_smooth_skin_near_the_change_only():
     assert math.isnan(skin_speckle(source, source, source)["luma"])  # no change, no skin to look at
 
 
-def test_grading_an_identity_generator_scores_it_as_the_unchanged_input():
-    class Unchanged(Generator):
-        def forward(self, x, c):
-            return x
+def test_lines_left_is_the_share_of_the_old_lines_contrast_where_the_new_face_is_smooth():
+    source = torch.zeros((1, 3, 24, 24))
+    truth = source.clone()
+    truth[..., 20, 8:16] = -0.6  # the new mouth
+    source[..., 4:16, 5] = -0.6  # a smile's crease the new face does not have
+    left, there = line_contrast_left(source, source, truth)
+    assert there > 0 and left == there  # the unchanged input keeps all of it
+    assert line_contrast_left(truth, source, truth) == (0.0, there)  # a perfect edit none
+    faded = truth.clone()
+    faded[..., 4:16, 5] = -0.3
+    assert line_contrast_left(faded, source, truth)[0] == pytest.approx(there / 2)  # faded to half: half left
+    grainy = faded.clone()
+    grainy[..., 0:3, 15:24:2] = 0.02  # faint grain off the old line does not count
+    assert line_contrast_left(grainy, source, truth)[0] == pytest.approx(there / 2)
+    assert line_contrast_left(source, source, source) == (0.0, 0.0)  # the new face has the same lines: none old
 
+
+def test_lines_left_on_pairs_singles_out_the_darkest_third():
+    skin = (50, 210, 140)  # three people; each expression draws its own dark line
+    pairs = torch.zeros((3, 7, 3, 32, 32), dtype=torch.uint8)
+    for person, value in enumerate(skin):
+        pairs[person] = value
+        for e in range(7):
+            pairs[person, e, :, 2 + 4 * e, 6:26] = value - 45
+    assert skin_tone(pairs).argsort().tolist() == [0, 2, 1]
+
+    class KeepsOnlyDarkFaces(Unchanged):
+        def forward(self, x, c):
+            blurred = torch.nn.functional.avg_pool2d(x, 5, 1, 2, count_include_pad=False)
+            return torch.where(x.mean((1, 2, 3), keepdim=True) < -0.4, x, blurred)
+
+    assert lines_left_on_pairs(Unchanged(4, 7, 1), pairs) == {"all": 1.0, "darkest_third": 1.0}
+    left = lines_left_on_pairs(KeepsOnlyDarkFaces(4, 7, 1), pairs)
+    assert left["darkest_third"] == 1.0 and left["all"] < 0.7
+
+
+def test_grading_an_identity_generator_scores_it_as_the_unchanged_input():
     pairs = synth_pairs(range(4), size=32, workers=1, progress=False).images
     images, labels = pairs.reshape(-1, 3, 32, 32), torch.arange(7).repeat(4)
     judge = train_judge(images, labels, 7, epochs=1)
@@ -100,10 +140,6 @@ def test_grading_an_identity_generator_scores_it_as_the_unchanged_input():
 
 
 def test_the_speckle_of_a_generator_is_what_it_adds_to_smooth_skin():
-    class Unchanged(Generator):
-        def forward(self, x, c):
-            return x
-
     class Grainy(Unchanged):
         def forward(self, x, c):
             grain = torch.randn(x.shape, generator=torch.Generator().manual_seed(0)) * 0.1
@@ -117,10 +153,6 @@ def test_the_speckle_of_a_generator_is_what_it_adds_to_smooth_skin():
 
 def test_a_target_without_smooth_skin_near_its_change_is_left_out_of_the_speckle(monkeypatch):
     from emoface.stargan import evaluate
-
-    class Unchanged(Generator):
-        def forward(self, x, c):
-            return x
 
     calls = []
 

@@ -16,6 +16,13 @@ training sees the plain blend the losses were designed for:
   sharp. (G's painting itself in the ring, even smoothed, is a rougher likeness: measured, it took the
   edits a quarter further from the true faces; the median alone faded thin frames, and a 5×5 one
   blurred the eyes under the brows.)
+* **Grain** (:func:`core_grain`, and the colour detail in :func:`match_local_colour`): G paints skin
+  with a grey grain and one-pixel speckles of every colour, and leaves the old smile's creases faint in
+  it; at blog size they read as a smudge where the old mouth was. Before it is laid in, the painting's
+  fine brightness detail is cored (shrunk towards 0 by :data:`GRAIN`, so faint texture goes and lines
+  stay) and its fine colour detail is averaged over 3×3 pixels (colour noise is pixel-scale; lips and
+  teeth are wider). Measured in docs/stargan.md: the speckle's colour halved, the lines left by the
+  old expression on dark skin down by a fifth.
 """
 
 from __future__ import annotations
@@ -28,6 +35,11 @@ COLOUR_WINDOW = 7
 #: How far the painted region is widened (pixels at 64×64), and the median filter's box used in the ring.
 WIDEN = 2
 RING_MEDIAN = 3
+#: Fine brightness detail (3×3 high-pass, [-1, 1] units) in G's painting is shrunk by this much: its grain
+#: goes, lines stay (a drawn line's high-pass is ~0.2 at the median on the training faces).
+GRAIN = 0.04
+#: Side of the box over which the painting's fine colour detail is averaged (pixels at 64×64).
+COLOUR_DETAIL = 3
 
 
 def composite(x: torch.Tensor, painting: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
@@ -35,7 +47,7 @@ def composite(x: torch.Tensor, painting: torch.Tensor, keep: torch.Tensor) -> to
     and in the ring between the two ``x`` or its median, whichever is nearer the painting.
     ``x``, ``painting`` (B, 3, H, W), ``keep`` (B, 1, H, W)."""
     scale = x.size(-1) / 64
-    painting = match_local_colour(painting, x)
+    painting = match_local_colour(core_grain(painting, GRAIN, _odd(3 * scale)), x)
     wide = widen_painted_region(keep, max(1, round(WIDEN * scale)))
     smoothed = _median(x, _odd(RING_MEDIAN * scale))
     # G's painting says whether a thin line belongs to the new face (a glasses frame) or not (a crease)
@@ -51,18 +63,29 @@ def widen_painted_region(keep: torch.Tensor, pixels: int) -> torch.Tensor:
     return (1 - _box_mean(painted, 3)).minimum(keep)
 
 
+def core_grain(image: torch.Tensor, threshold: float, window: int = 3) -> torch.Tensor:
+    """``image`` with its fine detail (``image`` minus its ``window``-box mean) shrunk towards 0 by
+    ``threshold`` (soft thresholding, or *coring*): texture fainter than that goes, stronger lines lose
+    only ``threshold`` of their contrast, and the coarse image is untouched."""
+    coarse = _box_mean(image, window)
+    detail = image - coarse
+    return coarse + detail.sign() * (detail.abs() - threshold).clamp(min=0.0)
+
+
 def match_local_colour(painting: torch.Tensor, x: torch.Tensor, window: int = COLOUR_WINDOW) -> torch.Tensor:
     """The painting with its coarse colour (chroma averaged over ``window`` pixels at 64×64) taken from ``x``.
 
-    Keeps the painting's brightness and its fine colour detail (lips, teeth). (Averaging the person's
+    Keeps the painting's brightness and its colour detail of lips and teeth, averaged over
+    :data:`COLOUR_DETAIL` pixels, so that G's one-pixel colour speckles go. (Averaging the person's
     colour over the kept pixels only, so that an open mouth's pink under the painting does not tint
     the new mouth, was tried: it tinted the painted brows orange instead.)
     """
-    window = _odd(window * x.size(-1) / 64)
+    scale = x.size(-1) / 64
+    window, detail = _odd(window * scale), _odd(COLOUR_DETAIL * scale)
     luma, blue_diff, red_diff = _chroma(painting)
     _, blue_x, red_x = _chroma(x)
-    blue = blue_diff - _box_mean(blue_diff, window) + _box_mean(blue_x, window)
-    red = red_diff - _box_mean(red_diff, window) + _box_mean(red_x, window)
+    blue = _box_mean(blue_diff, detail) - _box_mean(blue_diff, window) + _box_mean(blue_x, window)
+    red = _box_mean(red_diff, detail) - _box_mean(red_diff, window) + _box_mean(red_x, window)
     red, blue = red + luma, blue + luma
     green = (luma - 0.299 * red - 0.114 * blue) / 0.587
     return torch.cat([red, green, blue], dim=1).clamp(-1.0, 1.0)

@@ -189,6 +189,55 @@ def speckle_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditM
             for key in ("luma", "chroma")}
 
 
+#: A line in the source face: |3×3 high-pass| of its brightness above this (a drawn line's is ~0.2).
+SOURCE_LINE = 0.04
+
+
+def line_contrast_left(edit: torch.Tensor, source: torch.Tensor, truth: torch.Tensor) -> tuple[float, float]:
+    """(the edit's |high-pass| brightness, the source's) summed over the source's lines where ``truth`` is
+    smooth: lines of the old expression (a smile's creases, the old mouth) the new one does not have.
+
+    Why: the ghost share counts pixels nearer the source; a crease faded to a third is no longer
+    nearer, yet still seen. Their ratio is the share of the old lines' contrast left (0 for a perfect
+    edit, 1 for the unchanged input).
+    """
+    edit_hp, source_hp, truth_hp = (high_pass(_opponent(image)[0]).abs() for image in (edit, source, truth))
+    old_lines = (source_hp > SOURCE_LINE) & (truth_hp < SMOOTH_SKIN)
+    return float(edit_hp[old_lines].sum()), float(source_hp[old_lines].sum())
+
+
+def skin_tone(test_pairs: torch.Tensor) -> torch.Tensor:
+    """Each person's brightness on a cheek (the box at 56–69 % of the height, 22–34 % of the width of a
+    face-box crop, all expressions averaged), (identities,) in [-1, 1]: to single out the darkest faces,
+    on which the grids show ghosts most."""
+    size = test_pairs.shape[-1]
+    cheek = test_pairs[..., int(0.56 * size):int(0.69 * size), int(0.22 * size):int(0.34 * size)]
+    return _opponent(to_float(cheek.flatten(0, 1)))[0].view(test_pairs.shape[0], -1).mean(1)
+
+
+@torch.no_grad()
+def lines_left_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditMode = "plain") -> dict[str, float]:
+    """:func:`line_contrast_left` over every edit of ``test_pairs``, pooled: the share of the old lines'
+    contrast left, for everyone (``all``) and for the third of the people with the darkest skin
+    (``darkest_third``, by :func:`skin_tone`)."""
+    was_training = generator.training
+    generator.eval()
+    n, c_dim = test_pairs.shape[:2]
+    tone = skin_tone(test_pairs)
+    darkest = tone <= tone.kthvalue(max(1, n // 3)).values
+    sums = {"all": [0.0, 0.0], "darkest_third": [0.0, 0.0]}
+    for target in range(c_dim):
+        sources, x, truth = _edits_to_make(test_pairs, target)
+        made = translate(generator, x, target, c_dim) if mode == "plain" else _edit_in_batches(generator, x, target, mode)
+        dark = darkest.repeat_interleave(len(sources))
+        for key, rows in (("all", slice(None)), ("darkest_third", dark)):
+            left, there = line_contrast_left(made[rows], x[rows], truth[rows])
+            sums[key][0] += left
+            sums[key][1] += there
+    generator.train(was_training)
+    return {key: left / there if there > 0 else float("nan") for key, (left, there) in sums.items()}
+
+
 def image_distances(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
     """Mean L1, PSNR and SSIM between two image batches."""
     return {"l1": float((predicted - truth).abs().mean()), "psnr": float(psnr(predicted, truth).mean()),
