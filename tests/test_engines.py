@@ -222,3 +222,43 @@ def test_auto_warps_a_photograph_for_a_fer2013_generator_and_lets_a_tunedmug_one
     assert result.engine == "warp" and "FER2013" in result.message and not fer.trained_on_synthfaces
     mug = Pipeline(generator=tiny_generator(tmp_path, "tunedmug"), cache_size=0, mode="plain")
     assert mug.edit_expression(grace_hopper, "surprise").engine == "stargan"
+
+
+def test_stargan_cuts_a_face_as_its_generator_s_training_faces_were_framed(tmp_path, scene):
+    """SynthFaces pairs frame a face tighter than the paper's Haar crop: the engine cuts a SynthFaces
+    generator's faces at HAAR_MARGIN, a tunedMUG one's at the detector's margin, and a file may say its own."""
+    from emoface.engines.stargan import StarGanEngine, training_margin
+    from emoface.faces.detect import default_detector
+    from emoface.stargan.generator_file import load_generator
+    from emoface.stargan.synth_pairs import HAAR_MARGIN
+
+    detector = default_detector()
+    assert training_margin({"dataset": "synthfaces"}, 0.15) == HAAR_MARGIN
+    assert training_margin({"dataset": "tunedmug"}, 0.15) == 0.15
+    assert training_margin({"dataset": "synthfaces", "haar_margin": 0.2}, 0.15) == 0.2
+    haar = detector.detect(scene)[0]
+    for dataset, margin in (("synthfaces", HAAR_MARGIN), ("tunedmug", detector.margin)):
+        engine = StarGanEngine(load_generator(tiny_generator(tmp_path, dataset)), "cpu", detector, "plain")
+        crop = engine.crop(scene)
+        assert crop.crop_box.w == round(haar.w * (1 + 2 * margin)), dataset
+
+
+def test_haar_margin_cuts_a_scene_as_synth_pairs_frames_the_face():
+    """The constant against its measurement: a SynthFaces scene cut around the cascade's box at HAAR_MARGIN
+    is about as wide as draw_face's frame of that person (1.2× the drawn face box, over the identity's
+    zoom); at the paper's margin it is wider than any identity's zoom explains."""
+    from emoface.datasets.synth import draw_scene, random_identity
+    from emoface.datasets.synth.canvas import CROP_MARGIN
+    from emoface.faces.detect import default_detector
+    from emoface.stargan.synth_pairs import HAAR_MARGIN
+
+    detector, ratios = default_detector(), []
+    for number in range(2_000_000, 2_000_012):
+        person = random_identity(np.random.default_rng([0, number]))
+        photo, (_, _, _, height) = draw_scene(person, "neutral", rng=np.random.default_rng(10_000 + number))
+        boxes = detector.detect(photo)
+        if boxes:
+            ratios.append(boxes[0].w / (CROP_MARGIN * height / person.scale))
+    assert len(ratios) >= 10
+    assert 0.96 < np.median(ratios) * (1 + 2 * HAAR_MARGIN) < 1.04
+    assert np.median(ratios) * (1 + 2 * 0.15) > 1.07

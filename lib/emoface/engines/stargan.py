@@ -4,9 +4,13 @@ Per face:
 
 1. the face's Haar box (the cascade's detection that overlaps the face the pipeline found, so
    every engine edits the same face; the found box itself when the cascade misses it), cropped
-   square with the paper's margin, resized to the generator's size and luminance-equalised —
-   exactly how the training faces were prepared (tunedMUG, SynthFaces). A photo that already is a
-   small square face crop is taken whole (re-cropping it would edge-replicate its border);
+   square with the margin the generator's faces were framed with (:func:`training_margin`: 0.084 for
+   one trained on SynthFaces pairs, the paper's 0.15 for tunedMUG's Haar crops),
+   resized to the generator's size and luminance-equalised — exactly how the training faces were
+   prepared. (Cut with the paper's margin, a SynthFaces scene's face came out 10 % smaller than the
+   demo generator's training faces, and its neutral edits read right 72 % of the time instead of
+   94 %: docs/stargan.md.) A photo that already is a small square face crop is taken whole
+   (re-cropping it would edge-replicate its border);
 2. the generator on the face in every domain, in one batch: the face's own expression c_s is read by
    the file's discriminator where it stores one (StarGAN's expression classifier; the file's separate
    reader instead when its D was trained label-smoothed), else as the best of
@@ -47,6 +51,7 @@ from ..faces.paste import paste_face
 from ..labels import FACE_EXPRESSIONS
 from ..stargan.figures import to_image, to_tensor
 from ..stargan.model import Discriminator
+from ..stargan.synth_pairs import HAAR_MARGIN
 from .base import EngineContext, EngineEdit
 
 EDIT_MODES: tuple[str, ...] = ("plain", "residual")
@@ -113,6 +118,8 @@ class StarGanEngine:
         self.classes = tuple(loaded.classes)
         self.size = int(loaded.config.image_size)
         self.detector = detector
+        #: Each side of the Haar box grows by this share before the cut: the framing the generator learnt on.
+        self.margin = training_margin(self.info, detector.margin)
         self.mode = mode
         self._lock = threading.Lock()  # the generator
         self._calibration_lock = threading.Lock()
@@ -126,12 +133,12 @@ class StarGanEngine:
         height, width = photo.shape[:2]
         boxes = self.detector.detect(photo)
         if height == width and height <= WHOLE_FACE_MAX_SIDE:
-            if not boxes or square_box(boxes[0], self.detector.margin).w >= FILLS_PHOTO * width:
+            if not boxes or square_box(boxes[0], self.margin).w >= FILLS_PHOTO * width:
                 whole = Box(0, 0, width, height)
                 return FaceCrop(face=resize_square(photo, self.size), face_box=boxes[0] if boxes else whole,
                                 crop_box=whole, n_faces=len(boxes))
         return self.detector.crop_at(photo, self._haar_box(boxes, face), self.size,
-                                     n_faces=max(len(boxes), face.count if face else 0))
+                                     n_faces=max(len(boxes), face.count if face else 0), margin=self.margin)
 
     def _haar_box(self, boxes: list[Box], face: FoundFace | None) -> Box:
         """The Haar box of ``face``: its own if the cascade found it, else the detection that covers it."""
@@ -251,6 +258,15 @@ class StarGanEngine:
     def ood_threshold(self, value: float) -> None:
         with self._calibration_lock:
             self._ood_threshold = float(value)
+
+
+def training_margin(info: dict, paper_margin: float) -> float:
+    """The margin around the Haar box that cuts a photo's face as the generator's training faces were
+    framed: the file's ``haar_margin`` if it states one, :data:`~emoface.stargan.synth_pairs.HAAR_MARGIN`
+    for a generator trained on SynthFaces pairs, else ``paper_margin`` (tunedMUG and other Haar-cut sets)."""
+    if "haar_margin" in info:
+        return float(info["haar_margin"])
+    return HAAR_MARGIN if info.get("dataset") == "synthfaces" else paper_margin
 
 
 def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:

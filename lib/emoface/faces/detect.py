@@ -126,15 +126,16 @@ class FaceDetector:
             warnings.warn(f"{len(boxes)} faces found; keeping the largest", stacklevel=2)
         return self.crop_at(rgb, boxes[0], size, n_faces=len(boxes))
 
-    def crop_at(self, rgb: np.ndarray, face_box: Box, size: int = 128, n_faces: int = 1) -> FaceCrop:
-        """The paper's crop around ``face_box`` (square, with the margin, ``size×size``), or
-        :class:`NoFaceError` for a face too small to upscale."""
+    def crop_at(self, rgb: np.ndarray, face_box: Box, size: int = 128, n_faces: int = 1,
+                margin: float | None = None) -> FaceCrop:
+        """The paper's crop around ``face_box`` (square, with the margin — ``margin`` if given, else the
+        detector's — ``size×size``), or :class:`NoFaceError` for a face too small to upscale."""
         if face_box.w < self.min_face:
             raise NoFaceError(
                 f"the face found is only {face_box.w} pixels wide (minimum {self.min_face}); "
                 "upscaled to the model's size it would be mostly blur: use a closer or larger photo"
             )
-        crop_box = square_box(face_box, self.margin)
+        crop_box = square_box(face_box, self.margin if margin is None else margin)
         return FaceCrop(face=resize_square(cut(rgb, crop_box), size), face_box=face_box, crop_box=crop_box,
                         n_faces=n_faces)
 
