@@ -128,3 +128,26 @@ def test_bad_inputs_say_what_to_pass(photo):
         paste_face(photo.astype(np.float32), face, BOX)
     with pytest.raises(ValueError, match="empty"):
         paste_face(photo, face, Box(0, 0, 0, 0))
+
+
+def test_a_moved_feature_leaves_no_ghost_of_the_photo_s_sharper_old_one():
+    """A brow moved up: the photo's sharp old brow must go, though the 64-pixel face it was taken from
+    holds only a soft version of it; the photo's pixels where nothing moved stay as they were."""
+    from emoface.faces.paste import MOVED, moved_weight
+
+    photo = np.full((256, 256, 3), 170, np.uint8)
+    photo[100:104, 80:176] = 40  # the old brow: 4 pixels high in the photo, one at 64×64
+    photo[200:256:2, :] = 160  # fine texture far from the brow
+    box = Box(0, 0, 256, 256)
+    before = cv2.resize(photo, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    after = cv2.resize(np.full_like(photo, 170), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    after[16:24] = before[16:24]  # the far texture, unchanged by the edit
+    after[18:20, 20:44] = 40  # the brow, higher up
+    after[48:] = before[48:]
+    pasted = paste_face(photo, after, box, original_face=before, match_colour=False)
+    old_brow = pasted[100:104, 96:160].astype(int)
+    assert np.abs(old_brow - 170).max() < 12  # skin where the brow was (the change alone left it darker)
+    assert pasted[74:78, 96:160].mean() < 100  # the new brow is there
+    assert np.array_equal(pasted[224:256], photo[224:256])  # nothing moved: the photo's own pixels
+    assert moved_weight(np.zeros((8, 8, 3), np.float32)).max() == 0
+    assert moved_weight(np.full((8, 8, 3), MOVED + 1, np.float32)).min() == 1
