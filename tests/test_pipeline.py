@@ -311,3 +311,37 @@ def test_a_celeba_attribute_generator_file_is_refused_in_one_line(tmp_path):
     with pytest.raises(ValueError, match="trained on CelebA to draw Black_Hair.*not the seven face expressions") as error:
         Pipeline(generator=path)
     assert "\n" not in str(error.value) and "tunedMUG" in str(error.value)
+
+
+def test_scene_grading_scores_an_unchanged_photo_as_the_input_and_the_true_scene_as_perfect():
+    """emoface.scene_eval on one person, with stand-ins for the pipeline's edit: the photo returned
+    unchanged keeps every old line and is as far from the truth as the input; the scene drawn in the
+    target is the truth itself."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from emoface.datasets.synth import draw_scene, random_identity
+    from emoface.scene_eval import grade_scenes
+    from emoface.stargan.reader import SCENE_SEED
+
+    real = Pipeline(cache_size=0)
+    person = random_identity(np.random.default_rng([0, 2_000_000]))
+
+    class StandIn:
+        classes, size, generator_info, detector = real.classes, real.size, real.generator_info, real.detector
+
+        def __init__(self, cheat: bool):
+            self.cheat = cheat
+
+        def edit_expression(self, photo, target, engine):
+            box = real.edit_expression(photo, target, engine=engine).crop_box
+            drawn = draw_scene(person, target, rng=np.random.default_rng(SCENE_SEED + 2_000_000))[0]
+            return SimpleNamespace(photo=drawn if self.cheat else photo, crop_box=box)
+
+    unchanged = grade_scenes(StandIn(False), range(2_000_000, 2_000_001), sources=("happiness",))
+    assert unchanged.edits == 6 and unchanged.l1_ratio == 1.0 and unchanged.lines_left == 1.0
+    assert unchanged.judge["sadness"] == 0.0  # a smiling photo does not read as sad
+    truth = grade_scenes(StandIn(True), range(2_000_000, 2_000_001), sources=("happiness",))
+    assert truth.l1_ratio == 0.0 and truth.lines_left < 0.05 and truth.judge["sadness"] == 1.0  # the truth's own faint texture
+    assert "| **mean** |" in truth.table()

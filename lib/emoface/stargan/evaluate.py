@@ -198,8 +198,8 @@ def line_contrast_left(edit: torch.Tensor, source: torch.Tensor, truth: torch.Te
     smooth: lines of the old expression (a smile's creases, the old mouth) the new one does not have.
 
     Why: the ghost share counts pixels nearer the source; a crease faded to a third is no longer
-    nearer, yet still seen. Their ratio is the share of the old lines' contrast left (0 for a perfect
-    edit, 1 for the unchanged input).
+    nearer, yet still seen. Their ratio is the share of the old lines' contrast left (1 for the
+    unchanged input; for a perfect edit near 0, the true face's own faint texture there).
     """
     edit_hp, source_hp, truth_hp = (high_pass(_opponent(image)[0]).abs() for image in (edit, source, truth))
     old_lines = (source_hp > SOURCE_LINE) & (truth_hp < SMOOTH_SKIN)

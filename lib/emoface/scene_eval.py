@@ -1,0 +1,105 @@
+"""The pipeline's own StarGAN edits of SynthFaces *scenes*, graded against the scene drawn in the target.
+
+``stargan.evaluate`` grades the generator on aligned 64×64 faces. A blog user's photo goes further:
+the engine cuts the face out of a scene around the Haar box, the generator edits it, and the change is
+pasted back into the full-resolution photo. Each step can lose the expression (a cut framed unlike the
+training faces; a paste that leaves the photo's sharper old brow behind), and none of them shows in
+the aligned grading. Here a held-out SynthFaces person's scene (640×480, placed by
+:data:`~emoface.stargan.reader.SCENE_SEED`) goes through :meth:`Pipeline.edit_expression` with the StarGAN
+engine, and the edited photo is compared with the same scene drawn in the target expression:
+
+* **judge**: the stored SynthFaces judge's reading of the edited photo, cut as the engine cuts it;
+* **L1 / input**: mean |edited − truth| over |source − truth| inside the crop box (both at 128×128);
+* **lines left**: :func:`~emoface.stargan.evaluate.line_contrast_left` there (the old lines' contrast kept).
+
+Measured in docs/stargan.md (``scripts/evaluate_pipeline_scenes.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+from .datasets.synth import draw_scene, random_identity
+from .engines.stargan import training_margin
+from .faces.detect import FaceDetector, cut
+from .faces.equalize import equalize
+from .labels import FACE_EXPRESSIONS
+from .stargan.evaluate import line_contrast_left
+from .stargan.figures import to_tensor
+from .stargan.judge_file import judge_for
+from .stargan.reader import SCENE_SEED
+
+#: The source expressions edited: a face with no expression and the three whose features must be erased.
+SCENE_SOURCES = ("neutral", "happiness", "surprise", "anger")
+#: Side at which the crop of the edited photo is compared with the truth's.
+COMPARE_SIDE = 128
+
+
+@dataclass(frozen=True)
+class SceneScores:
+    """What the pipeline's edits of scenes came to (see the module docstring)."""
+
+    edits: int
+    judge: dict[str, float]  # per target: share of edited photos the judge reads as the target
+    l1_ratio: float
+    lines_left: float
+
+    def table(self) -> str:
+        """A Markdown table: one row per target, then the means."""
+        rows = ["| target | judge on the edited photo |", "|---|---:|"]
+        rows += [f"| {target} | {100 * share:.1f} % |" for target, share in self.judge.items()]
+        mean = sum(self.judge.values()) / len(self.judge)
+        rows.append(f"| **mean** | {100 * mean:.1f} % |")
+        return "\n".join(rows) + (f"\n\n{self.edits} edits; L1 to the true scene {self.l1_ratio:.3f}× the unchanged "
+                                  f"photo's; old lines' contrast left {self.lines_left:.3f}")
+
+
+def grade_scenes(pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES) -> SceneScores:
+    """Edit each person's scene in each of ``sources`` into every other expression with ``pipeline``'s
+    StarGAN engine and grade the photos (a SynthFaces generator of the seven expressions)."""
+    if tuple(pipeline.classes) != FACE_EXPRESSIONS:
+        raise ValueError(f"scenes are graded in the seven face expressions; this generator draws {pipeline.classes}")
+    found = judge_for(FACE_EXPRESSIONS, pipeline.size)
+    if found is None:
+        raise ValueError(f"the stored judge does not read {pipeline.size}×{pipeline.size} faces")
+    judge = found[0]
+    cutter = FaceDetector(margin=training_margin(pipeline.generator_info, pipeline.detector.margin))
+    right = {target: [0, 0] for target in FACE_EXPRESSIONS}
+    distances, left, there = [0.0, 0.0], 0.0, 0.0
+    for number in people:
+        person = random_identity(np.random.default_rng([0, number]))
+        scenes = {e: draw_scene(person, e, rng=np.random.default_rng(SCENE_SEED + number))[0] for e in FACE_EXPRESSIONS}
+        for source in sources:
+            haar = pipeline.detector.detect(scenes[source])
+            if not haar:
+                continue
+            for target in FACE_EXPRESSIONS:
+                if target == source:
+                    continue
+                result = pipeline.edit_expression(scenes[source], target, engine="stargan")
+                edit, before, truth = (_compared(image, result.crop_box) for image in
+                                       (result.photo, scenes[source], scenes[target]))
+                distances[0] += float((edit - truth).abs().mean())
+                distances[1] += float((before - truth).abs().mean())
+                kept, had = line_contrast_left(edit, before, truth)
+                left, there = left + kept, there + had
+                face = to_tensor(equalize(cutter.crop_at(result.photo, haar[0], pipeline.size).face, "luminance"))
+                with torch.no_grad():
+                    read = int(judge(face).argmax(1).item())
+                right[target][0] += int(read == FACE_EXPRESSIONS.index(target))
+                right[target][1] += 1
+    edits = sum(total for _, total in right.values())
+    if edits == 0:
+        raise ValueError("the cascade found no face in any scene")
+    return SceneScores(edits=edits, judge={t: hits / max(total, 1) for t, (hits, total) in right.items()},
+                       l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"))
+
+
+def _compared(photo: np.ndarray, box) -> torch.Tensor:
+    """The crop box of ``photo`` at :data:`COMPARE_SIDE`, (1, 3, S, S) in [-1, 1]."""
+    small = cv2.resize(cut(photo, box), (COMPARE_SIDE, COMPARE_SIDE), interpolation=cv2.INTER_AREA)
+    return torch.from_numpy(small).permute(2, 0, 1)[None].float() / 127.5 - 1
