@@ -26,8 +26,8 @@ import torch
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.editing import default_mode
-from emoface.stargan.evaluate import (class_mean_faces, grade_on_pairs, lines_left_on_pairs, scores_table, speckle_on_pairs,
-                                      train_judge)
+from emoface.stargan.evaluate import (class_mean_faces, grade_on_pairs, lines_left_on_pairs, scores_table,
+                                      speckle_on_pairs, train_judge)
 from emoface.stargan.generator_file import load_generator, save_generator
 from emoface.stargan.judge_file import judge_for, save_judge
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
@@ -56,8 +56,8 @@ def main() -> None:
                              "share of the old expression's lines left (evaluate.line_contrast_left), all people and "
                              "the darkest third")
     parser.add_argument("--store", action="store_true",
-                        help="write the plain and residual tables (and, with --speckle, the skin speckle and lines left) into the file's "
-                             "info (after an inference change)")
+                        help="write the plain and residual tables (and, with --speckle, the skin speckle and the "
+                             "lines left) into the file's info (after an inference change)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.save_judge and not args.retrain_judge:

@@ -49,7 +49,8 @@ def main() -> None:
     minutes = (time.monotonic() - started) / 60
     record = {"trained_from": (args.start or args.generator).name, "steps": args.steps, "lr": args.lr, "batch": args.batch,
               "data": f"SynthFaces scenes of people 0-{args.people - 1} (scene seed {SCENE_SEED}+person), "
-                      f"7 expressions, cut by the engine's Haar crop ({engine.margin:.3f} margin each side), luminance-equalised: {len(faces)} faces",
+                      f"7 expressions, cut by the engine's Haar crop ({engine.margin:.3f} margin each side), "
+                      f"luminance-equalised: {len(faces)} faces",
               "train_minutes": round(minutes, 1), "threads": torch.get_num_threads(), "torch": str(torch.__version__),
               "training_accuracy": {"before": round(before, 4), "after": round(after, 4)}}
     with_reader(args.generator, reader, record)

@@ -18,6 +18,7 @@ Measured in docs/stargan.md (``scripts/evaluate_pipeline_scenes.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -32,6 +33,10 @@ from .stargan.evaluate import line_contrast_left
 from .stargan.figures import to_tensor
 from .stargan.judge_file import judge_for
 from .stargan.reader import SCENE_SEED
+
+if TYPE_CHECKING:
+    from .faces.detect import Box
+    from .pipeline import Pipeline
 
 #: The source expressions edited: a face with no expression and the three whose features must be erased.
 SCENE_SOURCES = ("neutral", "happiness", "surprise", "anger")
@@ -58,11 +63,12 @@ class SceneScores:
                                   f"photo's; old lines' contrast left {self.lines_left:.3f}")
 
 
-def grade_scenes(pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES) -> SceneScores:
+def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES) -> SceneScores:
     """Edit each person's scene in each of ``sources`` into every other expression with ``pipeline``'s
     StarGAN engine and grade the photos (a SynthFaces generator of the seven expressions)."""
     if tuple(pipeline.classes) != FACE_EXPRESSIONS:
-        raise ValueError(f"scenes are graded in the seven face expressions; this generator draws {pipeline.classes}")
+        raise ValueError("scenes are graded in the seven face expressions; this generator draws "
+                         f"{', '.join(pipeline.classes)}")
     found = judge_for(FACE_EXPRESSIONS, pipeline.size)
     if found is None:
         raise ValueError(f"the stored judge does not read {pipeline.size}×{pipeline.size} faces")
@@ -72,7 +78,8 @@ def grade_scenes(pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURC
     distances, left, there = [0.0, 0.0], 0.0, 0.0
     for number in people:
         person = random_identity(np.random.default_rng([0, number]))
-        scenes = {e: draw_scene(person, e, rng=np.random.default_rng(SCENE_SEED + number))[0] for e in FACE_EXPRESSIONS}
+        scenes = {expression: draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
+                  for expression in FACE_EXPRESSIONS}
         for source in sources:
             haar = pipeline.detector.detect(scenes[source])
             if not haar:
@@ -99,7 +106,7 @@ def grade_scenes(pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURC
                        l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"))
 
 
-def _compared(photo: np.ndarray, box) -> torch.Tensor:
+def _compared(photo: np.ndarray, box: Box) -> torch.Tensor:
     """The crop box of ``photo`` at :data:`COMPARE_SIDE`, (1, 3, S, S) in [-1, 1]."""
     small = cv2.resize(cut(photo, box), (COMPARE_SIDE, COMPARE_SIDE), interpolation=cv2.INTER_AREA)
     return torch.from_numpy(small).permute(2, 0, 1)[None].float() / 127.5 - 1

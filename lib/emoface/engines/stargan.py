@@ -8,8 +8,8 @@ Per face:
    one trained on SynthFaces pairs, the paper's 0.15 for tunedMUG's Haar crops),
    resized to the generator's size and luminance-equalised — exactly how the training faces were
    prepared. (Cut with the paper's margin, a SynthFaces scene's face came out 10 % smaller than the
-   demo generator's training faces, and its neutral edits read right 72 % of the time instead of
-   94 %: docs/stargan.md.) A photo that already is a small square face crop is taken whole
+   demo generator's training faces, and its neutral edits of held-out scenes read right 86 % of the
+   time instead of 94 %: docs/stargan.md.) A photo that already is a small square face crop is taken whole
    (re-cropping it would edge-replicate its border);
 2. the generator on the face in every domain, in one batch: the face's own expression c_s is read by
    the file's discriminator where it stores one (StarGAN's expression classifier; the file's separate

@@ -228,7 +228,8 @@ def lines_left_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: Ed
     sums = {"all": [0.0, 0.0], "darkest_third": [0.0, 0.0]}
     for target in range(c_dim):
         sources, x, truth = _edits_to_make(test_pairs, target)
-        made = translate(generator, x, target, c_dim) if mode == "plain" else _edit_in_batches(generator, x, target, mode)
+        made = (translate(generator, x, target, c_dim) if mode == "plain"
+                else _edit_in_batches(generator, x, target, mode))
         dark = darkest.repeat_interleave(len(sources))
         for key, rows in (("all", slice(None)), ("darkest_third", dark)):
             left, there = line_contrast_left(made[rows], x[rows], truth[rows])

@@ -29,8 +29,8 @@ from ..parallel import ordered_map
 #: scene as :func:`synth_pairs` frames its faces, so that the engine shows a generator trained here the
 #: faces it learnt on: ``draw_face`` frames 1.2× the drawn face box, and the cascade's box is 1.028× that
 #: box (median over 176 scenes of people 2,000,000+; centred within 0.4 %), so (1.2 / 1.028 − 1) / 2.
-#: The paper's 0.15 cuts the face 10 % smaller than that (docs/stargan.md). Stored in each generator file
-#: trained on these pairs (``info["haar_margin"]``).
+#: The paper's 0.15 cuts the face 10 % smaller than that (docs/stargan.md). The engine cuts so for every
+#: generator file trained on these pairs (:func:`emoface.engines.stargan.training_margin`).
 HAAR_MARGIN = 0.084
 
 
