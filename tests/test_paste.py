@@ -151,3 +151,25 @@ def test_a_moved_feature_leaves_no_ghost_of_the_photo_s_sharper_old_one():
     assert np.array_equal(pasted[224:256], photo[224:256])  # nothing moved: the photo's own pixels
     assert moved_weight(np.zeros((8, 8, 3), np.float32)).max() == 0
     assert moved_weight(np.full((8, 8, 3), MOVED + 1, np.float32)).min() == 1
+
+
+def test_a_face_equalised_on_brightness_is_undone_on_brightness_and_keeps_its_colours(photo):
+    """The engine equalises Y alone; undone with one brightness curve, a colour the face did not have
+    (a red lip the generator painted) keeps the colour it was painted in, and the unedited face maps
+    back nearer the photo than with per-channel curves, which are shaped by the face's own colours."""
+    from emoface.faces.paste import _levels
+
+    box = Box(60, 50, 140, 140)
+    before = model_face(photo, box)  # luminance-equalised, as the engine does
+    lips = before.copy()
+    lips[44:48, 24:40] = (170, 40, 40)
+    region = cut(photo, box).astype(np.float32)
+    small = cv2.resize(cut(photo, box), (SIZE, SIZE), interpolation=cv2.INTER_AREA).astype(np.float32)
+    by_brightness, unedited = _levels(lips, before, region, "luminance")
+    _, unedited_by_channel = _levels(lips, before, region, "per_channel")
+    chroma = lambda image: cv2.cvtColor(np.clip(np.round(image), 0, 255).astype(np.uint8), cv2.COLOR_RGB2YCrCb)[..., 1:]
+    painted = chroma(lips)[44:48, 24:40].astype(int)
+    assert np.abs(chroma(by_brightness)[44:48, 24:40].astype(int) - painted).max() <= 2  # the red kept
+    assert np.abs(unedited - small).mean() < np.abs(unedited_by_channel - small).mean()
+    pasted = paste_face(photo, before, box, original_face=before, equalization="luminance")
+    assert np.array_equal(pasted, photo)  # nothing edited, nothing changed

@@ -45,7 +45,7 @@ import torch
 
 from ..datasets.synth import draw_face, random_identity
 from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, resize_square, square_box
-from ..faces.equalize import equalize
+from ..faces.equalize import EqualizeMode, equalize
 from ..faces.find import FoundFace
 from ..faces.paste import paste_face
 from ..labels import FACE_EXPRESSIONS
@@ -55,6 +55,8 @@ from ..stargan.synth_pairs import HAAR_MARGIN
 from .base import EngineContext, EngineEdit
 
 EDIT_MODES: tuple[str, ...] = ("plain", "residual")
+#: How the face is equalised before the generator sees it (as the training faces were), and undone in the paste.
+EQUALIZATION: EqualizeMode = "luminance"
 #: A square photo up to this side in which no face (or one that fills it) is found is a face crop.
 WHOLE_FACE_MAX_SIDE = 256
 #: A detection whose square crop is at least this fraction of the photo's side "fills" it.
@@ -188,7 +190,7 @@ class StarGanEngine:
         if target not in self.classes:
             raise ValueError(f"unknown expression {target!r}; this generator draws {', '.join(self.classes)}")
         crop = self.crop(photo, face)
-        before = equalize(crop.face, "luminance")
+        before = equalize(crop.face, EQUALIZATION)
         x = to_tensor(before).to(self.device)  # (1, 3, S, S) in [-1, 1]
         all_domains, paintings = self.all_domains(x)  # G(x, c) for every domain c: (1, C, 3, S, S)
         sources, scores, probabilities = self.own_expression(all_domains, x, paintings)
@@ -204,7 +206,7 @@ class StarGanEngine:
             # x' = x + i·(G(x, c_t) − G(x, c_s)), as editing.edit computes it (i = 1), from the reconstructions made
             after = (x[0] + intensity * (outputs[t] - outputs[source])).clamp(-1, 1)
         face_after = to_image(after)
-        edited = paste_face(photo, face_after, crop.crop_box, original_face=before)
+        edited = paste_face(photo, face_after, crop.crop_box, original_face=before, equalization=EQUALIZATION)
         record = {"engine": self.name, "mode": self.mode, "source_expression": self.classes[source],
                   "domain_score": round(score, 4)}
         return EngineEdit(photo=edited, crop_box=crop.crop_box, face_box=crop.face_box, face_before=before,

@@ -11,9 +11,13 @@ stops there; a blog needs the *whole* photo back. Three things go wrong with a p
 * **a different skin tone.** The generator works in the equalised (tunedMUG) domain: its input
   was histogram-equalised (``faces.equalize``), so its output is brighter and more contrasted than
   the photo. With ``original_face`` (the equalised input the edit started from, pixel-aligned with
-  the crop), a per-channel *transfer curve* from equalised levels to the photo's levels is
-  estimated from that aligned pair (a kernel regression over the 256 levels, made monotone) and
-  applied to both faces, which undoes the equalisation whatever its curve was. Without it, the
+  the crop), a *transfer curve* from equalised levels to the photo's levels is estimated from that
+  aligned pair (a kernel regression over the 256 levels, made monotone) and applied to both faces,
+  which undoes the equalisation whatever its curve was: for a face equalised on brightness alone
+  (``equalization="luminance"``, the engine's) one curve on Y, with its colour (Cr, Cb) kept, as the
+  equalisation did; else one curve per RGB channel. (Per-channel curves fitted on a luminance-equalised
+  face turned the generator's brown creases olive and its red lips grey-pink: they are shaped by the
+  colours the face already has, 9 levels from the photo on the unedited face against 2.) Without it, the
   edited face's mean and standard deviation in CIE-LAB, inside the mask, are matched to the photo's
   (Reinhard et al.'s colour transfer), which undoes any brightness and contrast change.
 * **blur.** The generator is 64 or 128 pixels wide; a profile photo's face is often 500. With
@@ -41,6 +45,7 @@ import cv2
 import numpy as np
 
 from .detect import Box, _resize_mode, cut, resize_square
+from .equalize import EqualizeMode
 
 #: Bandwidth (in 8-bit levels) of the kernel regression behind the transfer curves.
 CURVE_BANDWIDTH = 6.0
@@ -51,13 +56,16 @@ MOVED = 20.0
 
 
 def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, original_face: np.ndarray | None = None,
-               feather: float = 0.12, match_colour: bool = True) -> np.ndarray:
+               feather: float = 0.12, match_colour: bool = True,
+               equalization: EqualizeMode = "per_channel") -> np.ndarray:
     """``photo`` (H×W×3 RGB uint8) with ``edited_face`` (square, any size) pasted into ``crop_box``.
 
     ``original_face`` is the face the edit started from, same size and domain as ``edited_face``;
     give it whenever you have it (difference paste, see the module docstring). ``feather`` is the
     width of the mask's falloff as a fraction of the ellipse's radius. ``match_colour=False``
     pastes the generator's colours as they are (for a figure that shows why matching is needed).
+    ``equalization`` says how ``original_face`` was equalised (``faces.equalize``'s mode), so that it is
+    undone the same way: ``"luminance"`` on brightness alone; any other on each RGB channel.
     Returns a new array; ``photo`` is not modified.
     """
     _check_rgb(photo, "photo")
@@ -76,7 +84,7 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
     region = cut(photo, crop_box).astype(np.float32)  # h×w×3, edge-replicated where it leaves the photo
     mask = feather_mask(crop_box.h, crop_box.w, feather)[:, :, None]
     if original_face is not None:
-        edited, original = _levels(edited_face, original_face, region if match_colour else None)
+        edited, original = _levels(edited_face, original_face, region if match_colour else None, equalization)
         change = edited - original
         size = (crop_box.w, crop_box.h)
         moved = cv2.resize(moved_weight(change), size, interpolation=cv2.INTER_LINEAR)[:, :, None]
@@ -158,15 +166,30 @@ def moved_weight(change: np.ndarray, threshold: float = MOVED) -> np.ndarray:
     return cv2.blur(grown, (3, 3), borderType=cv2.BORDER_REPLICATE)
 
 
-def _levels(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _levels(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None,
+            equalization: EqualizeMode) -> tuple[np.ndarray, np.ndarray]:
     """``edited`` and ``original`` as float32 at the face's size, in the photo's tone mapping when
-    ``region`` is given (f(edited), f(original), with f the per-channel transfer curve equalised → photo)."""
+    ``region`` is given: f(edited), f(original), with f the transfer curve equalised → photo, on Y alone
+    for a ``"luminance"``-equalised face, else on each RGB channel."""
     if region is None:
         return edited.astype(np.float32), original.astype(np.float32)
     # The photo's crop at the face's size: what the detector resized before equalising.
-    curves = transfer_curves(original, resize_square(region, original.shape[0]))
+    small = resize_square(region, original.shape[0])
+    if equalization == "luminance":
+        brightness = lambda image: cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[:, :, :1].repeat(3, axis=2)
+        curve = transfer_curves(brightness(original), brightness(small))[0]
+        return _with_brightness(edited, curve), _with_brightness(original, curve)
+    curves = transfer_curves(original, small)
     channels = np.arange(3)
     return curves[channels, edited], curves[channels, original]
+
+
+def _with_brightness(image: np.ndarray, curve: np.ndarray) -> np.ndarray:
+    """``image`` (RGB uint8) with its YCrCb brightness mapped through ``curve`` (256 levels) and its colour
+    kept, as float32 RGB (OpenCV's YCrCb → RGB, unrounded)."""
+    ycrcb = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    y, cr, cb = curve[ycrcb[:, :, 0].astype(np.int64)], ycrcb[:, :, 1] - 128.0, ycrcb[:, :, 2] - 128.0
+    return np.stack([y + 1.403 * cr, y - 0.714 * cr - 0.344 * cb, y + 1.773 * cb], axis=2).astype(np.float32)
 
 
 def _visible(box: Box, shape: tuple[int, int]) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
