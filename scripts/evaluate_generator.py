@@ -26,8 +26,7 @@ import torch
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.editing import default_mode
-from emoface.stargan.evaluate import (class_mean_faces, grade_on_pairs, lines_left_on_pairs, scores_table,
-                                      speckle_on_pairs, train_judge)
+from emoface.stargan.evaluate import class_mean_faces, fine_detail_on_pairs, grade_on_pairs, scores_table, train_judge
 from emoface.stargan.generator_file import load_generator, save_generator
 from emoface.stargan.judge_file import judge_for, save_judge
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
@@ -94,8 +93,9 @@ def main() -> None:
     modes = args.modes or (["plain", "residual"] if args.store else [default_mode(loaded.config)])
     results = {mode: grade_on_pairs(loaded.generator, judge, test.images, means, FACE_EXPRESSIONS, mode=mode)
                for mode in modes}
-    speckle = ({mode: speckle_on_pairs(loaded.generator, test.images, mode) for mode in modes} if args.speckle else {})
-    lines = ({mode: lines_left_on_pairs(loaded.generator, test.images, mode) for mode in modes} if args.speckle else {})
+    detail = {mode: fine_detail_on_pairs(loaded.generator, test.images, mode) for mode in modes} if args.speckle else {}
+    speckle = {mode: measured["skin_speckle"] for mode, measured in detail.items()}
+    lines = {mode: measured["lines_left"] for mode, measured in detail.items()}
     about = {"generator": str(args.generator or "shipped"), "image_size": size,
              "attention": bool(loaded.config.g_attention), "pipeline_mode": default_mode(loaded.config),
              "test_identities": f"{args.first_identity}-{args.first_identity + args.test_identities - 1}",

@@ -8,9 +8,8 @@ from torch.utils.data import Dataset
 
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.data import training_tensors
-from emoface.stargan.evaluate import (class_mean_faces, ghost_share, grade_on_pairs, line_contrast_left,
-                                      lines_left_on_pairs, scores_table, skin_speckle, skin_tone, speckle_on_pairs,
-                                      train_judge)
+from emoface.stargan.evaluate import (class_mean_faces, fine_detail_on_pairs, ghost_share, grade_on_pairs,
+                                      line_contrast_left, scores_table, skin_speckle, skin_tone, train_judge)
 from emoface.stargan.model import Generator
 from emoface.stargan.synth_pairs import synth_pairs
 
@@ -104,7 +103,7 @@ def test_lines_left_is_the_share_of_the_old_lines_contrast_where_the_new_face_is
     assert line_contrast_left(source, source, source) == (0.0, 0.0)  # the new face has the same lines: none old
 
 
-def test_lines_left_on_pairs_singles_out_the_darkest_third():
+def test_lines_left_over_the_pairs_singles_out_the_darkest_third():
     skin = (50, 210, 140)  # three people; each expression draws its own dark line
     pairs = torch.zeros((3, 7, 3, 32, 32), dtype=torch.uint8)
     for person, value in enumerate(skin):
@@ -118,8 +117,8 @@ def test_lines_left_on_pairs_singles_out_the_darkest_third():
             blurred = torch.nn.functional.avg_pool2d(x, 5, 1, 2, count_include_pad=False)
             return torch.where(x.mean((1, 2, 3), keepdim=True) < -0.4, x, blurred)
 
-    assert lines_left_on_pairs(Unchanged(4, 7, 1), pairs) == {"all": 1.0, "darkest_third": 1.0}
-    left = lines_left_on_pairs(KeepsOnlyDarkFaces(4, 7, 1), pairs)
+    assert fine_detail_on_pairs(Unchanged(4, 7, 1), pairs)["lines_left"] == {"all": 1.0, "darkest_third": 1.0}
+    left = fine_detail_on_pairs(KeepsOnlyDarkFaces(4, 7, 1), pairs)["lines_left"]
     assert left["darkest_third"] == 1.0 and left["all"] < 0.7
 
 
@@ -146,7 +145,8 @@ def test_the_speckle_of_a_generator_is_what_it_adds_to_smooth_skin():
             return (x + grain).clamp(-1, 1)
 
     pairs = synth_pairs(range(2), size=32, workers=1, progress=False).images
-    unchanged, grainy = speckle_on_pairs(Unchanged(4, 7, 1), pairs), speckle_on_pairs(Grainy(4, 7, 1), pairs)
+    speckle = lambda generator: fine_detail_on_pairs(generator, pairs)["skin_speckle"]
+    unchanged, grainy = speckle(Unchanged(4, 7, 1)), speckle(Grainy(4, 7, 1))
     assert unchanged["luma"] < 0.01 and unchanged["chroma"] < 0.01  # the input is smooth there, by the choice of pixels
     assert grainy["luma"] > 3 * unchanged["luma"] and grainy["chroma"] > 3 * unchanged["chroma"]
 
@@ -163,10 +163,10 @@ def test_a_target_without_smooth_skin_near_its_change_is_left_out_of_the_speckle
 
     monkeypatch.setattr(evaluate, "skin_speckle", one_target_has_no_skin)
     pairs = synth_pairs(range(1), size=32, workers=1, progress=False).images
-    speckle = speckle_on_pairs(Unchanged(4, 7, 1), pairs)
+    speckle = fine_detail_on_pairs(Unchanged(4, 7, 1), pairs)["skin_speckle"]
     assert len(calls) == 7 and speckle["luma"] == pytest.approx(sum(0.001 * k for k in range(2, 8)) / 6)
     monkeypatch.setattr(evaluate, "skin_speckle", lambda *_: {"luma": float("nan"), "chroma": float("nan")})
-    assert math.isnan(speckle_on_pairs(Unchanged(4, 7, 1), pairs)["chroma"])
+    assert math.isnan(fine_detail_on_pairs(Unchanged(4, 7, 1), pairs)["skin_speckle"]["chroma"])
 
 
 def test_the_ablation_prepares_three_variants_of_the_same_people(tmp_path):

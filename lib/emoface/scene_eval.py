@@ -20,13 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import torch
 
 from .datasets.synth import draw_scene, random_identity
 from .engines.stargan import training_margin
-from .faces.detect import FaceDetector, cut
+from .faces.detect import cut, resize_square
 from .faces.equalize import equalize
 from .labels import FACE_EXPRESSIONS
 from .stargan.evaluate import line_contrast_left
@@ -73,7 +72,7 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     if found is None:
         raise ValueError(f"the stored judge does not read {pipeline.size}×{pipeline.size} faces")
     judge = found[0]
-    cutter = FaceDetector(margin=training_margin(pipeline.generator_info, pipeline.detector.margin))
+    margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
     right = {target: [0, 0] for target in FACE_EXPRESSIONS}
     distances, left, there = [0.0, 0.0], 0.0, 0.0
     for number in people:
@@ -94,7 +93,8 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
                 distances[1] += float((before - truth).abs().mean())
                 kept, had = line_contrast_left(edit, before, truth)
                 left, there = left + kept, there + had
-                face = to_tensor(equalize(cutter.crop_at(result.photo, haar[0], pipeline.size).face, "luminance"))
+                cut_again = pipeline.detector.crop_at(result.photo, haar[0], pipeline.size, margin=margin)
+                face = to_tensor(equalize(cut_again.face, "luminance"))
                 with torch.no_grad():
                     read = int(judge(face).argmax(1).item())
                 right[target][0] += int(read == FACE_EXPRESSIONS.index(target))
@@ -108,5 +108,4 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
 
 def _compared(photo: np.ndarray, box: Box) -> torch.Tensor:
     """The crop box of ``photo`` at :data:`COMPARE_SIDE`, (1, 3, S, S) in [-1, 1]."""
-    small = cv2.resize(cut(photo, box), (COMPARE_SIDE, COMPARE_SIDE), interpolation=cv2.INTER_AREA)
-    return torch.from_numpy(small).permute(2, 0, 1)[None].float() / 127.5 - 1
+    return torch.from_numpy(resize_square(cut(photo, box), COMPARE_SIDE)).permute(2, 0, 1)[None].float() / 127.5 - 1

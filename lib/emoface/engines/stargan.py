@@ -343,7 +343,7 @@ def calibration_faces(size: int) -> np.ndarray:
     people = range(CALIBRATION_FIRST_ID, CALIBRATION_FIRST_ID + CALIBRATION_PEOPLE)
     # identity i is drawn from default_rng([0, i]), as SynthFaces and synth_pairs (seed 0) do
     return np.stack([equalize(draw_face(random_identity(np.random.default_rng([0, i])),
-                                        FACE_EXPRESSIONS[i % len(FACE_EXPRESSIONS)], size), "luminance")
+                                        FACE_EXPRESSIONS[i % len(FACE_EXPRESSIONS)], size), EQUALIZATION)
                      for i in people])
 
 

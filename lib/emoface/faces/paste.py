@@ -120,7 +120,7 @@ def feather_mask(height: int, width: int, feather: float = 0.12) -> np.ndarray:
 
 
 def transfer_curves(source: np.ndarray, target: np.ndarray, bandwidth: float = CURVE_BANDWIDTH) -> np.ndarray:
-    """(3, 256) float32: for each channel, the mean ``target`` level at each ``source`` level.
+    """(channels, 256) float32: for each channel, the mean ``target`` level at each ``source`` level.
 
     ``source`` and ``target`` are pixel-aligned images of one scene in two tone mappings (the
     equalised crop and the photo's own crop). The curve is a Nadaraya–Watson kernel regression
@@ -130,8 +130,8 @@ def transfer_curves(source: np.ndarray, target: np.ndarray, bandwidth: float = C
     """
     kernel = _gaussian_kernel(bandwidth)
     levels = np.arange(256, dtype=np.float32)
-    curves = np.empty((3, 256), np.float32)
-    for c in range(3):
+    curves = np.empty((source.shape[2], 256), np.float32)
+    for c in range(source.shape[2]):
         s = source[:, :, c].ravel()
         counts = np.convolve(np.bincount(s, minlength=256).astype(np.float64), kernel, mode="same")
         sums = np.convolve(np.bincount(s, weights=target[:, :, c].ravel(), minlength=256), kernel, mode="same")
@@ -176,7 +176,7 @@ def _levels(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None,
     # The photo's crop at the face's size: what the detector resized before equalising.
     small = resize_square(region, original.shape[0])
     if equalization == "luminance":
-        brightness = lambda image: cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[:, :, :1].repeat(3, axis=2)
+        brightness = lambda image: cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[:, :, :1]
         curve = transfer_curves(brightness(original), brightness(small))[0]
         return _with_brightness(edited, curve), _with_brightness(original, curve)
     curves = transfer_curves(original, small)

@@ -171,24 +171,6 @@ def _opponent(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return (red + green + blue) / 3, torch.cat([red - green, (red + green) / 2 - blue], 1)
 
 
-@torch.no_grad()
-def speckle_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditMode = "plain") -> dict[str, float]:
-    """:func:`skin_speckle` over every edit of ``test_pairs`` (as :func:`grade_on_pairs` makes them), the
-    targets weighted alike; a target with no smooth skin near its change is left out (NaN only when
-    every target is)."""
-    was_training = generator.training
-    generator.eval()
-    c_dim = test_pairs.shape[1]
-    per_target = []
-    for target in range(c_dim):
-        _, x, truth = _edits_to_make(test_pairs, target)
-        made = translate(generator, x, target, c_dim) if mode == "plain" else _edit_in_batches(generator, x, target, mode)
-        per_target.append(skin_speckle(made, x, truth))
-    generator.train(was_training)
-    return {key: float(torch.tensor([t[key] for t in per_target], dtype=torch.float64).nanmean())
-            for key in ("luma", "chroma")}
-
-
 #: A line in the source face: |3×3 high-pass| of its brightness above this (a drawn line's is ~0.2).
 SOURCE_LINE = 0.04
 
@@ -216,27 +198,37 @@ def skin_tone(test_pairs: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def lines_left_on_pairs(generator: nn.Module, test_pairs: torch.Tensor, mode: EditMode = "plain") -> dict[str, float]:
-    """:func:`line_contrast_left` over every edit of ``test_pairs``, pooled: the share of the old lines'
-    contrast left, for everyone (``all``) and for the third of the people with the darkest skin
-    (``darkest_third``, by :func:`skin_tone`)."""
+def fine_detail_on_pairs(generator: nn.Module, test_pairs: torch.Tensor,
+                         mode: EditMode = "plain") -> dict[str, dict[str, float]]:
+    """Every edit of ``test_pairs`` (as :func:`grade_on_pairs` makes them), made once and measured twice:
+
+    * ``skin_speckle``: :func:`skin_speckle`, the targets weighted alike; a target with no smooth skin
+      near its change is left out (NaN only when every target is);
+    * ``lines_left``: :func:`line_contrast_left` pooled over the edits, the share of the old lines'
+      contrast left, for everyone (``all``) and for the third of the people with the darkest skin
+      (``darkest_third``, by :func:`skin_tone`).
+    """
     was_training = generator.training
     generator.eval()
     n, c_dim = test_pairs.shape[:2]
     tone = skin_tone(test_pairs)
     darkest = tone <= tone.kthvalue(max(1, n // 3)).values
-    sums = {"all": [0.0, 0.0], "darkest_third": [0.0, 0.0]}
+    per_target, sums = [], {"all": [0.0, 0.0], "darkest_third": [0.0, 0.0]}
     for target in range(c_dim):
         sources, x, truth = _edits_to_make(test_pairs, target)
         made = (translate(generator, x, target, c_dim) if mode == "plain"
                 else _edit_in_batches(generator, x, target, mode))
+        per_target.append(skin_speckle(made, x, truth))
         dark = darkest.repeat_interleave(len(sources))
         for key, rows in (("all", slice(None)), ("darkest_third", dark)):
             left, there = line_contrast_left(made[rows], x[rows], truth[rows])
             sums[key][0] += left
             sums[key][1] += there
     generator.train(was_training)
-    return {key: left / there if there > 0 else float("nan") for key, (left, there) in sums.items()}
+    speckle = {key: float(torch.tensor([t[key] for t in per_target], dtype=torch.float64).nanmean())
+               for key in ("luma", "chroma")}
+    lines = {key: left / there if there > 0 else float("nan") for key, (left, there) in sums.items()}
+    return {"skin_speckle": speckle, "lines_left": lines}
 
 
 def image_distances(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
