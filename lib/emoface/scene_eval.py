@@ -10,7 +10,11 @@ engine, and the edited photo is compared with the same scene drawn in the target
 
 * **judge**: the stored SynthFaces judge's reading of the edited photo, cut as the engine cuts it;
 * **L1 / input**: mean |edited − truth| over |source − truth| inside the crop box (both at 128×128);
-* **lines left**: :func:`~emoface.stargan.evaluate.line_contrast_left` there (the old lines' contrast kept).
+* **lines left**: :func:`~emoface.stargan.evaluate.line_contrast_left` there (the old lines' contrast kept);
+* **detail error**: at the crop's own resolution (200–300 px, what a blog shows), mean |hp(edited) − hp(truth)|
+  over mean |hp(source) − hp(truth)|, hp the brightness's 3×3 high-pass: 1 for the unchanged photo, 0 for an
+  edit as crisp as the truth. A soft new brow scores as badly as a ghost of the old one; at 128 px, where
+  the other numbers are taken, neither shows much.
 
 Measured in docs/stargan.md (``scripts/evaluate_pipeline_scenes.py``).
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 import torch
 
@@ -51,6 +56,7 @@ class SceneScores:
     judge: dict[str, float]  # per target: share of edited photos the judge reads as the target
     l1_ratio: float
     lines_left: float
+    detail_error: float
 
     def table(self) -> str:
         """A Markdown table: one row per target, then the means."""
@@ -59,7 +65,8 @@ class SceneScores:
         mean = sum(self.judge.values()) / len(self.judge)
         rows.append(f"| **mean** | {100 * mean:.1f} % |")
         return "\n".join(rows) + (f"\n\n{self.edits} edits; L1 to the true scene {self.l1_ratio:.3f}× the unchanged "
-                                  f"photo's; old lines' contrast left {self.lines_left:.3f}")
+                                  f"photo's; old lines' contrast left {self.lines_left:.3f}; "
+                                  f"fine-detail error at full size {self.detail_error:.3f}× the unchanged photo's")
 
 
 def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES) -> SceneScores:
@@ -74,7 +81,7 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     judge = found[0]
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
     right = {target: [0, 0] for target in FACE_EXPRESSIONS}
-    distances, left, there = [0.0, 0.0], 0.0, 0.0
+    distances, left, there, detail = [0.0, 0.0], 0.0, 0.0, [0.0, 0.0]
     for number in people:
         person = random_identity(np.random.default_rng([0, number]))
         scenes = {expression: draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
@@ -93,6 +100,10 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
                 distances[1] += float((before - truth).abs().mean())
                 kept, had = line_contrast_left(edit, before, truth)
                 left, there = left + kept, there + had
+                edit_hp, before_hp, truth_hp = (_detail(cut(image, result.crop_box)) for image in
+                                                (result.photo, scenes[source], scenes[target]))
+                detail[0] += float(np.abs(edit_hp - truth_hp).mean())
+                detail[1] += float(np.abs(before_hp - truth_hp).mean())
                 cut_again = pipeline.detector.crop_at(result.photo, haar[0], pipeline.size, margin=margin)
                 face = to_tensor(equalize(cut_again.face, "luminance"))
                 with torch.no_grad():
@@ -103,7 +114,14 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     if edits == 0:
         raise ValueError("the cascade found no face in any scene")
     return SceneScores(edits=edits, judge={t: hits / max(total, 1) for t, (hits, total) in right.items()},
-                       l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"))
+                       l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"),
+                       detail_error=detail[0] / detail[1])
+
+
+def _detail(crop: np.ndarray) -> np.ndarray:
+    """The 3×3 high-pass of ``crop``'s brightness (BT.601 luma, levels), float32 at the crop's size."""
+    luma = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return luma - cv2.blur(luma, (3, 3), borderType=cv2.BORDER_REPLICATE)
 
 
 def _compared(photo: np.ndarray, box: Box) -> torch.Tensor:

@@ -18,7 +18,9 @@ Per face:
    **domain score** below, and the edit, plain
    ``x + i·(G(x, c_t) − x)`` or residual ``x + i·(G(x, c_t) − G(x, c_s))`` at intensity i;
 3. the change pasted back into the full-resolution photo (:func:`emoface.faces.paste.paste_face`:
-   feathered, with the equalisation undone).
+   feathered, with the equalisation undone), and where the face changed, corrected by the file's
+   refiner when it holds one (:mod:`emoface.stargan.refiner`: it draws the upsampled moved features
+   sharp; the shipped file holds none, since the two trained so far drew milder smiles: docs/stargan.md).
 
 A head rolled more than :data:`MAX_ROLL` degrees is refused: the generator was trained on upright
 faces, and the cascade then finds background as often as the face.
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Callable
 
 import numpy as np
 import torch
@@ -51,6 +54,7 @@ from ..faces.paste import paste_face
 from ..labels import FACE_EXPRESSIONS
 from ..stargan.figures import to_image, to_tensor
 from ..stargan.model import Discriminator
+from ..stargan.refiner import load_refiner, refine_region
 from ..stargan.synth_pairs import HAAR_MARGIN
 from .base import EngineContext, EngineEdit
 
@@ -76,6 +80,9 @@ MAX_ROLL = 20.0
 #: A Haar box is this face's when it covers at least this share of the found box.
 SAME_FACE = 0.5
 
+
+#: ``refine(region, pasted, gate, target)``: :data:`emoface.faces.paste.Refine` told the target expression's index.
+TargetRefine = Callable[[np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
 
 #: Thresholds calibrated in this process, by generator and reader (class and weights), size and device: every
 #: engine of the same generator calibrates once per process (~150 generator passes, ~10 s of CPU),
@@ -127,6 +134,9 @@ class StarGanEngine:
         self._calibration_lock = threading.Lock()
         self._ood_threshold = ood_threshold if ood_threshold is not None else self.info.get("ood_threshold")
         self.reader = expression_reader(loaded, self.device)
+        #: Corrects the paste where the face changed, told the target's index (the file's refiner,
+        #: :mod:`emoface.stargan.refiner`); None: the paste as is.
+        self.refine: TargetRefine | None = file_refiner(loaded, self.device)
 
     # ---------------------------------------------------------------- the crop
 
@@ -206,7 +216,9 @@ class StarGanEngine:
             # x' = x + i·(G(x, c_t) − G(x, c_s)), as editing.edit computes it (i = 1), from the reconstructions made
             after = (x[0] + intensity * (outputs[t] - outputs[source])).clamp(-1, 1)
         face_after = to_image(after)
-        edited = paste_face(photo, face_after, crop.crop_box, original_face=before, equalization=EQUALIZATION)
+        refine = self.refine
+        edited = paste_face(photo, face_after, crop.crop_box, original_face=before, equalization=EQUALIZATION,
+                            refine=None if refine is None else lambda region, pasted, gate: refine(region, pasted, gate, t))
         record = {"engine": self.name, "mode": self.mode, "source_expression": self.classes[source],
                   "domain_score": round(score, 4)}
         return EngineEdit(photo=edited, crop_box=crop.crop_box, face_box=crop.face_box, face_before=before,
@@ -286,6 +298,18 @@ def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:
     except (RuntimeError, KeyError):  # a D of another shape: read by reconstruction instead
         return None
     return reader.to(device).eval()
+
+
+def file_refiner(loaded, device: torch.device) -> TargetRefine | None:
+    """The paste's correction by the file's refiner (trained on this generator's pasted edits), or None
+    for a file without one."""
+    state = getattr(loaded, "refiner", None)
+    if not state:
+        return None
+    refiner = load_refiner(state, loaded.info.get("refiner", {})).to(device)
+    told = refiner.config.classes > 0
+    return lambda region, pasted, gate, target: refine_region(refiner, region, pasted, gate,
+                                                              target if told else None)
 
 
 def own_domain(all_domains: torch.Tensor, x: torch.Tensor, paintings: torch.Tensor | None = None,

@@ -31,6 +31,10 @@ stops there; a blog needs the *whole* photo back. Three things go wrong with a p
   itself is pasted, upsampled and in the photo's levels; the change is added elsewhere. The moved
   features are then as soft as the generator's output, and the old ones are gone (measured in
   docs/stargan.md: 0.73 of the old lines' contrast left before, 0.2 after).
+* **soft moved features.** Those pasted features are the generator's 64 pixels upsampled 3–5×. With
+  ``refine`` (the StarGAN engine's refiner, :mod:`emoface.stargan.refiner`) the paste is corrected where
+  the face changed (:func:`refine_gate`), at the photo's resolution and guided by the photo's crop;
+  elsewhere it is left as it is.
 
 A crop box that reaches past the photo's border (the detector edge-replicated the missing part)
 is clipped: only the pixels inside the photo are written. Pixels outside the crop box are never
@@ -40,6 +44,8 @@ Taught in ``05_pipeline_app.ipynb``; :class:`emoface.pipeline.Pipeline` uses it.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -53,11 +59,18 @@ CURVE_BANDWIDTH = 6.0
 #: pasted there rather than its change. The training code counts 25 levels as an expression change
 #: (``stargan.losses.EXPRESSION_CHANGE``); a little lower catches the edges of a moved feature.
 MOVED = 20.0
+#: A face pixel whose change exceeds this (levels, as :data:`MOVED`) is inside the refiner's gate: lower, so
+#: the faint edges of a moved feature are refined too.
+GATE_LEVEL = 12.0
+
+#: ``refine(region, pasted, gate)``: a correction of the paste (float levels, h×w×3) inside ``gate`` (h×w in
+#: [0, 1]), guided by the photo's ``region``; returns the corrected paste (the StarGAN engine's refiner).
+Refine = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, original_face: np.ndarray | None = None,
                feather: float = 0.12, match_colour: bool = True,
-               equalization: EqualizeMode = "per_channel") -> np.ndarray:
+               equalization: EqualizeMode = "per_channel", refine: Refine | None = None) -> np.ndarray:
     """``photo`` (H×W×3 RGB uint8) with ``edited_face`` (square, any size) pasted into ``crop_box``.
 
     ``original_face`` is the face the edit started from, same size and domain as ``edited_face``;
@@ -66,6 +79,8 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
     pastes the generator's colours as they are (for a figure that shows why matching is needed).
     ``equalization`` says how ``original_face`` was equalised (``faces.equalize``'s mode), so that it is
     undone the same way: ``"luminance"`` on brightness alone; any other on each RGB channel.
+    ``refine`` (with ``original_face``) corrects the paste where the face changed (:func:`refine_gate`, inside
+    the feathered ellipse): the StarGAN engine's refiner, which sharpens the upsampled moved features.
     Returns a new array; ``photo`` is not modified.
     """
     _check_rgb(photo, "photo")
@@ -91,6 +106,8 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         added = region + cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)
+        if refine is not None:
+            pasted = refine(region, pasted, refine_gate(change, size) * mask[:, :, 0])
     else:
         mode = _resize_mode(edited_face.shape[0], crop_box.w)
         pasted = cv2.resize(edited_face, (crop_box.w, crop_box.h), interpolation=mode)
@@ -164,6 +181,16 @@ def moved_weight(change: np.ndarray, threshold: float = MOVED) -> np.ndarray:
     moved = (np.abs(change).mean(2) > threshold).astype(np.uint8)
     grown = cv2.dilate(moved, np.ones((3, 3), np.uint8)).astype(np.float32)
     return cv2.blur(grown, (3, 3), borderType=cv2.BORDER_REPLICATE)
+
+
+def refine_gate(change: np.ndarray, size: tuple[int, int], level: float = GATE_LEVEL) -> np.ndarray:
+    """(h, w) float32 in [0, 1] at ``size`` (w, h), from a face-size change (s×s×3, levels): 1 where the mean
+    |change| over the channels exceeds ``level``, grown by two pixels (the old feature's halo), softened
+    over three and upsampled. Where it is 0, a refiner may not touch the paste."""
+    changed = (np.abs(change).mean(2) > level).astype(np.uint8)
+    grown = cv2.dilate(changed, np.ones((5, 5), np.uint8)).astype(np.float32)
+    soft = cv2.blur(grown, (3, 3), borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(soft, size, interpolation=cv2.INTER_LINEAR)
 
 
 def _levels(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None,

@@ -89,6 +89,9 @@ class LoadedGenerator(NamedTuple):
     #: on the engine's crops (:mod:`emoface.stargan.reader`), or a sharp D kept beside a label-smoothed one
     #: (:func:`carried_reader`).
     reader: dict | None = None
+    #: The refiner that sharpens the pasted edit (:mod:`emoface.stargan.refiner`; float32 state dict), trained on
+    #: this generator's own edits; its record is ``info["refiner"]``.
+    refiner: dict | None = None
 
 
 def shipped_generator_path() -> Path:
@@ -98,7 +101,8 @@ def shipped_generator_path() -> Path:
 
 def save_generator(path: str | Path, generator: Generator, config: StarGANConfig, classes: tuple[str, ...],
                    info: dict | None = None, half: bool = True, discriminator: torch.nn.Module | dict | None = None,
-                   dataset: str | None = None, reader: torch.nn.Module | dict | None = None) -> Path:
+                   dataset: str | None = None, reader: torch.nn.Module | dict | None = None,
+                   refiner: torch.nn.Module | dict | None = None) -> Path:
     """Write G, its config and ``info`` atomically; ``half`` stores the weights as float16.
 
     ``dataset`` (a key of :data:`DATASETS`; default: ``info["dataset"]``, else read from ``info["data"]``)
@@ -106,7 +110,8 @@ def save_generator(path: str | Path, generator: Generator, config: StarGANConfig
     ``classes`` is an error. With ``discriminator`` (D, or its state dict as :func:`load_generator`
     returns it), D is stored too, so the generator can be fine-tuned (see :meth:`emoface.stargan.trainer.StarGANTrainer.from_pretrained`).
     ``reader`` (a D of the same shape, or its state dict) is what the engine reads a photo's own expression
-    with instead of D (:func:`carried_reader` says when a file needs one).
+    with instead of D (:func:`carried_reader` says when a file needs one). ``refiner`` (its state dict, or the
+    :class:`~emoface.stargan.refiner.Refiner`) sharpens the pasted edits; its record goes in ``info["refiner"]``.
     """
     info = {**(info or {}), **({"dataset": dataset} if dataset is not None else {})}
     info = with_training_record(info, tuple(classes), strict=True)
@@ -120,6 +125,8 @@ def save_generator(path: str | Path, generator: Generator, config: StarGANConfig
         payload["D"] = plain(discriminator)
     if reader is not None:
         payload["reader"] = plain(reader)
+    if refiner is not None:
+        payload["refiner"] = plain(refiner)
     return atomic_write(path, lambda handle: torch.save(payload, handle))
 
 
@@ -134,18 +141,28 @@ def load_generator(path: str | Path | None = None, device: torch.device | str = 
         config, state = config_from_dict(payload["config"]), payload["G"]
         classes = _classes_for(config.c_dim)  # a training checkpoint does not name its domains
         info = {"step": payload["step"], "from": "training checkpoint"}  # its data set is not recorded
-        d_state, reader = payload["D"], None
+        d_state, reader, refiner = payload["D"], None, None
     else:
         payload = read_checkpoint(path, GENERATOR_FORMAT, "StarGAN generator")
         config = config_from_dict(payload["config"])
         state, classes, info = payload["G"], tuple(payload["classes"]), payload.get("info", {})
-        d_state, reader = payload.get("D"), payload.get("reader")
+        d_state, reader, refiner = payload.get("D"), payload.get("reader"), payload.get("refiner")
     info = with_training_record(info, tuple(classes))
     generator = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention)
     generator.load_state_dict(_float32(state), strict=True)
     return LoadedGenerator(generator.to(device).eval(), config, tuple(classes), info,
                            _float32(d_state) if d_state is not None else None,
-                           _float32(reader) if reader is not None else None)
+                           _float32(reader) if reader is not None else None,
+                           _float32(refiner) if refiner is not None else None)
+
+
+def with_refiner(path: str | Path, refiner: torch.nn.Module | dict, record: dict) -> Path:
+    """Rewrite the generator file ``path`` (atomically) with ``refiner`` (trained on its own edits) and its
+    training ``record`` in ``info["refiner"]``. G, D, the reader and the rest stay."""
+    target = load_generator(path)
+    info = {k: v for k, v in target.info.items() if k != "refiner"}
+    return save_generator(path, target.generator, target.config, target.classes, {**info, "refiner": record},
+                          discriminator=target.discriminator, reader=target.reader, refiner=refiner)
 
 
 def carried_reader(source: LoadedGenerator, config: StarGANConfig) -> dict | None:

@@ -1,0 +1,91 @@
+"""Training patches for the StarGAN refiner, from the pipeline's own edits of SynthFaces scenes.
+
+The refiner (:mod:`emoface.stargan.refiner`) must learn what the paste looks like in use: a scene's face cut
+by the Haar box, edited by *this* generator, pasted back with the equalisation undone. So each training
+example is one such edit, made by :meth:`Pipeline.edit_expression` exactly as a blog post makes it, with
+the paste caught just before it is blended in: the photo's crop, the paste, the refiner's gate, and the
+same crop of the scene drawn in the target expression, which is what the paste should have been. The
+scenes are placed as :mod:`emoface.scene_eval` places them; the people must be the generator's training
+people (held-out people are for grading).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .datasets.synth import draw_scene, random_identity
+from .faces.detect import cut
+from .labels import FACE_EXPRESSIONS
+from .scene_eval import SCENE_SOURCES
+from .stargan.reader import SCENE_SEED
+from .stargan.refiner import RefinerPatches
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
+
+#: Side of a training patch: a little more than the refiner's 35-pixel view, twice over.
+PATCH = 96
+#: Of each edit's patches, this share is centred inside the gate (the moved features), the rest anywhere.
+ON_FEATURES = 0.8
+
+
+def refiner_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES,
+                    per_edit: int = 3, patch: int = PATCH, seed: int = 0, progress: bool = True) -> RefinerPatches:
+    """``per_edit`` patches of each edit of each person's scene from each of ``sources`` into every other
+    expression, by ``pipeline``'s StarGAN engine without its refiner (see the module docstring)."""
+    engine = pipeline.engine_named("stargan")
+    caught: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def catch(region: np.ndarray, pasted: np.ndarray, gate: np.ndarray, target: int) -> np.ndarray:
+        caught.append((region, pasted, gate))
+        return pasted
+
+    rng = np.random.default_rng(seed)
+    patches: list[np.ndarray] = []
+    targets: list[int] = []
+    kept_refine, engine.refine = engine.refine, catch
+    try:
+        for number in tqdm(people, desc="scenes", disable=not progress):
+            person = random_identity(np.random.default_rng([0, number]))
+            scenes = {expression: draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
+                      for expression in FACE_EXPRESSIONS}
+            for source in sources:
+                if not pipeline.detector.detect(scenes[source]):
+                    continue
+                for target in FACE_EXPRESSIONS:
+                    if target == source:
+                        continue
+                    caught.clear()
+                    result = pipeline.edit_expression(scenes[source], target, engine="stargan")
+                    if not caught:  # nothing was redrawn (the face showed the target already)
+                        continue
+                    region, pasted, gate = caught[0]
+                    truth = cut(scenes[target], result.crop_box)
+                    stack = np.concatenate([region, np.clip(np.round(pasted), 0, 255), 255 * gate[:, :, None],
+                                            truth.astype(np.float32)], axis=2).astype(np.uint8)
+                    patches += [_patch(stack, gate, patch, rng) for _ in range(per_edit)]
+                    targets += [FACE_EXPRESSIONS.index(target)] * per_edit
+    finally:
+        engine.refine = kept_refine
+    if not patches:
+        raise ValueError("no edit was made: the cascade found no face, or every face showed its target already")
+    return RefinerPatches(torch.from_numpy(np.stack(patches)).permute(0, 3, 1, 2).contiguous(),
+                          torch.tensor(targets, dtype=torch.int64))
+
+
+def _patch(stack: np.ndarray, gate: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarray:
+    """A ``side``² window of ``stack`` (h×w×10), centred on a gate pixel with probability :data:`ON_FEATURES`."""
+    height, width = gate.shape
+    side = min(side, height, width)
+    inside = np.argwhere(gate > 0.5)
+    if len(inside) and rng.random() < ON_FEATURES:
+        cy, cx = inside[rng.integers(len(inside))]
+    else:
+        cy, cx = rng.integers(height), rng.integers(width)
+    y0 = int(np.clip(cy - side // 2, 0, height - side))
+    x0 = int(np.clip(cx - side // 2, 0, width - side))
+    return stack[y0 : y0 + side, x0 : x0 + side]

@@ -1,0 +1,135 @@
+"""The refiner: it corrects the paste only where the face changed, starts as the paste, learns, and travels in the file."""
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from emoface.faces.detect import Box
+from emoface.faces.paste import paste_face, refine_gate
+from emoface.stargan.refiner import MAX_SIDE, Refiner, RefinerConfig, RefinerPatches, refine_region, train_refiner
+
+
+def test_the_gate_covers_the_change_grown_and_nothing_else():
+    change = np.zeros((64, 64, 3), np.float32)
+    change[30:34, 20:44] = 40
+    gate = refine_gate(change, (256, 256))
+    assert gate.shape == (256, 256) and gate[128, 128] == 1.0  # the middle of the moved feature
+    assert gate[:80].max() == 0 and gate[160:].max() == 0  # far from it: untouched
+    assert refine_gate(np.full((64, 64, 3), 5, np.float32), (100, 100)).max() == 0  # a faint change is not refined
+
+
+def test_a_new_refiner_returns_the_paste_and_a_zero_gate_changes_nothing():
+    rng = np.random.default_rng(0)
+    region, pasted = (rng.uniform(0, 255, (90, 90, 3)).astype(np.float32) for _ in range(2))
+    refiner = Refiner()
+    gate = np.ones((90, 90), np.float32)
+    assert np.abs(refine_region(refiner, region, pasted, gate) - pasted).max() < 1e-3  # zero-initialised output
+    with torch.no_grad():
+        refiner.out.bias.fill_(0.5)  # a refiner that brightens everything it may touch
+    assert np.array_equal(refine_region(refiner, region, pasted, np.zeros_like(gate)), pasted)
+    half = gate.copy()
+    half[:, :45] = 0
+    refined = refine_region(refiner, region, pasted, half)
+    assert np.array_equal(refined[:, :45], pasted[:, :45]) and (refined[:, 50:] > pasted[:, 50:]).mean() > 0.5
+
+
+def test_a_refiner_told_the_target_draws_each_target_its_own_way_and_asks_for_it():
+    refiner = Refiner(RefinerConfig(width=8, dilations=(1,), classes=7))
+    torch.nn.init.normal_(refiner.out.weight, std=0.1)
+    region = np.random.default_rng(0).uniform(0, 255, (40, 40, 3)).astype(np.float32)
+    gate = np.ones((40, 40), np.float32)
+    joy, anger = (refine_region(refiner, region, region, gate, target) for target in (3, 0))
+    assert np.abs(joy - anger).max() > 0.1
+    with pytest.raises(ValueError, match="pass target"):
+        refine_region(refiner, region, region, gate)
+
+
+def test_a_large_crop_is_refined_at_the_working_size_and_comes_back_at_its_own():
+    refiner = Refiner()
+    with torch.no_grad():
+        refiner.out.bias.fill_(0.1)
+    side = MAX_SIDE * 2 + 10
+    pasted = np.full((side, side, 3), 100, np.float32)
+    refined = refine_region(refiner, pasted, pasted, np.ones((side, side), np.float32))
+    assert refined.shape == pasted.shape
+    assert np.allclose(refined, 100 + 0.1 * 127.5, atol=0.5)
+
+
+def test_paste_face_hands_the_refiner_the_photo_the_paste_and_the_gate_inside_the_ellipse():
+    photo = np.full((200, 200, 3), 150, np.uint8)
+    box = Box(20, 20, 160, 160)
+    before = np.full((64, 64, 3), 150, np.uint8)
+    after = before.copy()
+    after[40:44, 20:44] = 60  # a new mouth
+    seen = {}
+
+    def refine(region, pasted, gate):
+        seen.update(region=region, pasted=pasted, gate=gate)
+        return pasted + 10 * gate[:, :, None]
+
+    plain = paste_face(photo, after, box, original_face=before, match_colour=False)
+    refined = paste_face(photo, after, box, original_face=before, match_colour=False, refine=refine)
+    assert seen["region"].shape == (160, 160, 3) and seen["gate"].shape == (160, 160)
+    assert seen["gate"][0].max() == 0 and seen["gate"][110, 80] == 1.0  # 0 on the border, 1 on the mouth
+    changed = np.abs(refined.astype(int) - plain).max(2) > 0
+    assert changed.any() and not changed[:100].any()  # only around the mouth
+    assert np.array_equal(paste_face(photo, before, box, original_face=before, refine=refine), photo)  # no edit, no change
+
+
+def test_training_learns_to_bring_back_what_the_paste_blurred():
+    """A toy: the truth is the photo, the paste its blur; a few steps must bring the loss down."""
+    rng = np.random.default_rng(0)
+    photos = rng.integers(0, 256, (24, 32, 32, 3)).astype(np.uint8)
+    photos = np.stack([cv2.resize(cv2.resize(p, (8, 8)), (32, 32), interpolation=cv2.INTER_NEAREST) for p in photos])
+    blurred = np.stack([cv2.GaussianBlur(p, (7, 7), 2) for p in photos])
+    gate = np.full((24, 32, 32, 1), 255, np.uint8)
+    stack = np.concatenate([photos, blurred, gate, photos], axis=3)
+    data = RefinerPatches(torch.from_numpy(stack).permute(0, 3, 1, 2).contiguous(), torch.zeros(24, dtype=torch.int64))
+    torch.set_num_threads(2)
+    _, record = train_refiner(data, RefinerConfig(width=8, dilations=(1, 2)), steps=100, batch=8, lr=3e-3,
+                              progress=False)
+    curve = record["loss_curve"]
+    assert record["steps"] == 100 and len(curve) == 2 and curve[-1]["loss"] < 0.7 * curve[0]["loss"]
+
+
+def test_the_refiner_travels_in_the_generator_file_and_the_engine_uses_it(tmp_path):
+    from emoface.engines.stargan import StarGanEngine
+    from emoface.faces.detect import default_detector
+    from emoface.stargan.generator_file import load_generator, save_generator, with_refiner
+
+    shipped = load_generator()
+    path = save_generator(tmp_path / "g.pt", shipped.generator, shipped.config, shipped.classes,
+                          {k: v for k, v in shipped.info.items() if k != "refiner"})
+    assert load_generator(path).refiner is None
+    assert StarGanEngine(load_generator(path), "cpu", default_detector()).refine is None
+    refiner = Refiner(RefinerConfig(width=8, dilations=(1,)))
+    with_refiner(path, refiner, {"config": {"width": 8, "dilations": [1]}, "train_minutes": 0.1})
+    loaded = load_generator(path)
+    assert loaded.refiner is not None and loaded.info["refiner"]["train_minutes"] == 0.1
+    assert loaded.info["step"] == shipped.info["step"]  # the rest of the file kept
+    assert StarGanEngine(loaded, "cpu", default_detector()).refine is not None
+    with_refiner(path, Refiner(), {"config": {"width": 8, "dilations": [1]}})  # another shape than it says
+    with pytest.raises(ValueError, match="train it again with scripts/train_refiner.py"):
+        StarGanEngine(load_generator(path), "cpu", default_detector())
+
+
+def test_training_patches_are_the_pipeline_s_own_pastes_set_against_the_true_scene():
+    from emoface.pipeline import Pipeline
+    from emoface.scene_patches import PATCH, refiner_patches
+
+    pipeline = Pipeline(cache_size=0)
+    kept = pipeline.stargan.refine
+    data = refiner_patches(pipeline, range(500, 501), sources=("neutral",), per_edit=2, progress=False)
+    assert pipeline.stargan.refine is kept  # the engine's own refiner is back
+    assert data.patches.shape == (12, 10, PATCH, PATCH) and data.patches.dtype == torch.uint8
+    photo, pasted, gate, truth, target = data.split(torch.arange(12))
+    assert target.tolist() == [t for t in (0, 1, 2, 3, 5, 6) for _ in range(2)]  # neutral (index 4) into the others
+
+    assert (gate > 0.5).float().mean() > 0.3  # most patches sit on what moved
+    inside = gate > 0.5
+    # inside the gate the paste moved the photo towards the truth, and is not the truth itself
+    to_truth = lambda image: (image - truth).abs().mean(1, keepdim=True)[inside].mean()
+    assert to_truth(pasted) < to_truth(photo) and to_truth(pasted) > 0.01
+    # outside the gate the paste is the photo (the ellipse's falloff aside, it only adds the change there)
+    assert (pasted - photo).abs().mean(1, keepdim=True)[gate == 0].mean() < 0.02
