@@ -1,7 +1,7 @@
 """Paste an edited face back into the whole photograph, with no seam and no change of skin tone.
 
 The paper (§3.2, Fig. 1) shows the generator's 128×128 output as the new profile picture and
-stops there; a blog needs the *whole* photo back. Three things go wrong with a plain
+stops there; a blog needs the *whole* photo back. Several things go wrong with a plain
 ``photo[box] = resize(face)``, and each has its fix here:
 
 * **a square seam.** The generator redraws the whole crop (hair, wall, collar), so its border

@@ -8,8 +8,9 @@ training run that already takes 89 of the 150 minutes allowed; this small networ
 upsampling's job instead. It sees, at the crop's own resolution,
 
 * the photo's crop (sharp, in the old expression: where the glasses' rims, the eyes and the skin are),
-* the paste (sharp where nothing moved, soft where something did), and
+* the paste (sharp where nothing moved, soft where something did),
 * the *gate*, where the generator changed the face (:func:`emoface.faces.paste.refine_gate`),
+* and, with ``RefinerConfig.classes``, the target expression (seven one-hot planes; the engine knows it),
 
 and adds a correction to the paste inside the gate only: pixels the expression did not touch stay the
 photo's, bit for bit. It learns from the pipeline's own edits of SynthFaces scenes, the paste set
