@@ -38,6 +38,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .losses import high_pass
+
 #: The refiner works at most at this side; a larger crop is refined at this size and the correction upsampled
 #: (its training crops were 170–310 pixels wide).
 MAX_SIDE = 320
@@ -128,10 +130,6 @@ def refiner_loss(refined: torch.Tensor, truth: torch.Tensor, gate: torch.Tensor)
     """Mean |refined − truth| plus the same on their 3×3 high-pass (the edges), inside the gate."""
     inside = (gate > 0).float().expand_as(refined)
     total = inside.sum().clamp(min=1.0)
-
-    def high_pass(images: torch.Tensor) -> torch.Tensor:
-        return images - F.avg_pool2d(F.pad(images, (1, 1, 1, 1), mode="replicate"), 3, 1)
-
     plain = ((refined - truth).abs() * inside).sum() / total
     edges = ((high_pass(refined) - high_pass(truth)).abs() * inside).sum() / total
     return plain + edges
