@@ -1,6 +1,6 @@
 """The refiner: sharpens what the generator moved, at the photo's own resolution, guided by the photo.
 
-The generator draws 64×64 faces; a blog photo's face is 200–300 pixels wide. Where a brow or a lip
+The generator draws 64×64 faces; a blog photo's face is 200–330 pixels wide. Where a brow or a lip
 moved, the paste (:mod:`emoface.faces.paste`) has only the generator's face to show, upsampled 3–5×:
 the new features are soft and a little blocky at blog size (docs/stargan.md), while everything the
 expression kept is the photo's own sharp pixels. A 128² generator would cost 4× the compute of a
@@ -41,7 +41,7 @@ from tqdm.auto import tqdm
 from .losses import high_pass
 
 #: The refiner works at most at this side; a larger crop is refined at this size and the correction upsampled
-#: (its training crops were 170–310 pixels wide).
+#: (the scenes it was trained on have crops 200–330 pixels wide).
 MAX_SIDE = 320
 
 
