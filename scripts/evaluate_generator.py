@@ -106,7 +106,7 @@ def main() -> None:
                 "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d"),
                 "judge": judged_by, **({"skin_speckle": speckle, "lines_left": lines} if speckle else {})}
         save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info,
-                       discriminator=loaded.discriminator, reader=loaded.reader)
+                       discriminator=loaded.discriminator, reader=loaded.reader, refiner=loaded.refiner)
         print(f"stored the evaluation in {args.generator}")
     if args.json:
         print(json.dumps({**about, "modes": {mode: [s.as_dict() for s in scores] for mode, scores in results.items()},

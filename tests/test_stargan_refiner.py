@@ -96,7 +96,7 @@ def test_training_learns_to_bring_back_what_the_paste_blurred():
 def test_the_refiner_travels_in_the_generator_file_and_the_engine_uses_it(tmp_path):
     from emoface.engines.stargan import StarGanEngine
     from emoface.faces.detect import default_detector
-    from emoface.stargan.generator_file import load_generator, save_generator, with_refiner
+    from emoface.stargan.generator_file import load_generator, save_generator, with_reader, with_refiner
 
     shipped = load_generator()
     path = save_generator(tmp_path / "g.pt", shipped.generator, shipped.config, shipped.classes,
@@ -109,6 +109,8 @@ def test_the_refiner_travels_in_the_generator_file_and_the_engine_uses_it(tmp_pa
     assert loaded.refiner is not None and loaded.info["refiner"]["train_minutes"] == 0.1
     assert loaded.info["step"] == shipped.info["step"]  # the rest of the file kept
     assert StarGanEngine(loaded, "cpu", default_detector()).refine is not None
+    with_reader(path, shipped.reader, {"trained_from": "a test"})  # a new reader keeps the refiner
+    assert load_generator(path).refiner is not None and load_generator(path).info["refiner"]["train_minutes"] == 0.1
     with_refiner(path, Refiner(), {"config": {"width": 8, "dilations": [1]}})  # another shape than it says
     with pytest.raises(ValueError, match="train it again with scripts/train_refiner.py"):
         StarGanEngine(load_generator(path), "cpu", default_detector())

@@ -194,7 +194,7 @@ def with_reader(path: str | Path, reader: dict, record: dict) -> Path:
                          "depth must agree)")
     info = {k: v for k, v in target.info.items() if k not in ("reader", "reader_from")}
     return save_generator(path, target.generator, target.config, target.classes, {**info, "reader": record},
-                          discriminator=target.discriminator, reader=reader)
+                          discriminator=target.discriminator, reader=reader, refiner=target.refiner)
 
 
 def training_set(loaded: LoadedGenerator) -> TrainingSet:
