@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -306,10 +307,7 @@ def file_refiner(loaded, device: torch.device) -> TargetRefine | None:
     state = getattr(loaded, "refiner", None)
     if not state:
         return None
-    refiner = load_refiner(state, loaded.info.get("refiner", {})).to(device)
-    told = refiner.config.classes > 0
-    return lambda region, pasted, gate, target: refine_region(refiner, region, pasted, gate,
-                                                              target if told else None)
+    return partial(refine_region, load_refiner(state, loaded.info.get("refiner", {})).to(device))
 
 
 def own_domain(all_domains: torch.Tensor, x: torch.Tensor, paintings: torch.Tensor | None = None,

@@ -178,19 +178,21 @@ def match_mean_std(image: np.ndarray, reference: np.ndarray, weights: np.ndarray
 def moved_weight(change: np.ndarray, threshold: float = MOVED) -> np.ndarray:
     """(h, w) float32 in [0, 1] from a face-size change (h×w×3, levels): 1 where the mean |change| over the
     channels exceeds ``threshold``, grown by one pixel and softened over three."""
-    moved = (np.abs(change).mean(2) > threshold).astype(np.uint8)
-    grown = cv2.dilate(moved, np.ones((3, 3), np.uint8)).astype(np.float32)
-    return cv2.blur(grown, (3, 3), borderType=cv2.BORDER_REPLICATE)
+    return _changed_weight(change, threshold, grow=1)
 
 
 def refine_gate(change: np.ndarray, size: tuple[int, int], level: float = GATE_LEVEL) -> np.ndarray:
     """(h, w) float32 in [0, 1] at ``size`` (w, h), from a face-size change (s×s×3, levels): 1 where the mean
     |change| over the channels exceeds ``level``, grown by two pixels (the old feature's halo), softened
     over three and upsampled. Where it is 0, a refiner may not touch the paste."""
-    changed = (np.abs(change).mean(2) > level).astype(np.uint8)
-    grown = cv2.dilate(changed, np.ones((5, 5), np.uint8)).astype(np.float32)
-    soft = cv2.blur(grown, (3, 3), borderType=cv2.BORDER_REPLICATE)
-    return cv2.resize(soft, size, interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(_changed_weight(change, level, grow=2), size, interpolation=cv2.INTER_LINEAR)
+
+
+def _changed_weight(change: np.ndarray, threshold: float, grow: int) -> np.ndarray:
+    """1 where the mean |change| over the channels exceeds ``threshold``, grown by ``grow`` pixels, softened over 3."""
+    changed = (np.abs(change).mean(2) > threshold).astype(np.uint8)
+    grown = cv2.dilate(changed, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(np.float32)
+    return cv2.blur(grown, (3, 3), borderType=cv2.BORDER_REPLICATE)
 
 
 def _levels(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None,

@@ -88,8 +88,8 @@ class Refiner(nn.Module):
 def refine_region(refiner: Refiner, region: np.ndarray, pasted: np.ndarray, gate: np.ndarray,
                   target: int | None = None) -> np.ndarray:
     """``pasted`` (h×w×3 float, levels) corrected by ``refiner`` inside ``gate`` (h×w), guided by the photo's
-    ``region`` (h×w×3, levels) and, for a refiner told it, the ``target`` expression's index: float32 levels.
-    Pixels where the gate is 0 come back unchanged."""
+    ``region`` (h×w×3, levels) and the ``target`` expression's index (ignored by a refiner not told
+    targets): float32 levels. Pixels where the gate is 0 come back unchanged."""
     if not gate.any():
         return pasted
     height, width = gate.shape
@@ -104,7 +104,7 @@ def refine_region(refiner: Refiner, region: np.ndarray, pasted: np.ndarray, gate
     device = next(refiner.parameters()).device
     photo_t, pasted_t = (tensor(image).to(device) / 127.5 - 1 for image in (region, pasted))
     gate_t = tensor(gate).to(device)
-    told = None if target is None else torch.tensor([target], device=device)
+    told = torch.tensor([target], device=device) if refiner.config.classes and target is not None else None
     correction = ((refiner(photo_t, pasted_t, gate_t, told) - pasted_t) * 127.5)[0].permute(1, 2, 0).cpu().numpy()
     if scale != 1.0:
         correction = cv2.resize(correction, (width, height), interpolation=cv2.INTER_LINEAR)
