@@ -36,10 +36,10 @@ def people_range(text: str) -> range:
         raise argparse.ArgumentTypeError(f"people must be FIRST-LAST (e.g. 400-539), not {text!r}") from None
 
 
-def weights_digest(path: Path) -> str:
-    """A digest of the file's generator weights: patches are only reused for the generator that made them."""
+def weights_digest(generator: torch.nn.Module) -> str:
+    """A digest of the generator's weights: patches are only reused for the generator that made them."""
     digest = hashlib.sha256()
-    for name, tensor in sorted(load_generator(path).generator.state_dict().items()):
+    for name, tensor in sorted(generator.state_dict().items()):
         digest.update(name.encode())
         digest.update(tensor.cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:16]
@@ -62,7 +62,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
-    made_minutes, made_by = None, weights_digest(args.generator)
+    loaded = load_generator(args.generator)
+    made_minutes, made_by = None, weights_digest(loaded.generator)
     if args.patches is not None and args.patches.exists():
         stored = torch.load(args.patches, weights_only=True)
         data, made_minutes = RefinerPatches(stored["patches"], stored["targets"]), stored["minutes"]
@@ -76,7 +77,7 @@ def main() -> None:
             torch.save({"patches": data.patches, "targets": data.targets, "minutes": made_minutes, "generator": made_by,
                         "people": [args.people.start, args.people.stop - 1]}, args.patches)
     print(f"{len(data.patches)} patches ({made_minutes:.1f} min to make)")
-    classes = 0 if args.untold else len(load_generator(args.generator).classes)
+    classes = 0 if args.untold else len(loaded.classes)
     refiner, record = train_refiner(data, RefinerConfig(width=args.width, classes=classes), steps=args.steps,
                                     minutes=args.minutes)
     record.update({

@@ -22,15 +22,15 @@ Measured in docs/stargan.md (``scripts/evaluate_pipeline_scenes.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import cv2
 import numpy as np
 import torch
 
 from .datasets.synth import draw_scene, random_identity
-from .engines.stargan import training_margin
-from .faces.detect import cut, resize_square
+from .engines.stargan import EQUALIZATION, training_margin
+from .faces.detect import Box, cut, resize_square
 from .faces.equalize import equalize
 from .labels import FACE_EXPRESSIONS
 from .stargan.evaluate import line_contrast_left
@@ -39,8 +39,7 @@ from .stargan.judge_file import judge_for
 from .stargan.reader import SCENE_SEED
 
 if TYPE_CHECKING:
-    from .faces.detect import Box
-    from .pipeline import Pipeline
+    from .pipeline import EditResult, Pipeline
 
 #: The source expressions edited: a face with no expression and the three whose features must be erased.
 SCENE_SOURCES = ("neutral", "happiness", "surprise", "anger")
@@ -82,6 +81,47 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
     right = {target: [0, 0] for target in FACE_EXPRESSIONS}
     distances, left, there, detail = [0.0, 0.0], 0.0, 0.0, [0.0, 0.0]
+    for made in scene_edits(pipeline, people, sources):
+        crops = [cut(image, made.result.crop_box) for image in
+                 (made.result.photo, made.scenes[made.source], made.scenes[made.target])]
+        edit, before, truth = (_compared(crop) for crop in crops)
+        distances[0] += float((edit - truth).abs().mean())
+        distances[1] += float((before - truth).abs().mean())
+        kept, had = line_contrast_left(edit, before, truth)
+        left, there = left + kept, there + had
+        edit_hp, before_hp, truth_hp = (_detail(crop) for crop in crops)
+        detail[0] += float(np.abs(edit_hp - truth_hp).mean())
+        detail[1] += float(np.abs(before_hp - truth_hp).mean())
+        cut_again = pipeline.detector.crop_at(made.result.photo, made.haar, pipeline.size, margin=margin)
+        face = to_tensor(equalize(cut_again.face, EQUALIZATION))
+        with torch.no_grad():
+            read = int(judge(face).argmax(1).item())
+        right[made.target][0] += int(read == FACE_EXPRESSIONS.index(made.target))
+        right[made.target][1] += 1
+    edits = sum(total for _, total in right.values())
+    if edits == 0:
+        raise ValueError("the cascade found no face in any scene")
+    return SceneScores(edits=edits, judge={t: hits / max(total, 1) for t, (hits, total) in right.items()},
+                       l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"),
+                       detail_error=detail[0] / detail[1])
+
+
+@dataclass(frozen=True)
+class SceneEdit:
+    """One edit of a person's scene by the pipeline: every scene of the person (by expression), the source
+    and target expressions, the pipeline's result and the cascade's box of the source scene's face."""
+
+    scenes: dict[str, np.ndarray]
+    source: str
+    target: str
+    result: EditResult
+    haar: Box
+
+
+def scene_edits(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, ...] = SCENE_SOURCES) -> Iterator[SceneEdit]:
+    """Each person's scene in each of ``sources`` edited into every other expression by ``pipeline``'s StarGAN
+    engine (a scene whose face the cascade misses is skipped), one edit at a time. Each person's scenes
+    are placed by :data:`~emoface.stargan.reader.SCENE_SEED`, the same in every expression."""
     for number in people:
         person = random_identity(np.random.default_rng([0, number]))
         scenes = {expression: draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
@@ -91,31 +131,9 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
             if not haar:
                 continue
             for target in FACE_EXPRESSIONS:
-                if target == source:
-                    continue
-                result = pipeline.edit_expression(scenes[source], target, engine="stargan")
-                edit, before, truth = (_compared(image, result.crop_box) for image in
-                                       (result.photo, scenes[source], scenes[target]))
-                distances[0] += float((edit - truth).abs().mean())
-                distances[1] += float((before - truth).abs().mean())
-                kept, had = line_contrast_left(edit, before, truth)
-                left, there = left + kept, there + had
-                edit_hp, before_hp, truth_hp = (_detail(cut(image, result.crop_box)) for image in
-                                                (result.photo, scenes[source], scenes[target]))
-                detail[0] += float(np.abs(edit_hp - truth_hp).mean())
-                detail[1] += float(np.abs(before_hp - truth_hp).mean())
-                cut_again = pipeline.detector.crop_at(result.photo, haar[0], pipeline.size, margin=margin)
-                face = to_tensor(equalize(cut_again.face, "luminance"))
-                with torch.no_grad():
-                    read = int(judge(face).argmax(1).item())
-                right[target][0] += int(read == FACE_EXPRESSIONS.index(target))
-                right[target][1] += 1
-    edits = sum(total for _, total in right.values())
-    if edits == 0:
-        raise ValueError("the cascade found no face in any scene")
-    return SceneScores(edits=edits, judge={t: hits / max(total, 1) for t, (hits, total) in right.items()},
-                       l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"),
-                       detail_error=detail[0] / detail[1])
+                if target != source:
+                    result = pipeline.edit_expression(scenes[source], target, engine="stargan")
+                    yield SceneEdit(scenes, source, target, result, haar[0])
 
 
 def _detail(crop: np.ndarray) -> np.ndarray:
@@ -124,6 +142,6 @@ def _detail(crop: np.ndarray) -> np.ndarray:
     return luma - cv2.blur(luma, (3, 3), borderType=cv2.BORDER_REPLICATE)
 
 
-def _compared(photo: np.ndarray, box: Box) -> torch.Tensor:
-    """The crop box of ``photo`` at :data:`COMPARE_SIDE`, (1, 3, S, S) in [-1, 1]."""
-    return torch.from_numpy(resize_square(cut(photo, box), COMPARE_SIDE)).permute(2, 0, 1)[None].float() / 127.5 - 1
+def _compared(crop: np.ndarray) -> torch.Tensor:
+    """``crop`` at :data:`COMPARE_SIDE`, (1, 3, S, S) in [-1, 1]."""
+    return torch.from_numpy(resize_square(crop, COMPARE_SIDE)).permute(2, 0, 1)[None].float() / 127.5 - 1

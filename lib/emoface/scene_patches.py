@@ -17,11 +17,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .datasets.synth import draw_scene, random_identity
 from .faces.detect import cut
 from .labels import FACE_EXPRESSIONS
-from .scene_eval import SCENE_SOURCES
-from .stargan.reader import SCENE_SEED
+from .scene_eval import SCENE_SOURCES, scene_edits
 from .stargan.refiner import RefinerPatches
 
 if TYPE_CHECKING:
@@ -49,26 +47,14 @@ def refiner_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] 
     targets: list[int] = []
     kept_refine, engine.refine = engine.refine, catch
     try:
-        for number in tqdm(people, desc="scenes", disable=not progress):
-            person = random_identity(np.random.default_rng([0, number]))
-            scenes = {expression: draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
-                      for expression in FACE_EXPRESSIONS}
-            for source in sources:
-                if not pipeline.detector.detect(scenes[source]):
-                    continue
-                for target in FACE_EXPRESSIONS:
-                    if target == source:
-                        continue
-                    caught.clear()
-                    result = pipeline.edit_expression(scenes[source], target, engine="stargan")
-                    if not caught:  # nothing was redrawn (the face showed the target already)
-                        continue
-                    region, pasted, gate = caught[0]
-                    truth = cut(scenes[target], result.crop_box)
-                    stack = np.concatenate([region, np.clip(np.round(pasted), 0, 255), 255 * gate[:, :, None],
-                                            truth.astype(np.float32)], axis=2).astype(np.uint8)
-                    patches += [_patch(stack, gate, patch, rng) for _ in range(per_edit)]
-                    targets += [FACE_EXPRESSIONS.index(target)] * per_edit
+        for made in scene_edits(pipeline, tqdm(people, desc="scenes", disable=not progress), sources):
+            if caught:  # (nothing is caught when the face showed the target already and was not redrawn)
+                region, pasted, gate = caught.pop()
+                truth = cut(made.scenes[made.target], made.result.crop_box)
+                stack = np.concatenate([region, np.clip(np.round(pasted), 0, 255), 255 * gate[:, :, None],
+                                        truth.astype(np.float32)], axis=2).astype(np.uint8)
+                patches += [_patch(stack, gate, patch, rng) for _ in range(per_edit)]
+                targets += [FACE_EXPRESSIONS.index(made.target)] * per_edit
     finally:
         engine.refine = kept_refine
     if not patches:
