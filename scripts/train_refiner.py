@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from emoface.pipeline import Pipeline
-from emoface.scene_patches import refiner_patches
+from emoface.scene_patches import refiner_patches, truth_patches
 from emoface.stargan.generator_file import load_generator, with_refiner
 from emoface.stargan.reader import SCENE_SEED
 from emoface.stargan.refiner import RefinerConfig, RefinerPatches, train_refiner
@@ -55,6 +55,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--minutes", type=float, default=None, help="stop training after this many minutes of wall time")
     parser.add_argument("--width", type=int, default=RefinerConfig.width)
+    parser.add_argument("--teacher", choices=("truth", "generator"), default="truth",
+                        help="paste the true face (truth: the refiner learns only to sharpen) or G's edit (generator: it "
+                             "also learns to correct G, and hedges: docs/stargan.md) before the refiner sees it")
     parser.add_argument("--untold", action="store_true",
                         help="do not tell the refiner the target expression (it guesses it from the paste)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the CPU default oversubscribes)")
@@ -67,23 +70,28 @@ def main() -> None:
     if args.patches is not None and args.patches.exists():
         stored = torch.load(args.patches, weights_only=True)
         data, made_minutes = RefinerPatches(stored["patches"], stored["targets"]), stored["minutes"]
-        if stored["people"] != [args.people.start, args.people.stop - 1] or stored["generator"] != made_by:
-            raise SystemExit(f"error: {args.patches} holds patches of people {stored['people']} made by another "
-                             "generator or for other --people; delete it or pass the same --people and generator")
+        made_for = (stored["people"], stored["generator"], stored.get("teacher", "generator"))
+        if made_for != ([args.people.start, args.people.stop - 1], made_by, args.teacher):
+            raise SystemExit(f"error: {args.patches} holds patches of people {stored['people']} taught by "
+                             f"{made_for[2]}, made by another generator, for other --people or another --teacher; "
+                             "delete it or pass the same --people, --teacher and generator")
     else:
-        data = refiner_patches(Pipeline(generator=args.generator, cache_size=0), args.people)
+        make = truth_patches if args.teacher == "truth" else refiner_patches
+        data = make(Pipeline(generator=args.generator, cache_size=0), args.people)
         made_minutes = (time.monotonic() - started) / 60
         if args.patches is not None:
             torch.save({"patches": data.patches, "targets": data.targets, "minutes": made_minutes, "generator": made_by,
-                        "people": [args.people.start, args.people.stop - 1]}, args.patches)
+                        "teacher": args.teacher, "people": [args.people.start, args.people.stop - 1]}, args.patches)
     print(f"{len(data.patches)} patches ({made_minutes:.1f} min to make)")
     classes = 0 if args.untold else len(loaded.classes)
     refiner, record = train_refiner(data, RefinerConfig(width=args.width, classes=classes), steps=args.steps,
                                     minutes=args.minutes)
     record.update({
-        "data": f"pasted edits of SynthFaces scenes of people {args.people.start}-{args.people.stop - 1} "
+        "data": f"pasted edits ({'the true face at the generator size' if args.teacher == 'truth' else 'by G'}) "
+                f"of SynthFaces scenes of people {args.people.start}-{args.people.stop - 1} "
                 f"(scene seed {SCENE_SEED}+person; from neutral, happiness, surprise, anger into every other), "
                 f"3 patches of 96 px per edit, against the scene drawn in the target",
+        "teacher": args.teacher,
         "patch_minutes": round(made_minutes, 1), "fit_minutes": record["train_minutes"],
         "train_minutes": round(made_minutes + record["train_minutes"], 1),
         "threads": torch.get_num_threads(), "torch": str(torch.__version__)})

@@ -135,3 +135,23 @@ def test_training_patches_are_the_pipeline_s_own_pastes_set_against_the_true_sce
     assert to_truth(pasted) < to_truth(photo) and to_truth(pasted) > 0.01
     # outside the gate the paste is the photo (the ellipse's falloff aside, it only adds the change there)
     assert (pasted - photo).abs().mean(1, keepdim=True)[gate == 0].mean() < 0.02
+
+
+def test_truth_taught_patches_paste_the_true_face_at_the_generator_s_size():
+    from emoface.pipeline import Pipeline
+    from emoface.scene_patches import PATCH, refiner_patches, truth_patches
+
+    pipeline = Pipeline(cache_size=0)
+    taught = truth_patches(pipeline, range(500, 501), sources=("neutral",), per_edit=2, progress=False)
+    by_g = refiner_patches(pipeline, range(500, 501), sources=("neutral",), per_edit=2, progress=False)
+    assert taught.patches.shape == (12, 10, PATCH, PATCH)
+    assert taught.targets.tolist() == by_g.targets.tolist()
+
+    def paste_error(data):  # inside the gate, the paste's distance to the truth relative to the photo's
+        photo, pasted, gate, truth, _ = data.split(torch.arange(len(data.patches)))
+        inside = gate > 0.5
+        to_truth = lambda image: (image - truth).abs().mean(1, keepdim=True)[inside].mean()
+        return float(to_truth(pasted) / to_truth(photo))
+
+    # a perfect 64-pixel edit: its paste lies much nearer the truth than G's, but is still soft (not the truth)
+    assert 0.05 < paste_error(taught) < 0.8 * paste_error(by_g)

@@ -28,7 +28,6 @@ import cv2
 import numpy as np
 import torch
 
-from .datasets.synth import draw_scene, random_identity
 from .engines.stargan import EQUALIZATION, training_margin
 from .faces.detect import Box, cut, resize_square
 from .faces.equalize import equalize
@@ -36,7 +35,7 @@ from .labels import FACE_EXPRESSIONS
 from .stargan.evaluate import line_contrast_left
 from .stargan.figures import to_tensor
 from .stargan.judge_file import judge_for
-from .stargan.reader import SCENE_SEED
+from .stargan.reader import person_scene
 
 if TYPE_CHECKING:
     from .pipeline import EditResult, Pipeline
@@ -121,11 +120,9 @@ class SceneEdit:
 def scene_edits(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, ...] = SCENE_SOURCES) -> Iterator[SceneEdit]:
     """Each person's scene in each of ``sources`` edited into every other expression by ``pipeline``'s StarGAN
     engine (a scene whose face the cascade misses is skipped), one edit at a time. Each person's scenes
-    are placed by :data:`~emoface.stargan.reader.SCENE_SEED`, the same in every expression."""
+    are drawn by :func:`~emoface.stargan.reader.person_scene`, the same frame in every expression."""
     for number in people:
-        person = random_identity(np.random.default_rng([0, number]))
-        scenes = {expression: draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
-                  for expression in FACE_EXPRESSIONS}
+        scenes = {expression: person_scene(number, expression) for expression in FACE_EXPRESSIONS}
         for source in sources:
             haar = pipeline.detector.detect(scenes[source])
             if not haar:

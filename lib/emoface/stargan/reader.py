@@ -30,6 +30,13 @@ from .trainer import StarGANConfig
 SCENE_SEED = 10_000
 
 
+def person_scene(number: int, expression: str) -> np.ndarray:
+    """SynthFaces person ``number``'s scene in ``expression`` (H×W×3 RGB uint8): placed by
+    :data:`SCENE_SEED` + ``number``, so the same frame in every expression."""
+    person = random_identity(np.random.default_rng([0, number]))
+    return draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
+
+
 def scene_crops(people: range, crop: Callable[[np.ndarray], np.ndarray],
                 progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Every expression of each SynthFaces person in ``people`` as a scene, cut out by ``crop`` (photo →
@@ -38,9 +45,8 @@ def scene_crops(people: range, crop: Callable[[np.ndarray], np.ndarray],
     A scene whose face the cascade misses is skipped, as the engine would refuse it."""
     faces, labels = [], []
     for number in tqdm(people, desc="scene crops", disable=not progress):
-        person = random_identity(np.random.default_rng([0, number]))
         for label, expression in enumerate(FACE_EXPRESSIONS):
-            photo = draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
+            photo = person_scene(number, expression)
             try:
                 face = crop(photo)
             except ValueError:  # NoFaceError: nothing the engine could read either
