@@ -313,6 +313,26 @@ def test_a_celeba_attribute_generator_file_is_refused_in_one_line(tmp_path):
     assert "\n" not in str(error.value) and "tunedMUG" in str(error.value)
 
 
+def test_crispness_forgives_a_pixel_of_misplacement_but_not_blur():
+    """A new dark line drawn a pixel off counts as crisp; the same line blurred does not; no line scores 0."""
+    import cv2
+    import numpy as np
+
+    from emoface.scene_eval import _detail, _new_edges_matched
+
+    before = np.full((60, 60, 3), 180, np.uint8)
+    truth = before.copy()
+    truth[30:32, 10:50] = 60
+    shifted, blurred = np.roll(truth, 1, axis=0), cv2.GaussianBlur(truth, (0, 0), 2.0)
+
+    def crispness(edit):
+        matched, new = _new_edges_matched(before, truth, _detail(edit), _detail(before), _detail(truth))
+        return matched / new
+
+    assert crispness(truth) == 1.0 and crispness(shifted) > 0.9
+    assert crispness(blurred) < 0.5 and crispness(before) == 0.0
+
+
 def test_scene_grading_scores_an_unchanged_photo_as_the_input_and_the_true_scene_as_perfect():
     """emoface.scene_eval on one person, with stand-ins for the pipeline's edit: the photo returned
     unchanged keeps every old line and is as far from the truth as the input; the scene drawn in the
@@ -341,9 +361,9 @@ def test_scene_grading_scores_an_unchanged_photo_as_the_input_and_the_true_scene
 
     unchanged = grade_scenes(StandIn(False), range(2_000_000, 2_000_001), sources=("happiness",))
     assert unchanged.edits == 6 and unchanged.l1_ratio == 1.0 and unchanged.lines_left == 1.0
-    assert unchanged.detail_error == 1.0
+    assert unchanged.detail_error == 1.0 and 0.05 < unchanged.crispness < 0.5  # its old edges lie near a few new ones
     assert unchanged.judge["sadness"] == 0.0  # a smiling photo does not read as sad
     truth = grade_scenes(StandIn(True), range(2_000_000, 2_000_001), sources=("happiness",))
     assert truth.l1_ratio == 0.0 and truth.lines_left < 0.05 and truth.judge["sadness"] == 1.0  # the truth's own faint texture
-    assert truth.detail_error == 0.0
+    assert truth.detail_error == 0.0 and truth.crispness == 1.0
     assert "| **mean** |" in truth.table()

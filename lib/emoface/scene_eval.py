@@ -14,7 +14,12 @@ engine, and the edited photo is compared with the same scene drawn in the target
 * **detail error**: at the crop's own resolution (200–300 px, what a blog shows), mean |hp(edited) − hp(truth)|
   over mean |hp(source) − hp(truth)|, hp the brightness's 3×3 high-pass: 1 for the unchanged photo, 0 for an
   edit as crisp as the truth. A soft new brow scores as badly as a ghost of the old one; at 128 px, where
-  the other numbers are taken, neither shows much.
+  the other numbers are taken, neither shows much. But it compares pixel by pixel: a crisp brow a pixel or
+  two from the truth's counts twice, a soft one once, so it cannot tell a sharper edit from a truer one;
+* **crispness**: how crisp the *new* features are, with 2 pixels' leeway. Where the truth has an edge that
+  the source has not within 2 px (inside the region the expression moved), the edit's strongest edge within
+  2 px, as a share of the truth's (capped at 1), weighted by that new edge's strength: 1 for the truth, about
+  0.25 for the unchanged photo (its old edges lie near a few new ones), lower for a soft paste.
 
 Measured in docs/stargan.md (``scripts/evaluate_pipeline_scenes.py``).
 """
@@ -44,6 +49,10 @@ if TYPE_CHECKING:
 SCENE_SOURCES = ("neutral", "happiness", "surprise", "anger")
 #: Side at which the crop of the edited photo is compared with the truth's.
 COMPARE_SIDE = 128
+#: Brightness change (levels) between the source and target scenes that marks the region an expression moves.
+MOVED_LEVEL = 20.0
+#: How far (pixels, at full size) a new feature's edge may lie from the truth's and still count as it.
+EDGE_LEEWAY = 2
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class SceneScores:
     l1_ratio: float
     lines_left: float
     detail_error: float
+    crispness: float
 
     def table(self) -> str:
         """A Markdown table: one row per target, then the means."""
@@ -64,7 +74,8 @@ class SceneScores:
         rows.append(f"| **mean** | {100 * mean:.1f} % |")
         return "\n".join(rows) + (f"\n\n{self.edits} edits; L1 to the true scene {self.l1_ratio:.3f}× the unchanged "
                                   f"photo's; old lines' contrast left {self.lines_left:.3f}; "
-                                  f"fine-detail error at full size {self.detail_error:.3f}× the unchanged photo's")
+                                  f"fine-detail error at full size {self.detail_error:.3f}× the unchanged photo's; "
+                                  f"crispness of the new features {self.crispness:.3f}")
 
 
 def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES) -> SceneScores:
@@ -79,7 +90,7 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     judge = found[0]
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
     right = {target: [0, 0] for target in FACE_EXPRESSIONS}
-    distances, left, there, detail = [0.0, 0.0], 0.0, 0.0, [0.0, 0.0]
+    distances, left, there, detail, crisp = [0.0, 0.0], 0.0, 0.0, [0.0, 0.0], [0.0, 0.0]
     for made in scene_edits(pipeline, people, sources):
         crops = [cut(image, made.result.crop_box) for image in
                  (made.result.photo, made.scenes[made.source], made.scenes[made.target])]
@@ -91,6 +102,9 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
         edit_hp, before_hp, truth_hp = (_detail(crop) for crop in crops)
         detail[0] += float(np.abs(edit_hp - truth_hp).mean())
         detail[1] += float(np.abs(before_hp - truth_hp).mean())
+        matched, new = _new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp)
+        crisp[0] += matched
+        crisp[1] += new
         cut_again = pipeline.detector.crop_at(made.result.photo, made.haar, pipeline.size, margin=margin)
         face = to_tensor(equalize(cut_again.face, EQUALIZATION))
         with torch.no_grad():
@@ -102,7 +116,7 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
         raise ValueError("the cascade found no face in any scene")
     return SceneScores(edits=edits, judge={t: hits / max(total, 1) for t, (hits, total) in right.items()},
                        l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"),
-                       detail_error=detail[0] / detail[1])
+                       detail_error=detail[0] / detail[1], crispness=crisp[0] / crisp[1] if crisp[1] else float("nan"))
 
 
 @dataclass(frozen=True)
@@ -135,8 +149,26 @@ def scene_edits(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, .
 
 def _detail(crop: np.ndarray) -> np.ndarray:
     """The 3×3 high-pass of ``crop``'s brightness (BT.601 luma, levels), float32 at the crop's size."""
-    luma = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    luma = _luma(crop)
     return luma - cv2.blur(luma, (3, 3), borderType=cv2.BORDER_REPLICATE)
+
+
+def _luma(crop: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def _new_edges_matched(before: np.ndarray, truth: np.ndarray, edit_hp: np.ndarray, before_hp: np.ndarray,
+                       truth_hp: np.ndarray) -> tuple[float, float]:
+    """For the crispness: (Σ w·min(near|hp(edit)| / |hp(truth)|, 1), Σ w), w = |hp(truth)| − near|hp(source)|
+    where positive and inside the moved region (the scenes' brightness differs by > :data:`MOVED_LEVEL`,
+    grown 3 px); near = the largest within :data:`EDGE_LEEWAY` pixels."""
+    edit_hp, before_hp, truth_hp = np.abs(edit_hp), np.abs(before_hp), np.abs(truth_hp)
+    moved = np.abs(_luma(truth) - _luma(before)) > MOVED_LEVEL
+    moved = cv2.dilate(moved.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    window = np.ones((2 * EDGE_LEEWAY + 1, 2 * EDGE_LEEWAY + 1), np.uint8)
+    new = np.maximum(truth_hp - cv2.dilate(before_hp, window), 0) * moved
+    matched = np.minimum(cv2.dilate(edit_hp, window) / np.maximum(truth_hp, 1e-6), 1.0)
+    return float((new * matched).sum()), float(new.sum())
 
 
 def _compared(crop: np.ndarray) -> torch.Tensor:
