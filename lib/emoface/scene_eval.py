@@ -8,7 +8,10 @@ the aligned grading. Here a held-out SynthFaces person's scene (640×480, placed
 :data:`~emoface.stargan.reader.SCENE_SEED`) goes through :meth:`Pipeline.edit_expression` with the StarGAN
 engine, and the edited photo is compared with the same scene drawn in the target expression:
 
-* **judge**: the stored SynthFaces judge's reading of the edited photo, cut as the engine cuts it;
+* **judge**: the stored SynthFaces judge's reading of the edited photo, cut as the engine cuts it; and its
+  reading of the *true* scene cut the same way, the grading's ceiling (the judge learnt on aligned faces:
+  it takes 9–11 % of the true neutral scenes, cut by the source face's box, for a smile or another
+  expression), with the edits' reading where the judge reads the truth right;
 * **L1 / input**: mean |edited − truth| over |source − truth| inside the crop box (both at 128×128);
 * **lines left**: :func:`~emoface.stargan.evaluate.line_contrast_left` there (the old lines' contrast kept);
 * **detail error**: at the crop's own resolution (200–300 px, what a blog shows), mean |hp(edited) − hp(truth)|
@@ -61,6 +64,8 @@ class SceneScores:
 
     edits: int
     judge: dict[str, float]  # per target: share of edited photos the judge reads as the target
+    judge_on_truth: dict[str, float]  # the same for the true scenes, cut the same way: the grading's ceiling
+    judge_where_truth_reads: dict[str, float]  # share of edits read right among those whose truth is read right
     l1_ratio: float
     lines_left: float
     detail_error: float
@@ -68,10 +73,13 @@ class SceneScores:
 
     def table(self) -> str:
         """A Markdown table: one row per target, then the means."""
-        rows = ["| target | judge on the edited photo |", "|---|---:|"]
-        rows += [f"| {target} | {100 * share:.1f} % |" for target, share in self.judge.items()]
-        mean = sum(self.judge.values()) / len(self.judge)
-        rows.append(f"| **mean** | {100 * mean:.1f} % |")
+        columns = (self.judge, self.judge_on_truth, self.judge_where_truth_reads)
+        rows = ["| target | judge on the edited photo | on the true scene | on the edit, where it reads the truth |",
+                "|---|---:|---:|---:|"]
+        rows += [f"| {target} | " + " | ".join(f"{100 * column[target]:.1f} %" for column in columns) + " |"
+                 for target in self.judge]
+        rows.append("| **mean** | " + " | ".join(f"{100 * np.mean(list(column.values())):.1f} %" for column in columns)
+                    + " |")
         return "\n".join(rows) + (f"\n\n{self.edits} edits; L1 to the true scene {self.l1_ratio:.3f}× the unchanged "
                                   f"photo's; old lines' contrast left {self.lines_left:.3f}; "
                                   f"fine-detail error at full size {self.detail_error:.3f}× the unchanged photo's; "
@@ -89,7 +97,7 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
         raise ValueError(f"the stored judge does not read {pipeline.size}×{pipeline.size} faces")
     judge = found[0]
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
-    right = {target: [0, 0] for target in FACE_EXPRESSIONS}
+    right = {target: np.zeros(4) for target in FACE_EXPRESSIONS}  # edits read right, truths read right, both, all
     distances, left, there, detail, crisp = [0.0, 0.0], 0.0, 0.0, [0.0, 0.0], [0.0, 0.0]
     for made in scene_edits(pipeline, people, sources):
         crops = [cut(image, made.result.crop_box) for image in
@@ -105,18 +113,26 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
         matched, new = _new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp)
         crisp[0] += matched
         crisp[1] += new
-        cut_again = pipeline.detector.crop_at(made.result.photo, made.haar, pipeline.size, margin=margin)
-        face = to_tensor(equalize(cut_again.face, EQUALIZATION))
-        with torch.no_grad():
-            read = int(judge(face).argmax(1).item())
-        right[made.target][0] += int(read == FACE_EXPRESSIONS.index(made.target))
-        right[made.target][1] += 1
-    edits = sum(total for _, total in right.values())
+        target = FACE_EXPRESSIONS.index(made.target)
+        edit_right, truth_right = (_read(judge, pipeline, photo, made.haar, margin) == target
+                                   for photo in (made.result.photo, made.scenes[made.target]))
+        right[made.target] += np.array([edit_right, truth_right, edit_right and truth_right, 1])
+    edits = int(sum(counts[3] for counts in right.values()))
     if edits == 0:
         raise ValueError("the cascade found no face in any scene")
-    return SceneScores(edits=edits, judge={t: hits / max(total, 1) for t, (hits, total) in right.items()},
+    share = lambda part, whole: float(part / whole) if whole else float("nan")
+    return SceneScores(edits=edits, judge={t: share(c[0], c[3]) for t, c in right.items()},
+                       judge_on_truth={t: share(c[1], c[3]) for t, c in right.items()},
+                       judge_where_truth_reads={t: share(c[2], c[1]) for t, c in right.items()},
                        l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"),
-                       detail_error=detail[0] / detail[1], crispness=crisp[0] / crisp[1] if crisp[1] else float("nan"))
+                       detail_error=detail[0] / detail[1], crispness=share(crisp[0], crisp[1]))
+
+
+def _read(judge: torch.nn.Module, pipeline: Pipeline, photo: np.ndarray, haar: Box, margin: float) -> int:
+    """The judge's reading of the face in ``photo`` under the Haar box ``haar``, cut and equalised as the engine does."""
+    face = pipeline.detector.crop_at(photo, haar, pipeline.size, margin=margin).face
+    with torch.no_grad():
+        return int(judge(to_tensor(equalize(face, EQUALIZATION))).argmax(1).item())
 
 
 @dataclass(frozen=True)
