@@ -7,7 +7,9 @@
   lesson 04): a ghost of the source expression shows against the truth;
 * ``docs/fig7.png`` — one profile photo under a happy and a sad bundled post (the paper's Fig. 7,
   lesson 05), with the emotions the text model found;
-* ``docs/demo_before_after.png`` — what ``make run`` writes: the bundled photos, six bundled posts.
+* ``docs/demo_before_after.png`` — what ``make run`` writes: the bundled photos, six bundled posts;
+* ``docs/refiner.png`` — the pipeline's edits of held-out people's scenes with and without the shipped
+  refiner, beside the scene drawn in the target (docs/stargan.md).
 
 Everything comes from the shipped models, offline, on the CPU, in about a minute.
 """
@@ -23,6 +25,7 @@ from emoface.faces.detect import cut
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.pipeline import Pipeline
 from emoface.stargan.figures import expression_rows
+from emoface.stargan.reader import person_scene
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
 from emoface.stargan.synth_pairs import synth_pairs
 from emoface.viz import labelled_grid, save_figure
@@ -66,10 +69,34 @@ def demo_grid(pipeline: Pipeline) -> Path:
         return Path(shutil.copyfile(summary["grid"], DOCS / "demo_before_after.png"))
 
 
+#: The refiner figure's edits: (held-out person, source, target); people first graded on scenes in the
+#: twentieth session, a broad smile, a neutral face and a frown among the sources.
+REFINER_EDITS = ((1_000_140, "neutral", "happiness"), (1_000_140, "happiness", "sadness"),
+                 (1_000_141, "neutral", "sadness"), (1_000_142, "anger", "surprise"))
+
+
+def refiner_figure(pipeline: Pipeline) -> Path:
+    rows, labels = [], []
+    refine = pipeline.stargan.refine
+    for number, source, target in REFINER_EDITS:
+        photo, truth = person_scene(number, source), person_scene(number, target)
+        edits = []
+        for refiner in (None, refine):
+            pipeline.stargan.refine = refiner
+            edits.append(pipeline.edit_expression(photo, target, engine="stargan"))
+        pipeline.stargan.refine = refine
+        box = edits[0].crop_box
+        rows.append([cut(image, box) for image in (photo, edits[0].photo, edits[1].photo, truth)])
+        labels.append(f"{source} → {target}")
+    fig = labelled_grid(rows, ["photo", "edit, no refiner", "edit, refined (shipped)", "true scene"], labels,
+                        cell_inches=2.0, title="The refiner: held-out people's scenes, edited by the pipeline")
+    return save_figure(fig, DOCS / "refiner.png")
+
+
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
     pipeline = Pipeline()
-    for make in (fig4, fig7, demo_grid):
+    for make in (fig4, fig7, demo_grid, refiner_figure):
         print(f"wrote {make(pipeline)}")
 
 

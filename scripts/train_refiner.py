@@ -1,14 +1,16 @@
-"""Train a generator file's refiner on its own pasted edits of SynthFaces scenes, and store it in the file.
+"""Train a generator file's refiner on pastes of SynthFaces scenes, and store it in the file.
 
-    .venv/bin/python scripts/train_refiner.py runs/refiner/ship.pt --people 400-539 --minutes 25
+    .venv/bin/python scripts/train_refiner.py runs/g.pt --people 400-699 --steps 4000 --minutes 25
 
-The refiner (:mod:`emoface.stargan.refiner`) sharpens what the generator moved, at the photo's
-resolution. Its training patches are the pipeline's own edits of ``--people``'s scenes (training
-people: held-out ones are for grading), each set against the scene drawn in the target
-(:mod:`emoface.scene_patches`): ~0.3 s per edit here, 24 edits per person. ``--patches`` keeps them
-in a file, so a second run skips the drawing. The refiner is told the target expression (``--untold``:
-it guesses it from the paste, and draws a weaker smile: docs/stargan.md). The file is rewritten (atomically) with the refiner and
-a record in ``info["refiner"]``; its ``train_minutes`` counts the patches' making and the training.
+(the shipped refiner: 3 min of patches, 16 min of fitting on 2 cores). The refiner
+(:mod:`emoface.stargan.refiner`) sharpens what the generator moved, at the photo's resolution. Its
+training patches are pastes of ``--people``'s scenes (training people: held-out ones are for grading),
+each set against the scene drawn in the target (:mod:`emoface.scene_patches`), 24 per person: of the
+true face at the generator's size (``--teacher truth``, ~0.6 s a person) or of G's own edits
+(``--teacher generator``, ~7 s a person; the refiner then also learns to fade what G drew vaguely).
+``--patches`` keeps them in a file, so a second run skips the drawing. The refiner is told the target
+expression (``--untold``: it guesses it from the paste). The file is rewritten (atomically) with the
+refiner and a record in ``info["refiner"]``; its ``train_minutes`` counts the patches and the training.
 """
 
 from __future__ import annotations
@@ -58,40 +60,51 @@ def main() -> None:
     parser.add_argument("--teacher", choices=("truth", "generator"), default="truth",
                         help="paste the true face (truth: the refiner learns only to sharpen) or G's edit (generator: it "
                              "also learns to correct G, and hedges: docs/stargan.md) before the refiner sees it")
+    parser.add_argument("--ghost", type=float, default=0.0,
+                        help="with --teacher truth: mix up to this share of the source face back into each true edit")
+    parser.add_argument("--blur", type=float, default=0.0,
+                        help="with --teacher truth: blur each true edit by up to this σ (pixels at the generator's size)")
     parser.add_argument("--untold", action="store_true",
                         help="do not tell the refiner the target expression (it guesses it from the paste)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the CPU default oversubscribes)")
     args = parser.parse_args()
 
+    if args.teacher == "generator" and (args.ghost or args.blur):
+        parser.error("--ghost and --blur add G's faults to true edits: use them with --teacher truth")
     torch.set_num_threads(args.threads)
     started = time.monotonic()
     loaded = load_generator(args.generator)
-    made_minutes, made_by = None, weights_digest(loaded.generator)
+    made_minutes = None
+    people = [args.people.start, args.people.stop - 1]
+    # what the patches are made from: reused only for the same recipe
+    recipe = {"generator": weights_digest(loaded.generator), "people": people, "teacher": args.teacher,
+              "ghost": args.ghost, "blur": args.blur}
     if args.patches is not None and args.patches.exists():
         stored = torch.load(args.patches, weights_only=True)
         data, made_minutes = RefinerPatches(stored["patches"], stored["targets"]), stored["minutes"]
-        made_for = (stored["people"], stored["generator"], stored.get("teacher", "generator"))
-        if made_for != ([args.people.start, args.people.stop - 1], made_by, args.teacher):
-            raise SystemExit(f"error: {args.patches} holds patches of people {stored['people']} taught by "
-                             f"{made_for[2]}, made by another generator, for other --people or another --teacher; "
-                             "delete it or pass the same --people, --teacher and generator")
+        older = {"teacher": "generator", "ghost": 0.0, "blur": 0.0}  # what files made before these keys hold
+        made_for = {key: stored.get(key, older.get(key)) for key in recipe}
+        if made_for != recipe:
+            raise SystemExit(f"error: {args.patches} holds patches made for {made_for}, not {recipe}; delete it or "
+                             "pass the same generator, --people, --teacher, --ghost and --blur")
     else:
-        make = truth_patches if args.teacher == "truth" else refiner_patches
-        data = make(Pipeline(generator=args.generator, cache_size=0), args.people)
+        pipeline = Pipeline(generator=args.generator, cache_size=0)
+        data = (truth_patches(pipeline, args.people, ghost=args.ghost, blur=args.blur) if args.teacher == "truth"
+                else refiner_patches(pipeline, args.people))
         made_minutes = (time.monotonic() - started) / 60
         if args.patches is not None:
-            torch.save({"patches": data.patches, "targets": data.targets, "minutes": made_minutes, "generator": made_by,
-                        "teacher": args.teacher, "people": [args.people.start, args.people.stop - 1]}, args.patches)
+            torch.save({"patches": data.patches, "targets": data.targets, "minutes": made_minutes, **recipe},
+                       args.patches)
     print(f"{len(data.patches)} patches ({made_minutes:.1f} min to make)")
     classes = 0 if args.untold else len(loaded.classes)
     refiner, record = train_refiner(data, RefinerConfig(width=args.width, classes=classes), steps=args.steps,
                                     minutes=args.minutes)
     record.update({
         "data": f"pasted edits ({'the true face at the generator size' if args.teacher == 'truth' else 'by G'}) "
-                f"of SynthFaces scenes of people {args.people.start}-{args.people.stop - 1} "
+                f"of SynthFaces scenes of people {people[0]}-{people[1]} "
                 f"(scene seed {SCENE_SEED}+person; from neutral, happiness, surprise, anger into every other), "
                 f"3 patches of 96 px per edit, against the scene drawn in the target",
-        "teacher": args.teacher,
+        "teacher": args.teacher, "ghost": args.ghost, "blur": args.blur,
         "patch_minutes": round(made_minutes, 1), "fit_minutes": record["train_minutes"],
         "train_minutes": round(made_minutes + record["train_minutes"], 1),
         "threads": torch.get_num_threads(), "torch": str(torch.__version__)})

@@ -155,3 +155,16 @@ def test_truth_taught_patches_paste_the_true_face_at_the_generator_s_size():
 
     # a perfect 64-pixel edit: its paste lies much nearer the truth than G's, but is still soft (not the truth)
     assert 0.05 < paste_error(taught) < 0.8 * paste_error(by_g)
+
+
+def test_g_s_faults_given_to_a_true_edit_mix_the_source_back_and_blur():
+    from emoface.scene_patches import _with_faults
+
+    rng = np.random.default_rng(0)
+    face, source = (rng.integers(0, 256, (64, 64, 3), dtype=np.uint8) for _ in range(2))
+    assert _with_faults(face, source, 0.0, 0.0) is face
+    assert np.array_equal(_with_faults(face, source, 1.0, 0.0), source)
+    half = _with_faults(face, source, 0.5, 0.0).astype(float)
+    assert np.abs(half - (face.astype(float) + source) / 2).max() <= 0.5
+    edges = lambda image: np.abs(np.diff(image.astype(float), axis=1)).mean()
+    assert edges(_with_faults(face, source, 0.0, 1.0)) < 0.5 * edges(face)

@@ -1,18 +1,21 @@
-"""Training patches for the StarGAN refiner, from the pipeline's own edits of SynthFaces scenes.
+"""Training patches for the StarGAN refiner, from pastes of SynthFaces scenes.
 
 The refiner (:mod:`emoface.stargan.refiner`) must learn what the paste looks like in use: a scene's face cut
-by the Haar box, edited by *this* generator, pasted back with the equalisation undone. So each training
-example is one such edit, made by :meth:`Pipeline.edit_expression` exactly as a blog post makes it, with
-the paste caught just before it is blended in: the photo's crop, the paste, the refiner's gate, and the
-same crop of the scene drawn in the target expression, which is what the paste should have been. The
-scenes are placed as :mod:`emoface.scene_eval` places them; the people must be the generator's training
-people (held-out people are for grading).
+by the Haar box, edited at the generator's size, pasted back with the equalisation undone. Each training
+example is such a paste, caught just before it is blended in: the photo's crop, the paste, the refiner's
+gate, and the same crop of the scene drawn in the target expression, which is what the paste should have
+been. :func:`truth_patches` (what the shipped refiner learnt from) pastes the true face shrunk to the
+generator's size, a perfect edit; :func:`refiner_patches` pastes *this* generator's own edits, made by
+:meth:`Pipeline.edit_expression` exactly as a blog post makes them. The scenes are drawn as
+:mod:`emoface.scene_eval` draws them; the people must be the generator's training people (held-out
+people are for grading).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 import torch
 from tqdm.auto import tqdm
@@ -61,13 +64,19 @@ def refiner_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] 
 
 
 def truth_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES,
-                  per_edit: int = 3, patch: int = PATCH, seed: int = 0, progress: bool = True) -> RefinerPatches:
+                  per_edit: int = 3, patch: int = PATCH, seed: int = 0, progress: bool = True,
+                  ghost: float = 0.0, blur: float = 0.0) -> RefinerPatches:
     """As :func:`refiner_patches`, but each edit is pasted from the *true* face: the scene drawn in the target,
     cut by the engine's box and shrunk to the generator's size, stands in for G's output.
 
     That is a perfect 64-pixel edit, so what the paste loses is only what the upsampling loses: the refiner
     learns to draw a soft feature crisp where it lies (super-resolution), and never sees a vague G edit
-    against a definite truth, from which an L1 loss learns to hedge (a milder smile; docs/stargan.md)."""
+    against a definite truth, from which an L1 loss learns to hedge (a milder smile; docs/stargan.md).
+
+    ``ghost`` and ``blur`` give the perfect edit two of G's faults, each edit a random amount up to them: the
+    source face mixed back in (a faint ghost of the old expression, a share up to ``ghost``) and a Gaussian
+    blur (σ up to ``blur`` pixels at the generator's size). The truth stays the truth, so the refiner learns
+    to erase a faint old feature and to draw a weakened new one at full strength, not only to sharpen."""
     engine = pipeline.engine_named("stargan")
     rng = np.random.default_rng(seed)
     patches: list[np.ndarray] = []
@@ -85,11 +94,23 @@ def truth_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = 
                 if target == source:
                     continue
                 truth = cut(scenes[target], crop.crop_box)
-                paste_face(scenes[source], resize_square(truth, engine.size), crop.crop_box, original_face=crop.face,
+                edited = _with_faults(resize_square(truth, engine.size), crop.face, rng.uniform(0, ghost),
+                                      rng.uniform(0, blur))
+                paste_face(scenes[source], edited, crop.crop_box, original_face=crop.face,
                            equalization=EQUALIZATION, refine=catch)
                 patches += _patches(*caught.pop(), truth, per_edit, patch, rng)
                 targets += [FACE_EXPRESSIONS.index(target)] * per_edit
     return _collected(patches, targets)
+
+
+def _with_faults(face: np.ndarray, source: np.ndarray, ghost: float, blur: float) -> np.ndarray:
+    """``face`` (uint8) with a share ``ghost`` of ``source`` mixed back in, then blurred with σ = ``blur`` pixels."""
+    if ghost <= 0 and blur <= 0:
+        return face
+    mixed = (1 - ghost) * face.astype(np.float32) + ghost * source.astype(np.float32)
+    if blur > 0:
+        mixed = cv2.GaussianBlur(mixed, (0, 0), blur)
+    return np.clip(np.round(mixed), 0, 255).astype(np.uint8)
 
 
 def _patches(region: np.ndarray, pasted: np.ndarray, gate: np.ndarray, truth: np.ndarray, count: int, side: int,

@@ -20,7 +20,7 @@ Per face:
 3. the change pasted back into the full-resolution photo (:func:`emoface.faces.paste.paste_face`:
    feathered, with the equalisation undone), and where the face changed, corrected by the file's
    refiner when it holds one (:mod:`emoface.stargan.refiner`: it draws the upsampled moved features
-   sharp; the shipped file holds none, since the two trained so far drew milder smiles: docs/stargan.md).
+   sharp; the shipped file holds one, taught by the true faces: docs/stargan.md).
 
 A head rolled more than :data:`MAX_ROLL` degrees is refused: the generator was trained on upright
 faces, and the cascade then finds background as often as the face.
@@ -302,7 +302,7 @@ def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:
 
 
 def file_refiner(loaded, device: torch.device) -> TargetRefine | None:
-    """The paste's correction by the file's refiner (trained on this generator's pasted edits), or None
+    """The paste's correction by the file's refiner (trained on pasted edits of SynthFaces scenes), or None
     for a file without one."""
     state = getattr(loaded, "refiner", None)
     if not state:
