@@ -25,7 +25,7 @@ from .faces.detect import NoFaceError, cut, resize_square
 from .faces.paste import paste_face
 from .labels import FACE_EXPRESSIONS
 from .scene_eval import SCENE_SOURCES, scene_edits
-from .stargan.reader import person_scene
+from .stargan.reader import person_scenes
 from .stargan.refiner import RefinerPatches
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def truth_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = 
     caught: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     catch = lambda region, pasted, gate: caught.append((region, pasted, gate)) or pasted
     for number in tqdm(people, desc="scenes", disable=not progress):
-        scenes = {expression: person_scene(number, expression) for expression in FACE_EXPRESSIONS}
+        scenes = person_scenes(number)
         for source in sources:
             try:
                 crop = engine.crop(scenes[source])

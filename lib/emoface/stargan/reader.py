@@ -37,6 +37,11 @@ def person_scene(number: int, expression: str) -> np.ndarray:
     return draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
 
 
+def person_scenes(number: int) -> dict[str, np.ndarray]:
+    """SynthFaces person ``number``'s scene in each of the seven expressions, by expression."""
+    return {expression: person_scene(number, expression) for expression in FACE_EXPRESSIONS}
+
+
 def scene_crops(people: range, crop: Callable[[np.ndarray], np.ndarray],
                 progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Every expression of each SynthFaces person in ``people`` as a scene, cut out by ``crop`` (photo →
