@@ -98,21 +98,9 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     judge = found[0]
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
     right = {target: np.zeros(4) for target in FACE_EXPRESSIONS}  # edits read right, truths read right, both, all
-    distances, left, there, detail, crisp = [0.0, 0.0], 0.0, 0.0, [0.0, 0.0], [0.0, 0.0]
+    sums = np.zeros(8)  # the numerators and denominators of the four picture numbers (_picture_sums)
     for made in scene_edits(pipeline, people, sources):
-        crops = [cut(image, made.result.crop_box) for image in
-                 (made.result.photo, made.scenes[made.source], made.scenes[made.target])]
-        edit, before, truth = (_compared(crop) for crop in crops)
-        distances[0] += float((edit - truth).abs().mean())
-        distances[1] += float((before - truth).abs().mean())
-        kept, had = line_contrast_left(edit, before, truth)
-        left, there = left + kept, there + had
-        edit_hp, before_hp, truth_hp = (_detail(crop) for crop in crops)
-        detail[0] += float(np.abs(edit_hp - truth_hp).mean())
-        detail[1] += float(np.abs(before_hp - truth_hp).mean())
-        matched, new = _new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp)
-        crisp[0] += matched
-        crisp[1] += new
+        sums += _picture_sums(made)
         target = FACE_EXPRESSIONS.index(made.target)
         edit_right, truth_right = (_read(judge, pipeline, photo, made.haar, margin) == target
                                    for photo in (made.result.photo, made.scenes[made.target]))
@@ -124,8 +112,21 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     return SceneScores(edits=edits, judge={t: share(c[0], c[3]) for t, c in right.items()},
                        judge_on_truth={t: share(c[1], c[3]) for t, c in right.items()},
                        judge_where_truth_reads={t: share(c[2], c[1]) for t, c in right.items()},
-                       l1_ratio=distances[0] / distances[1], lines_left=left / there if there else float("nan"),
-                       detail_error=detail[0] / detail[1], crispness=share(crisp[0], crisp[1]))
+                       l1_ratio=share(sums[0], sums[1]), lines_left=share(sums[2], sums[3]),
+                       detail_error=share(sums[4], sums[5]), crispness=share(sums[6], sums[7]))
+
+
+def _picture_sums(made: SceneEdit) -> np.ndarray:
+    """One edit's contributions, as (numerator, denominator) pairs, to the L1 ratio (at :data:`COMPARE_SIDE`),
+    the lines left, the fine-detail error and the crispness (at the crop's own size)."""
+    crops = [cut(image, made.result.crop_box) for image in
+             (made.result.photo, made.scenes[made.source], made.scenes[made.target])]
+    edit, before, truth = (_compared(crop) for crop in crops)
+    edit_hp, before_hp, truth_hp = (_detail(crop) for crop in crops)
+    return np.array([float((edit - truth).abs().mean()), float((before - truth).abs().mean()),
+                     *line_contrast_left(edit, before, truth),
+                     float(np.abs(edit_hp - truth_hp).mean()), float(np.abs(before_hp - truth_hp).mean()),
+                     *_new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp)])
 
 
 def _read(judge: torch.nn.Module, pipeline: Pipeline, photo: np.ndarray, haar: Box, margin: float) -> int:
