@@ -168,3 +168,14 @@ def test_g_s_faults_given_to_a_true_edit_mix_the_source_back_and_blur():
     assert np.abs(half - (face.astype(float) + source) / 2).max() <= 0.5
     edges = lambda image: np.abs(np.diff(image.astype(float), axis=1)).mean()
     assert edges(_with_faults(face, source, 0.0, 1.0)) < 0.5 * edges(face)
+
+
+def test_the_shipped_file_holds_the_truth_taught_refiner_and_the_pipeline_uses_it():
+    """docs/stargan.md and lesson 04 say the shipped file holds the refiner taught by the true faces: a new
+    export without it would silently bring the soft pasted features back."""
+    from emoface.pipeline import Pipeline
+    from emoface.stargan.generator_file import load_generator
+
+    loaded = load_generator()
+    assert loaded.refiner and loaded.info["refiner"]["teacher"] == "truth"
+    assert Pipeline(cache_size=0).stargan.refine is not None
