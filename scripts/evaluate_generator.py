@@ -27,7 +27,7 @@ import torch
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.editing import default_mode
 from emoface.stargan.evaluate import class_mean_faces, fine_detail_on_pairs, grade_on_pairs, scores_table, train_judge
-from emoface.stargan.generator_file import load_generator, save_generator
+from emoface.stargan.generator_file import load_generator, rewrite_generator
 from emoface.stargan.judge_file import judge_for, save_judge
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
 from emoface.stargan.synth_pairs import synth_pairs
@@ -105,8 +105,7 @@ def main() -> None:
         info = {**loaded.info, "evaluation": [s.as_dict() for s in results["plain"]],
                 "evaluation_residual": [s.as_dict() for s in results["residual"]], "evaluated_on": time.strftime("%Y-%m-%d"),
                 "judge": judged_by, **({"skin_speckle": speckle, "lines_left": lines} if speckle else {})}
-        save_generator(args.generator, loaded.generator, loaded.config, loaded.classes, info,
-                       discriminator=loaded.discriminator, reader=loaded.reader, refiner=loaded.refiner)
+        rewrite_generator(args.generator, loaded, info)
         print(f"stored the evaluation in {args.generator}")
     if args.json:
         print(json.dumps({**about, "modes": {mode: [s.as_dict() for s in scores] for mode, scores in results.items()},

@@ -90,7 +90,7 @@ class LoadedGenerator(NamedTuple):
     #: (:func:`carried_reader`).
     reader: dict | None = None
     #: The refiner that sharpens the pasted edit (:mod:`emoface.stargan.refiner`; float32 state dict), trained on
-    #: this generator's own edits; its record is ``info["refiner"]``.
+    #: pastes of SynthFaces scenes (:mod:`emoface.scene_patches`); its record is ``info["refiner"]``.
     refiner: dict | None = None
 
 
@@ -156,13 +156,20 @@ def load_generator(path: str | Path | None = None, device: torch.device | str = 
                            _float32(refiner) if refiner is not None else None)
 
 
+def rewrite_generator(path: str | Path, loaded: LoadedGenerator, info: dict, **parts: torch.nn.Module | dict | None) -> Path:
+    """Write ``loaded`` to ``path`` (atomically) with ``info``, keeping every part it holds (D, the reader, the
+    refiner) unless ``parts`` replaces it by name: a rewrite that listed the parts itself dropped the refiner
+    when it was added."""
+    kept = {"discriminator": loaded.discriminator, "reader": loaded.reader, "refiner": loaded.refiner}
+    return save_generator(path, loaded.generator, loaded.config, loaded.classes, info, **{**kept, **parts})
+
+
 def with_refiner(path: str | Path, refiner: torch.nn.Module | dict, record: dict) -> Path:
-    """Rewrite the generator file ``path`` (atomically) with ``refiner`` (trained on its own edits) and its
-    training ``record`` in ``info["refiner"]``. G, D, the reader and the rest stay."""
+    """Rewrite the generator file ``path`` (atomically) with ``refiner`` and its training ``record`` in
+    ``info["refiner"]``. G, D, the reader and the rest stay."""
     target = load_generator(path)
     info = {k: v for k, v in target.info.items() if k != "refiner"}
-    return save_generator(path, target.generator, target.config, target.classes, {**info, "refiner": record},
-                          discriminator=target.discriminator, reader=target.reader, refiner=refiner)
+    return rewrite_generator(path, target, {**info, "refiner": record}, refiner=refiner)
 
 
 def carried_reader(source: LoadedGenerator, config: StarGANConfig) -> dict | None:
@@ -193,8 +200,7 @@ def with_reader(path: str | Path, reader: dict, record: dict) -> Path:
         raise ValueError(f"the reader has another shape than {path}'s D (image size, classes, D's width and "
                          "depth must agree)")
     info = {k: v for k, v in target.info.items() if k not in ("reader", "reader_from")}
-    return save_generator(path, target.generator, target.config, target.classes, {**info, "reader": record},
-                          discriminator=target.discriminator, reader=reader, refiner=target.refiner)
+    return rewrite_generator(path, target, {**info, "reader": record}, reader=reader)
 
 
 def training_set(loaded: LoadedGenerator) -> TrainingSet:
