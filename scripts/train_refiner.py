@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from emoface.checkpoints import hash_weights
 from emoface.pipeline import Pipeline
 from emoface.scene_patches import refiner_patches, truth_patches
 from emoface.stargan.generator_file import load_generator, with_refiner
@@ -41,9 +42,7 @@ def people_range(text: str) -> range:
 def weights_digest(generator: torch.nn.Module) -> str:
     """A digest of the generator's weights: patches are only reused for the generator that made them."""
     digest = hashlib.sha256()
-    for name, tensor in sorted(generator.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.cpu().contiguous().numpy().tobytes())
+    hash_weights(digest, generator)
     return digest.hexdigest()[:16]
 
 

@@ -9,6 +9,7 @@ refused with a message rather than a ``KeyError`` deep inside a ``load_state_dic
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -35,3 +36,11 @@ def read_checkpoint(path: str | Path, expected_format: str, what: str) -> dict:
     if not isinstance(payload, dict) or payload.get("format") != expected_format:
         raise ValueError(f"{path} is not an emoface {what} checkpoint (expected format {expected_format!r})")
     return payload
+
+
+def hash_weights(digest: Any, module: torch.nn.Module | None) -> None:
+    """Feed ``module``'s weights into ``digest`` (a ``hashlib`` hash): each tensor's name, dtype, shape and bytes,
+    so equal digests mean equal weights, whatever their dtype. Nothing for None."""
+    for name, tensor in (module.state_dict().items() if module is not None else ()):
+        digest.update(f"|{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())

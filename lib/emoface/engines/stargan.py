@@ -47,6 +47,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..checkpoints import hash_weights
 from ..datasets.synth import draw_face, random_identity
 from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, resize_square, square_box
 from ..faces.equalize import EqualizeMode, equalize
@@ -102,9 +103,7 @@ def calibration_key(generator: torch.nn.Module, size: int, device: torch.device,
                             f"{torch.device(device).type}".encode())
     for part, module in (("G", generator), ("reader", reader)):
         digest.update(f"|{part}|".encode())
-        for name, tensor in (module.state_dict().items() if module is not None else ()):
-            digest.update(f"|{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
-            digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+        hash_weights(digest, module)
     return digest.hexdigest()
 
 
