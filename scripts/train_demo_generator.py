@@ -56,6 +56,9 @@ def main() -> None:
     parser.add_argument("--decay", type=int, default=DEMO_CONFIG.num_iters_decay)
     parser.add_argument("--lr", type=float, default=DEMO_CONFIG.g_lr)
     parser.add_argument("--attention", action="store_true")
+    parser.add_argument("--skip", action="store_true",
+                        help="G's full-resolution skip (fine detail copied past the bottleneck); on a fine-tune of a "
+                             "file without one it starts at 0")
     parser.add_argument("--fine-tune", type=Path, default=None,
                         help="a generator file (with its D) to start from; --iters steps, the lr decaying to 0")
     parser.add_argument("--lr-scale", type=float, default=1.0, help="fine-tune: start at this × the file's lr")
@@ -118,7 +121,7 @@ def main() -> None:
     config = StarGANConfig(image_size=args.size, g_conv_dim=args.g_conv, d_conv_dim=args.d_conv,
                            g_repeat_num=args.g_blocks, d_repeat_num=args.d_blocks, n_critic=args.n_critic,
                            d_warmup=args.d_warmup, batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
-                           g_lr=args.lr, d_lr=args.lr, g_attention=args.attention,
+                           g_lr=args.lr, d_lr=args.lr, g_attention=args.attention, g_skip=args.skip,
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
@@ -161,7 +164,7 @@ def main() -> None:
         base = load_generator(args.fine_tune, args.device)
         trainer = StarGANTrainer.from_pretrained(
             base, images, labels, args.run_dir, args.iters, args.device, callbacks=(CsvLog(), report),
-            lr_scale=args.lr_scale, changes={"g_attention": args.attention, "lambda_mask": args.lambda_mask,
+            lr_scale=args.lr_scale, changes={"g_attention": args.attention, "g_skip": args.skip, "lambda_mask": args.lambda_mask,
                                              "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls,
                                              "lambda_pair": args.lambda_pair, "pair_focus": args.pair_focus,
                                              "lambda_paint": args.lambda_paint, "n_critic": args.n_critic,

@@ -209,3 +209,32 @@ def test_a_plain_generator_gains_a_mask_that_starts_by_keeping_the_input(tmp_pat
     with pytest.raises(ValueError, match="plain one"):
         StarGANTrainer.from_pretrained(load_generator(tmp_path / "att.pt"), images, labels, tmp_path / "x", steps=2,
                                        changes={"g_attention": False})
+
+
+def test_a_generator_gains_a_skip_that_starts_at_zero_and_then_learns(tmp_path):
+    from emoface.stargan.model import Discriminator
+    from emoface.stargan.trainer import SKIP_LR_SCALE, StarGANTrainer
+
+    torch.manual_seed(0)
+    config = StarGANConfig(image_size=16, g_conv_dim=4, d_conv_dim=4, g_repeat_num=1, d_repeat_num=2, batch_size=4,
+                           g_attention=True)
+    before = Generator(4, 7, 1, attention=True)
+    save_generator(tmp_path / "gd.pt", before, config, FACE_EXPRESSIONS, discriminator=Discriminator(16, 4, 7, 2),
+                   half=False)
+    images, labels = torch.randint(0, 256, (14, 3, 16, 16), dtype=torch.uint8), torch.arange(14) % 7
+    trainer = StarGANTrainer.from_pretrained(load_generator(tmp_path / "gd.pt"), images, labels, tmp_path / "ft",
+                                             steps=3, changes={"g_skip": True, "n_critic": 1})
+    x, c = torch.rand(2, 3, 16, 16) * 2 - 1, torch.eye(7)[:2]
+    trainer.G.eval()
+    with torch.no_grad():
+        assert torch.equal(trainer.G(x, c), before.eval()(x, c))  # the new skip adds nothing at first
+    trainer.train(progress=False)
+    assert trainer.G.skip.weight.abs().sum() > 0  # ... and is trained, faster than the weights already in place
+    assert [group["lr_scale"] for group in trainer.g_optimizer.param_groups] == [1.0, SKIP_LR_SCALE]
+    save_generator(tmp_path / "skip.pt", trainer.G, trainer.config, FACE_EXPRESSIONS, discriminator=trainer.D,
+                   half=False)
+    loaded = load_generator(tmp_path / "skip.pt")
+    assert loaded.config.g_skip and torch.equal(loaded.generator.skip.weight, trainer.G.skip.weight)
+    assert load_generator(tmp_path / "gd.pt").generator.skip is None  # files from before load as they were
+    with pytest.raises(ValueError, match="skip"):
+        StarGANTrainer.from_pretrained(loaded, images, labels, tmp_path / "x", steps=2, changes={"g_skip": False})

@@ -179,3 +179,20 @@ def test_the_shipped_file_holds_the_truth_taught_refiner_and_the_pipeline_uses_i
     loaded = load_generator()
     assert loaded.refiner and loaded.info["refiner"]["teacher"] == "truth"
     assert Pipeline(cache_size=0).stargan.refine is not None
+
+
+def test_a_fine_tune_carries_the_reader_and_refiner_with_their_records(tmp_path):
+    from emoface.stargan.generator_file import carry_parts, load_generator, save_generator
+
+    shipped = load_generator()
+    bare = {k: v for k, v in shipped.info.items() if k not in ("reader", "refiner")}
+    path = save_generator(tmp_path / "g.pt", shipped.generator, shipped.config, shipped.classes, bare,
+                          discriminator=shipped.discriminator)
+    with pytest.raises(ValueError, match="holds no reader or refiner"):
+        carry_parts(load_generator(path), path, "g.pt")
+    carry_parts(shipped, path, "stargan_demo.pt")
+    carried = load_generator(path)
+    assert all(torch.equal(carried.reader[k], shipped.reader[k]) for k in shipped.reader)
+    assert all(torch.equal(carried.refiner[k], shipped.refiner[k]) for k in shipped.refiner)
+    assert carried.info["refiner"] == shipped.info["refiner"] and carried.info["reader"] == shipped.info["reader"]
+    assert carried.discriminator is not None and carried.info["parts_carried_from"] == "stargan_demo.pt"

@@ -148,7 +148,7 @@ def load_generator(path: str | Path | None = None, device: torch.device | str = 
         state, classes, info = payload["G"], tuple(payload["classes"]), payload.get("info", {})
         d_state, reader, refiner = payload.get("D"), payload.get("reader"), payload.get("refiner")
     info = with_training_record(info, tuple(classes))
-    generator = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention)
+    generator = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention, config.g_skip)
     generator.load_state_dict(_float32(state), strict=True)
     return LoadedGenerator(generator.to(device).eval(), config, tuple(classes), info,
                            _float32(d_state) if d_state is not None else None,
@@ -170,6 +170,23 @@ def with_refiner(path: str | Path, refiner: torch.nn.Module | dict, record: dict
     target = load_generator(path)
     info = {k: v for k, v in target.info.items() if k != "refiner"}
     return rewrite_generator(path, target, {**info, "refiner": record}, refiner=refiner)
+
+
+def carry_parts(source: LoadedGenerator, path: str | Path, source_name: str) -> Path:
+    """Rewrite the generator file ``path`` (atomically) with ``source``'s expression reader and refiner and their
+    training records; its G and D stay. Neither part depends on G (the reader is a D trained on the engine's
+    crops, the refiner learns from true faces pasted as the engine pastes), so a fine-tune of a file's G
+    ships with the parts that file trained, and their minutes count in its training total."""
+    target = load_generator(path)
+    if source.config.image_size != target.config.image_size or source.classes != target.classes:
+        raise ValueError(f"{source_name} and {path} differ in face size or expressions; train {path} its own reader "
+                         "and refiner (scripts/train_reader.py, scripts/train_refiner.py)")
+    missing = [name for name in ("reader", "refiner") if getattr(source, name) is None or name not in source.info]
+    if missing:
+        raise ValueError(f"{source_name} holds no {' or '.join(missing)} (with its record) to carry")
+    info = {**target.info, "reader": source.info["reader"], "refiner": source.info["refiner"],
+            "parts_carried_from": source_name}
+    return rewrite_generator(path, target, info, reader=source.reader, refiner=source.refiner)
 
 
 def carried_reader(source: LoadedGenerator, config: StarGANConfig) -> dict | None:

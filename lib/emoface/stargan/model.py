@@ -78,7 +78,8 @@ KEEP_LOGIT = 3.0
 class Generator(nn.Module):
     """G(x, c): an image and a target domain vector → the image translated into that domain."""
 
-    def __init__(self, conv_dim: int = 64, c_dim: int = 7, repeat_num: int = 6, attention: bool = False) -> None:
+    def __init__(self, conv_dim: int = 64, c_dim: int = 7, repeat_num: int = 6, attention: bool = False,
+                 skip: bool = False) -> None:
         super().__init__()
         self.c_dim = c_dim
         self.attention = attention
@@ -109,6 +110,12 @@ class Generator(nn.Module):
         # The official last layer: 3 colour channels (then tanh). With attention, a 4th channel is a mask.
         layers += [nn.Conv2d(channels, 4 if attention else 3, kernel_size=7, stride=1, padding=3, bias=False)]
         self.main = nn.Sequential(*layers)
+        #: Our extension: the first layer's full-resolution features added before the last layer (a skip,
+        #: as in a U-Net), so G can copy fine detail it must keep but redraw (an eye under a moved brow)
+        #: instead of passing it through the quarter-resolution bottleneck. Started at 0: G unchanged.
+        self.skip = nn.Conv2d(conv_dim, conv_dim, kernel_size=1, bias=False) if skip else None
+        if self.skip is not None:
+            nn.init.zeros_(self.skip.weight)
 
     def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """``x`` (B, 3, H, W) in [-1, 1], ``c`` (B, c_dim) one-hot or 0/1 → (B, 3, H, W) in [-1, 1]."""
@@ -145,10 +152,16 @@ class Generator(nn.Module):
         """
         # The domain label is tiled over every pixel and concatenated as extra input channels.
         c = c.to(x.dtype).view(c.size(0), c.size(1), 1, 1).expand(-1, -1, x.size(2), x.size(3))
-        h = self.main(torch.cat([x, c], dim=1))
+        h = self._features(torch.cat([x, c], dim=1))
         if not self.attention:
             return torch.tanh(h), None
         return torch.tanh(h[:, :3]), torch.sigmoid(h[:, 3:] + KEEP_LOGIT)
+
+    def _features(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self.skip is None:
+            return self.main(inputs)
+        first = self.main[:3](inputs)  # 7×7 conv, norm, ReLU: (B, conv_dim, H, W)
+        return self.main[-1](self.main[3:-1](first) + self.skip(first))
 
 
 class Discriminator(nn.Module):

@@ -59,6 +59,9 @@ from . import losses
 from .model import Discriminator, Generator, with_attention_channel
 
 CHECKPOINT_FORMAT = "emoface-stargan/1"
+#: The skip added to a trained G starts at 0 and must grow against weights already in place: at G's own rate
+#: it stayed at a mean |weight| of 0.001 after 300 fine-tuning steps, with the edits unchanged.
+SKIP_LR_SCALE = 10.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class StarGANConfig:
     d_repeat_num: int = 6
     #: Our extension (not in the paper): G outputs a mask and keeps the input's pixels where it is 1.
     g_attention: bool = False
+    #: Our extension: G's full-resolution skip (:class:`~emoface.stargan.model.Generator`'s ``skip``).
+    g_skip: bool = False
     #: Weight of the mean edited area, ``mean(1 - mask)``, in L_G: edit as little as needed.
     lambda_mask: float = 0.1
     lambda_cls: float = 1.0
@@ -186,7 +191,8 @@ class StarGANTrainer:
             raise ValueError(f"the batch ({config.batch_size}) must split evenly over {self.world_size} processes; "
                              f"pick a batch size that is a multiple of {self.world_size}")
         torch.manual_seed(config.seed)
-        self.G = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention).to(
+        self.G = Generator(config.g_conv_dim, config.c_dim, config.g_repeat_num, config.g_attention,
+                           config.g_skip).to(
             self.device, memory_format=self.memory_format)
         self.D = Discriminator.from_config(config).to(
             self.device, memory_format=self.memory_format)
@@ -202,7 +208,7 @@ class StarGANTrainer:
         self.g_scaler = torch.amp.GradScaler(self.device.type, enabled=scaled)
         self.d_scaler = torch.amp.GradScaler(self.device.type, enabled=scaled)
         betas = (config.beta1, config.beta2)
-        self.g_optimizer = torch.optim.Adam(self.G.parameters(), config.g_lr, betas=betas)
+        self.g_optimizer = torch.optim.Adam(_parameter_groups(self.G), config.g_lr, betas=betas)
         self.d_optimizer = torch.optim.Adam(self.D.parameters(), config.d_lr, betas=betas)
         #: All sampling (batches, flips, targets, penalty points) comes from this one generator.
         self.rng = torch.Generator().manual_seed(config.seed)
@@ -273,7 +279,7 @@ class StarGANTrainer:
         cfg = self.config
         g_lr, d_lr = cfg.learning_rates(self.step)
         for group in self.g_optimizer.param_groups:
-            group["lr"] = g_lr
+            group["lr"] = g_lr * group.get("lr_scale", 1.0)  # a checkpoint from before the groups has none
         for group in self.d_optimizer.param_groups:
             group["lr"] = d_lr
         x_real, c_org, c_trg, true_edits = self._sample()
@@ -496,7 +502,7 @@ class StarGANTrainer:
 
         ``changes`` overrides config fields of the fine-tune (loss weights, ``n_critic``, ...);
         ``{"g_attention": True}`` on a plain generator adds the attention mask, starting at "keep"
-        (:func:`~emoface.stargan.model.with_attention_channel`). Resumable like any run: the
+        (:func:`~emoface.stargan.model.with_attention_channel`); ``{"g_skip": True}`` adds the skip, started at 0. Resumable like any run: the
         fine-tune's own config (same networks, this schedule) is in its checkpoint.
         """
         if pretrained.discriminator is None:
@@ -508,6 +514,8 @@ class StarGANTrainer:
                                   "g_lr": base.g_lr * lr_scale, "d_lr": base.d_lr * lr_scale, **(changes or {})})
         if base.g_attention and not config.g_attention:
             raise ValueError("an attention generator cannot be fine-tuned into a plain one")
+        if base.g_skip and not config.g_skip:
+            raise ValueError("a generator with a skip cannot be fine-tuned into one without")
         trainer = cls(config, images, labels, run_dir, device, callbacks, **options)
         if trainer.checkpoint_path.is_file():
             trainer.load_state(load_checkpoint(trainer.checkpoint_path))
@@ -515,6 +523,8 @@ class StarGANTrainer:
             weights = pretrained.generator.state_dict()
             if config.g_attention and not base.g_attention:
                 weights = with_attention_channel(weights)
+            if config.g_skip and not base.g_skip:  # the new skip starts at 0: G's edits unchanged
+                weights = {**weights, "skip.weight": trainer.G.skip.weight.detach().clone()}
             trainer.G.load_state_dict(weights)
             trainer.D.load_state_dict(pretrained.discriminator)
         return trainer
@@ -727,6 +737,13 @@ class TensorBoardLog:
         for key, value in log.items():
             if key != "step":
                 self.writer.add_scalar(key, value, log["step"])
+
+
+def _parameter_groups(generator: Generator) -> list[dict]:
+    """G's parameters for Adam, each group with its ``lr_scale``: the skip learns :data:`SKIP_LR_SCALE` times faster."""
+    skip = list(generator.skip.parameters()) if generator.skip is not None else []
+    body = [p for p in generator.parameters() if all(p is not q for q in skip)]
+    return [{"params": body, "lr_scale": 1.0}] + ([{"params": skip, "lr_scale": SKIP_LR_SCALE}] if skip else [])
 
 
 class _GeneratorCall(nn.Module):
