@@ -372,3 +372,26 @@ def test_scene_grading_scores_an_unchanged_photo_as_the_input_and_the_true_scene
         [truth.judge[t] for t in edited]
     assert truth.judge_where_truth_reads["sadness"] == 1.0 and unchanged.judge_where_truth_reads["sadness"] == 0.0
     assert "| **mean** |" in truth.table()
+    # the stored scene judge reads beside the stored judge: the cheat's edits are its truths, the unchanged photo
+    # reads as the source it still shows
+    assert [truth.scene_judge[t] for t in edited] == [truth.scene_judge_on_truth[t] for t in edited]
+    assert unchanged.scene_judge["sadness"] == 0.0 and "scene judge on the edit" in truth.table()
+
+
+def test_the_scene_judge_learns_true_scenes_cut_as_the_grading_cuts_them():
+    """scene_eval.truth_cuts: every expression of a person cut by each source scene's Haar box, equalised; the
+    stored scene judge (scripts/train_scene_judge.py, people 3,000,000+) reads them as the stored judge's
+    ceiling does not, and its record says on what it was trained and checked."""
+    from emoface.labels import FACE_EXPRESSIONS
+    from emoface.scene_eval import truth_cuts
+    from emoface.stargan.evaluate import judge_accuracy, to_float
+    from emoface.stargan.judge_file import load_judge, shipped_scene_judge_path
+
+    real = Pipeline(cache_size=0)
+    images, labels = truth_cuts(real, range(2_000_000, 2_000_002), sources=("happiness", "anger"))
+    assert images.dtype == torch.uint8 and images.shape[1:] == (3, real.size, real.size)
+    assert len(labels) % len(FACE_EXPRESSIONS) == 0 and labels.tolist()[:7] == list(range(7))
+    judge, classes, size, info = load_judge(shipped_scene_judge_path())
+    assert classes == FACE_EXPRESSIONS and size == real.size and "3000000-3000399" in info["data"]
+    assert info["accuracy"]["scene judge"] > info["accuracy"]["stored judge"]
+    assert judge_accuracy(judge, to_float(images), labels) >= 0.9

@@ -12,6 +12,9 @@ engine, and the edited photo is compared with the same scene drawn in the target
   reading of the *true* scene cut the same way, the grading's ceiling (the judge learnt on aligned faces:
   it takes about one true neutral scene in seven, cut by the source face's box, for a smile or another
   expression; 15 % over 160 held-out people), with the edits' reading where the judge reads the truth right;
+* **scene judge** (when ``assets/synthfaces_scene_judge.pt`` is stored): the same classifier trained on true
+  scenes of other people cut this way (:func:`truth_cuts`), on the edit and on the truth: a second reader
+  whose ceiling is near 100 %, reported beside the stored judge's, never instead of it;
 * **L1 / input**: mean |edited − truth| over |source − truth| inside the crop box (both at 128×128);
 * **lines left**: :func:`~emoface.stargan.evaluate.line_contrast_left` there (the old lines' contrast kept);
 * **detail error**: at the crop's own resolution (200–300 px, what a blog shows), mean |hp(edited) − hp(truth)|
@@ -42,7 +45,7 @@ from .faces.equalize import equalize
 from .labels import FACE_EXPRESSIONS
 from .stargan.evaluate import line_contrast_left
 from .stargan.figures import to_tensor
-from .stargan.judge_file import judge_for
+from .stargan.judge_file import judge_for, shipped_scene_judge_path
 from .stargan.reader import person_scenes
 
 if TYPE_CHECKING:
@@ -70,12 +73,17 @@ class SceneScores:
     lines_left: float
     detail_error: float
     crispness: float
+    scene_judge: dict[str, float] | None = None  # the scene judge's reading of the edited photos (None: not stored)
+    scene_judge_on_truth: dict[str, float] | None = None  # ... and of the true scenes
 
     def table(self) -> str:
         """A Markdown table: one row per target, then the means."""
         columns = (self.judge, self.judge_on_truth, self.judge_where_truth_reads)
-        rows = ["| target | judge on the edited photo | on the true scene | on the edit, where it reads the truth |",
-                "|---|---:|---:|---:|"]
+        header = "| target | judge on the edited photo | on the true scene | on the edit, where it reads the truth |"
+        if self.scene_judge is not None:
+            columns += (self.scene_judge, self.scene_judge_on_truth)
+            header += " scene judge on the edit | on the true scene |"
+        rows = [header, "|---|" + "---:|" * len(columns)]
         rows += [f"| {target} | " + " | ".join(f"{100 * column[target]:.1f} %" for column in columns) + " |"
                  for target in self.judge]
         rows.append("| **mean** | " + " | ".join(f"{100 * np.mean(list(column.values())):.1f} %" for column in columns)
@@ -96,24 +104,49 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     if found is None:
         raise ValueError(f"the stored judge does not read {pipeline.size}×{pipeline.size} faces")
     judge = found[0]
+    scene_judge = _scene_judge(pipeline.size)
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
-    right = {target: np.zeros(4) for target in FACE_EXPRESSIONS}  # edits read right, truths read right, both, all
+    # per target: edits read right, truths read right, both, all; the scene judge's edits and truths read right
+    right = {target: np.zeros(6) for target in FACE_EXPRESSIONS}
     sums = np.zeros(8)  # the numerators and denominators of the four picture numbers (_picture_sums)
     for made in scene_edits(pipeline, people, sources):
         sums += _picture_sums(made)
         target = FACE_EXPRESSIONS.index(made.target)
-        edit_right, truth_right = (_read(judge, pipeline, photo, made.haar, margin) == target
-                                   for photo in (made.result.photo, made.scenes[made.target]))
-        right[made.target] += np.array([edit_right, truth_right, edit_right and truth_right, 1])
+        faces = [_cut(pipeline, photo, made.haar, margin) for photo in (made.result.photo, made.scenes[made.target])]
+        edit_right, truth_right = (_read(judge, face) == target for face in faces)
+        scene_right = [scene_judge is not None and _read(scene_judge, face) == target for face in faces]
+        right[made.target] += np.array([edit_right, truth_right, edit_right and truth_right, 1, *scene_right])
     edits = int(sum(counts[3] for counts in right.values()))
     if edits == 0:
         raise ValueError("the cascade found no face in any scene")
     share = lambda part, whole: float(part / whole) if whole else float("nan")
-    return SceneScores(edits=edits, judge={t: share(c[0], c[3]) for t, c in right.items()},
-                       judge_on_truth={t: share(c[1], c[3]) for t, c in right.items()},
-                       judge_where_truth_reads={t: share(c[2], c[1]) for t, c in right.items()},
+    shares = lambda column, whole=3: {t: share(c[column], c[whole]) for t, c in right.items()}
+    return SceneScores(edits=edits, judge=shares(0), judge_on_truth=shares(1), judge_where_truth_reads=shares(2, 1),
                        l1_ratio=share(sums[0], sums[1]), lines_left=share(sums[2], sums[3]),
-                       detail_error=share(sums[4], sums[5]), crispness=share(sums[6], sums[7]))
+                       detail_error=share(sums[4], sums[5]), crispness=share(sums[6], sums[7]),
+                       scene_judge=shares(4) if scene_judge is not None else None,
+                       scene_judge_on_truth=shares(5) if scene_judge is not None else None)
+
+
+def truth_cuts(pipeline: Pipeline, people: Iterable[int],
+               sources: tuple[str, ...] = SCENE_SOURCES) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each person's true scene in every expression cut by each source scene's Haar box, as :func:`grade_scenes`
+    cuts the photos it reads, equalised: (N, 3, S, S) uint8 and labels (N,), what the scene judge learns from
+    (a scene whose face the cascade misses gives nothing, as it gives no edits)."""
+    margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
+    faces, labels = [], []
+    for number in people:
+        scenes = person_scenes(number)
+        for source in sources:
+            haar = pipeline.detector.detect(scenes[source])
+            if haar:
+                for label, expression in enumerate(FACE_EXPRESSIONS):
+                    faces.append(equalize(pipeline.detector.crop_at(scenes[expression], haar[0], pipeline.size,
+                                                                    margin=margin).face, EQUALIZATION))
+                    labels.append(label)
+    if not faces:
+        raise ValueError("the cascade found no face in any scene")
+    return torch.from_numpy(np.stack(faces)).permute(0, 3, 1, 2).contiguous(), torch.tensor(labels)
 
 
 def _picture_sums(made: SceneEdit) -> np.ndarray:
@@ -129,11 +162,21 @@ def _picture_sums(made: SceneEdit) -> np.ndarray:
                      *_new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp)])
 
 
-def _read(judge: torch.nn.Module, pipeline: Pipeline, photo: np.ndarray, haar: Box, margin: float) -> int:
-    """The judge's reading of the face in ``photo`` under the Haar box ``haar``, cut and equalised as the engine does."""
-    face = pipeline.detector.crop_at(photo, haar, pipeline.size, margin=margin).face
+def _cut(pipeline: Pipeline, photo: np.ndarray, haar: Box, margin: float) -> np.ndarray:
+    """The face in ``photo`` under the Haar box ``haar``, cut and equalised as the engine does."""
+    return equalize(pipeline.detector.crop_at(photo, haar, pipeline.size, margin=margin).face, EQUALIZATION)
+
+
+def _read(judge: torch.nn.Module, face: np.ndarray) -> int:
     with torch.no_grad():
-        return int(judge(to_tensor(equalize(face, EQUALIZATION))).argmax(1).item())
+        return int(judge(to_tensor(face)).argmax(1).item())
+
+
+def _scene_judge(size: int) -> torch.nn.Module | None:
+    """The stored scene judge if there is one that reads the seven expressions at ``size``."""
+    path = shipped_scene_judge_path()
+    found = judge_for(FACE_EXPRESSIONS, size, path) if path.is_file() else None
+    return found[0] if found is not None else None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,12 @@ def shipped_judge_path() -> Path:
     return Path(str(files("emoface") / "assets" / "synthfaces_judge.pt"))
 
 
+def shipped_scene_judge_path() -> Path:
+    """The *scene* judge that ships with the package: the same classifier trained on true SynthFaces scenes cut
+    as the pipeline cuts them (``scripts/train_scene_judge.py``), a second reader for ``emoface.scene_eval``."""
+    return Path(str(files("emoface") / "assets" / "synthfaces_scene_judge.pt"))
+
+
 def save_judge(path: str | Path, judge: Judge, classes: tuple[str, ...], image_size: int, info: dict) -> Path:
     """Write the judge's weights (float32: a judge near a decision line should not be rounded), its
     classes, the image size it reads and how it was trained, atomically."""
