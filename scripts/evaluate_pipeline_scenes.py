@@ -6,9 +6,9 @@
 
 Each person's scene in neutral, happiness, surprise and anger is edited into every other expression by
 ``Pipeline.edit_expression`` (engine ``stargan``) and the edited photo compared with the scene drawn in
-the target (``emoface.scene_eval``): the judge's reading per target, L1 to the true scene against the
-unchanged photo's, the old lines' contrast left, the fine-detail error at full size and the crispness of
-the new features. About 6 s a person on 2 threads.
+the target (``emoface.scene_eval``): the judge's reading per target (and the scene judge's beside it, trained
+on true scenes cut this way), L1 to the true scene against the unchanged photo's, the old lines' contrast left,
+the fine-detail error at full size and the crispness of the new features. About 6 s a person on 2 threads.
 """
 
 from __future__ import annotations

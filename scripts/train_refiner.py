@@ -63,13 +63,16 @@ def main() -> None:
                         help="with --teacher truth: mix up to this share of the source face back into each true edit")
     parser.add_argument("--blur", type=float, default=0.0,
                         help="with --teacher truth: blur each true edit by up to this σ (pixels at the generator's size)")
+    parser.add_argument("--reach", choices=("changed", "face"), default="changed",
+                        help="where the refiner may correct the paste: where G changed the face, or anywhere in it "
+                             "(to erase the source's fine lines G never saw; with --teacher truth)")
     parser.add_argument("--untold", action="store_true",
                         help="do not tell the refiner the target expression (it guesses it from the paste)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the CPU default oversubscribes)")
     args = parser.parse_args()
 
-    if args.teacher == "generator" and (args.ghost or args.blur):
-        parser.error("--ghost and --blur add G's faults to true edits: use them with --teacher truth")
+    if args.teacher == "generator" and (args.ghost or args.blur or args.reach != "changed"):
+        parser.error("--ghost, --blur and --reach face apply to true edits: use them with --teacher truth")
     torch.set_num_threads(args.threads)
     started = time.monotonic()
     loaded = load_generator(args.generator)
@@ -77,18 +80,19 @@ def main() -> None:
     people = [args.people.start, args.people.stop - 1]
     # what the patches are made from: reused only for the same recipe
     recipe = {"generator": weights_digest(loaded.generator), "people": people, "teacher": args.teacher,
-              "ghost": args.ghost, "blur": args.blur}
+              "ghost": args.ghost, "blur": args.blur, "reach": args.reach}
     if args.patches is not None and args.patches.exists():
         stored = torch.load(args.patches, weights_only=True)
         data, made_minutes = RefinerPatches(stored["patches"], stored["targets"]), stored["minutes"]
-        older = {"teacher": "generator", "ghost": 0.0, "blur": 0.0}  # what files made before these keys hold
+        older = {"teacher": "generator", "ghost": 0.0, "blur": 0.0, "reach": "changed"}  # files made before these keys
         made_for = {key: stored.get(key, older.get(key)) for key in recipe}
         if made_for != recipe:
             raise SystemExit(f"error: {args.patches} holds patches made for {made_for}, not {recipe}; delete it or "
-                             "pass the same generator, --people, --teacher, --ghost and --blur")
+                             "pass the same generator, --people, --teacher, --ghost, --blur and --reach")
     else:
         pipeline = Pipeline(generator=args.generator, cache_size=0)
-        data = (truth_patches(pipeline, args.people, ghost=args.ghost, blur=args.blur) if args.teacher == "truth"
+        data = (truth_patches(pipeline, args.people, ghost=args.ghost, blur=args.blur, reach=args.reach)
+                if args.teacher == "truth"
                 else refiner_patches(pipeline, args.people))
         made_minutes = (time.monotonic() - started) / 60
         if args.patches is not None:
@@ -96,8 +100,8 @@ def main() -> None:
                        args.patches)
     print(f"{len(data.patches)} patches ({made_minutes:.1f} min to make)")
     classes = 0 if args.untold else len(loaded.classes)
-    refiner, record = train_refiner(data, RefinerConfig(width=args.width, classes=classes), steps=args.steps,
-                                    minutes=args.minutes)
+    refiner, record = train_refiner(data, RefinerConfig(width=args.width, classes=classes, reach=args.reach),
+                                    steps=args.steps, minutes=args.minutes)
     record.update({
         "data": f"pasted edits ({'the true face at the generator size' if args.teacher == 'truth' else 'by G'}) "
                 f"of SynthFaces scenes of people {people[0]}-{people[1]} "

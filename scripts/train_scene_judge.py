@@ -1,6 +1,6 @@
 """Train the scene judge: the evaluation's classifier, on true SynthFaces scenes cut as the pipeline cuts them.
 
-    .venv/bin/python scripts/train_scene_judge.py            # people 3,000,000+, writes assets/synthfaces_scene_judge.pt
+    .venv/bin/python scripts/train_scene_judge.py     # people 3,000,000+ → assets/synthfaces_scene_judge.pt
 
 ``emoface.scene_eval`` reads each edited photo with the stored judge, which learnt on aligned faces: it
 takes about one true neutral scene in six, cut by the source face's box, for another expression, so
@@ -24,7 +24,7 @@ from emoface.scene_eval import truth_cuts
 from emoface.stargan.evaluate import judge_accuracy, to_float, train_judge
 from emoface.stargan.judge_file import judge_for, save_judge, shipped_scene_judge_path
 
-#: The scene judge's people: outside SynthFaces' training (0–999), held-out (1,000,000+) and tuning (2,000,000+) ranges.
+#: The scene judge's people: outside the training (0–999), held-out (1,000,000+) and tuning (2,000,000+) ranges.
 FIRST_PERSON = 3_000_000
 #: People it is checked on (tuning people: never a grading's).
 CHECK_FIRST, CHECK_PEOPLE = 2_000_000, 30

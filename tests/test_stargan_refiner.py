@@ -34,6 +34,25 @@ def test_a_new_refiner_returns_the_paste_and_a_zero_gate_changes_nothing():
     assert np.array_equal(refined[:, :45], pasted[:, :45]) and (refined[:, 50:] > pasted[:, 50:]).mean() > 0.5
 
 
+def test_a_face_reach_refiner_corrects_the_whole_pasted_ellipse_and_nothing_outside_it():
+    from emoface.faces.paste import feather_mask
+    from emoface.stargan.refiner import face_reach, load_refiner
+
+    rng = np.random.default_rng(0)
+    region, pasted = (rng.uniform(0, 255, (90, 90, 3)).astype(np.float32) for _ in range(2))
+    refiner = Refiner(RefinerConfig(width=8, dilations=(1,), reach="face"))
+    with torch.no_grad():
+        refiner.out.bias.fill_(0.5)
+    nowhere = np.zeros((90, 90), np.float32)  # G changed nothing: a face-reach refiner still may correct the face
+    refined = refine_region(refiner, region, pasted, nowhere)
+    inside = feather_mask(90, 90) > 0
+    assert np.array_equal(face_reach(90, 90) > 0, inside)
+    assert (refined[inside] > pasted[inside]).mean() > 0.5 and np.array_equal(refined[~inside], pasted[~inside])
+    record = {"config": {"width": 8, "dilations": [1], "reach": "face"}}
+    assert load_refiner(refiner.state_dict(), record).config.reach == "face"
+    assert load_refiner(Refiner().state_dict(), {}).config.reach == "changed"  # files from before: the gate only
+
+
 def test_a_refiner_told_the_target_draws_each_target_its_own_way_and_asks_for_it():
     refiner = Refiner(RefinerConfig(width=8, dilations=(1,), classes=7))
     torch.nn.init.normal_(refiner.out.weight, std=0.1)
@@ -155,6 +174,9 @@ def test_truth_taught_patches_paste_the_true_face_at_the_generator_s_size():
 
     # a perfect 64-pixel edit: its paste lies much nearer the truth than G's, but is still soft (not the truth)
     assert 0.05 < paste_error(taught) < 0.8 * paste_error(by_g)
+    # reach="face": the same pastes, each patch's gate the pasted ellipse, so most of a patch is inside it
+    whole = truth_patches(pipeline, range(500, 501), sources=("neutral",), per_edit=2, progress=False, reach="face")
+    assert (whole.patches[:, 6] > 127).float().mean() > 2 * (taught.patches[:, 6] > 127).float().mean()
 
 
 def test_g_s_faults_given_to_a_true_edit_mix_the_source_back_and_blur():

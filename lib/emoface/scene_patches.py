@@ -26,7 +26,7 @@ from .faces.paste import paste_face
 from .labels import FACE_EXPRESSIONS
 from .scene_eval import SCENE_SOURCES, scene_edits
 from .stargan.reader import person_scenes
-from .stargan.refiner import RefinerPatches
+from .stargan.refiner import RefinerPatches, face_reach
 
 if TYPE_CHECKING:
     from .pipeline import Pipeline
@@ -65,7 +65,7 @@ def refiner_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] 
 
 def truth_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES,
                   per_edit: int = 3, patch: int = PATCH, seed: int = 0, progress: bool = True,
-                  ghost: float = 0.0, blur: float = 0.0) -> RefinerPatches:
+                  ghost: float = 0.0, blur: float = 0.0, reach: str = "changed") -> RefinerPatches:
     """As :func:`refiner_patches`, but each edit is pasted from the *true* face: the scene drawn in the target,
     cut by the engine's box and shrunk to the generator's size, stands in for G's output.
 
@@ -76,7 +76,11 @@ def truth_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = 
     ``ghost`` and ``blur`` give the perfect edit two of G's faults, each edit a random amount up to them: the
     source face mixed back in (a faint ghost of the old expression, a share up to ``ghost``) and a Gaussian
     blur (σ up to ``blur`` pixels at the generator's size). The truth stays the truth, so the refiner learns
-    to erase a faint old feature and to draw a weakened new one at full strength, not only to sharpen."""
+    to erase a faint old feature and to draw a weakened new one at full strength, not only to sharpen.
+
+    ``reach="face"`` gives each patch the whole pasted ellipse as its gate (:func:`~emoface.stargan.refiner.face_reach`),
+    for a refiner that corrects anywhere in the face: the true face has none of the source's fine lines that the
+    64-pixel paste left in the photo (a surprised forehead's), so it learns to erase them for other targets."""
     engine = pipeline.engine_named("stargan")
     rng = np.random.default_rng(seed)
     patches: list[np.ndarray] = []
@@ -98,7 +102,9 @@ def truth_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = 
                                       rng.uniform(0, blur))
                 paste_face(scenes[source], edited, crop.crop_box, original_face=crop.face,
                            equalization=EQUALIZATION, refine=catch)
-                patches += _patches(*caught.pop(), truth, per_edit, patch, rng)
+                region, pasted, gate = caught.pop()
+                gate = face_reach(*gate.shape) if reach == "face" else gate
+                patches += _patches(region, pasted, gate, truth, per_edit, patch, rng)
                 targets += [FACE_EXPRESSIONS.index(target)] * per_edit
     return _collected(patches, targets)
 

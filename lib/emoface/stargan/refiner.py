@@ -41,6 +41,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..faces.paste import feather_mask
 from .losses import high_pass
 
 #: The refiner works at most at this side; a larger crop is refined at this size and the correction upsampled
@@ -56,6 +57,10 @@ class RefinerConfig:
     dilations: tuple[int, ...] = (1, 2, 4, 8, 1)
     #: The number of target expressions it is told (0: none, it guesses the target from the paste).
     classes: int = 0
+    #: Where it may correct the paste: "changed", inside the gate (where G changed the face); "face", anywhere in
+    #: the pasted ellipse, so it can also erase what the photo has at full resolution and G never saw at 64
+    #: pixels (a surprised forehead's lines under another target).
+    reach: str = "changed"
 
 
 class Refiner(nn.Module):
@@ -93,6 +98,8 @@ def refine_region(refiner: Refiner, region: np.ndarray, pasted: np.ndarray, gate
     """``pasted`` (h×w×3 float, levels) corrected by ``refiner`` inside ``gate`` (h×w), guided by the photo's
     ``region`` (h×w×3, levels) and the ``target`` expression's index (ignored by a refiner not told
     targets): float32 levels. Pixels where the gate is 0 come back unchanged."""
+    if refiner.config.reach == "face":
+        gate = face_reach(*gate.shape)
     if not gate.any():
         return pasted
     height, width = gate.shape
@@ -112,6 +119,11 @@ def refine_region(refiner: Refiner, region: np.ndarray, pasted: np.ndarray, gate
     if scale != 1.0:
         correction = cv2.resize(correction, (width, height), interpolation=cv2.INTER_LINEAR)
     return (pasted + correction * (gate[:, :, None] > 0)).astype(np.float32)
+
+
+def face_reach(height: int, width: int) -> np.ndarray:
+    """(h, w) float32: 1 wherever the paste is blended into the photo (the feathered ellipse is above 0), else 0."""
+    return (feather_mask(height, width) > 0).astype(np.float32)
 
 
 @dataclass
@@ -175,7 +187,7 @@ def load_refiner(state: dict, record: dict) -> Refiner:
     config = record.get("config", {})
     refiner = Refiner(RefinerConfig(width=int(config.get("width", 32)),
                                     dilations=tuple(config.get("dilations", (1, 2, 4, 8, 1))),
-                                    classes=int(config.get("classes", 0))))
+                                    classes=int(config.get("classes", 0)), reach=config.get("reach", "changed")))
     try:
         refiner.load_state_dict(state)
     except RuntimeError as error:

@@ -502,8 +502,8 @@ class StarGANTrainer:
 
         ``changes`` overrides config fields of the fine-tune (loss weights, ``n_critic``, ...);
         ``{"g_attention": True}`` on a plain generator adds the attention mask, starting at "keep"
-        (:func:`~emoface.stargan.model.with_attention_channel`); ``{"g_skip": True}`` adds the skip, started at 0. Resumable like any run: the
-        fine-tune's own config (same networks, this schedule) is in its checkpoint.
+        (:func:`~emoface.stargan.model.with_attention_channel`); ``{"g_skip": True}`` adds the skip, started at 0.
+        Resumable like any run: the fine-tune's own config (same networks, this schedule) is in its checkpoint.
         """
         if pretrained.discriminator is None:
             raise ValueError("this generator file stores no discriminator, so it cannot be fine-tuned; "
