@@ -51,6 +51,8 @@ def test_a_face_reach_refiner_corrects_the_whole_pasted_ellipse_and_nothing_outs
     record = {"config": {"width": 8, "dilations": [1], "reach": "face"}}
     assert load_refiner(refiner.state_dict(), record).config.reach == "face"
     assert load_refiner(Refiner().state_dict(), {}).config.reach == "changed"  # files from before: the gate only
+    with pytest.raises(ValueError, match="'changed' or 'face'"):
+        Refiner(RefinerConfig(reach="everywhere"))
 
 
 def test_a_refiner_told_the_target_draws_each_target_its_own_way_and_asks_for_it():

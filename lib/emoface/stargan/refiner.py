@@ -69,6 +69,8 @@ class Refiner(nn.Module):
 
     def __init__(self, config: RefinerConfig = RefinerConfig()) -> None:
         super().__init__()
+        if config.reach not in ("changed", "face"):
+            raise ValueError(f"a refiner's reach is 'changed' or 'face', not {config.reach!r}")
         self.config = config
         self.inp = nn.Conv2d(7 + config.classes, config.width, 3, padding=1)
         self.body = nn.ModuleList(nn.Conv2d(config.width, config.width, 3, padding=d, dilation=d)
