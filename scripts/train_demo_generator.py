@@ -164,7 +164,8 @@ def main() -> None:
         base = load_generator(args.fine_tune, args.device)
         trainer = StarGANTrainer.from_pretrained(
             base, images, labels, args.run_dir, args.iters, args.device, callbacks=(CsvLog(), report),
-            lr_scale=args.lr_scale, changes={"g_attention": args.attention, "g_skip": args.skip, "lambda_mask": args.lambda_mask,
+            lr_scale=args.lr_scale, changes={"g_attention": args.attention, "g_skip": args.skip,
+                                             "lambda_mask": args.lambda_mask,
                                              "lambda_rec": args.lambda_rec, "lambda_cls": args.lambda_cls,
                                              "lambda_pair": args.lambda_pair, "pair_focus": args.pair_focus,
                                              "lambda_paint": args.lambda_paint, "n_critic": args.n_critic,
