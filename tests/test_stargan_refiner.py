@@ -36,7 +36,7 @@ def test_a_new_refiner_returns_the_paste_and_a_zero_gate_changes_nothing():
 
 def test_a_face_reach_refiner_corrects_the_whole_pasted_ellipse_and_nothing_outside_it():
     from emoface.faces.paste import feather_mask
-    from emoface.stargan.refiner import face_reach, load_refiner
+    from emoface.stargan.refiner import load_refiner, reach_gate
 
     rng = np.random.default_rng(0)
     region, pasted = (rng.uniform(0, 255, (90, 90, 3)).astype(np.float32) for _ in range(2))
@@ -46,7 +46,7 @@ def test_a_face_reach_refiner_corrects_the_whole_pasted_ellipse_and_nothing_outs
     nowhere = np.zeros((90, 90), np.float32)  # G changed nothing: a face-reach refiner still may correct the face
     refined = refine_region(refiner, region, pasted, nowhere)
     inside = feather_mask(90, 90) > 0
-    assert np.array_equal(face_reach(90, 90) > 0, inside)
+    assert np.array_equal(reach_gate(nowhere, "face") > 0, inside) and reach_gate(nowhere, "changed") is nowhere
     assert (refined[inside] > pasted[inside]).mean() > 0.5 and np.array_equal(refined[~inside], pasted[~inside])
     record = {"config": {"width": 8, "dilations": [1], "reach": "face"}}
     assert load_refiner(refiner.state_dict(), record).config.reach == "face"

@@ -135,15 +135,10 @@ def truth_cuts(pipeline: Pipeline, people: Iterable[int],
     (a scene whose face the cascade misses gives nothing, as it gives no edits)."""
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
     faces, labels = [], []
-    for number in people:
-        scenes = person_scenes(number)
-        for source in sources:
-            haar = pipeline.detector.detect(scenes[source])
-            if haar:
-                for label, expression in enumerate(FACE_EXPRESSIONS):
-                    faces.append(equalize(pipeline.detector.crop_at(scenes[expression], haar[0], pipeline.size,
-                                                                    margin=margin).face, EQUALIZATION))
-                    labels.append(label)
+    for scenes, _, haar in _framed_scenes(pipeline, people, sources):
+        for label, expression in enumerate(FACE_EXPRESSIONS):
+            faces.append(_cut(pipeline, scenes[expression], haar, margin))
+            labels.append(label)
     if not faces:
         raise ValueError("the cascade found no face in any scene")
     return torch.from_numpy(np.stack(faces)).permute(0, 3, 1, 2).contiguous(), torch.tensor(labels)
@@ -195,16 +190,23 @@ def scene_edits(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, .
     """Each person's scene in each of ``sources`` edited into every other expression by ``pipeline``'s StarGAN
     engine (a scene whose face the cascade misses is skipped), one edit at a time. Each person's scenes
     are drawn by :func:`~emoface.stargan.reader.person_scenes`, the same frame in every expression."""
+    for scenes, source, haar in _framed_scenes(pipeline, people, sources):
+        for target in FACE_EXPRESSIONS:
+            if target != source:
+                result = pipeline.edit_expression(scenes[source], target, engine="stargan")
+                yield SceneEdit(scenes, source, target, result, haar)
+
+
+def _framed_scenes(pipeline: Pipeline, people: Iterable[int],
+                   sources: tuple[str, ...]) -> Iterator[tuple[dict[str, np.ndarray], str, Box]]:
+    """(each person's scenes by expression, a source, the cascade's box of the source scene's face), for each
+    person and source whose face the cascade finds: what :func:`scene_edits` edits and :func:`truth_cuts` cuts."""
     for number in people:
         scenes = person_scenes(number)
         for source in sources:
             haar = pipeline.detector.detect(scenes[source])
-            if not haar:
-                continue
-            for target in FACE_EXPRESSIONS:
-                if target != source:
-                    result = pipeline.edit_expression(scenes[source], target, engine="stargan")
-                    yield SceneEdit(scenes, source, target, result, haar[0])
+            if haar:
+                yield scenes, source, haar[0]
 
 
 def _detail(crop: np.ndarray) -> np.ndarray:

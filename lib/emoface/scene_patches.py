@@ -26,7 +26,7 @@ from .faces.paste import paste_face
 from .labels import FACE_EXPRESSIONS
 from .scene_eval import SCENE_SOURCES, scene_edits
 from .stargan.reader import person_scenes
-from .stargan.refiner import RefinerPatches, face_reach
+from .stargan.refiner import RefinerPatches, reach_gate
 
 if TYPE_CHECKING:
     from .pipeline import Pipeline
@@ -78,9 +78,10 @@ def truth_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = 
     blur (σ up to ``blur`` pixels at the generator's size). The truth stays the truth, so the refiner learns
     to erase a faint old feature and to draw a weakened new one at full strength, not only to sharpen.
 
-    ``reach="face"`` gives each patch the whole pasted ellipse as its gate (:func:`~emoface.stargan.refiner.face_reach`),
-    for a refiner that corrects anywhere in the face: the true face has none of the source's fine lines that the
-    64-pixel paste left in the photo (a surprised forehead's), so it learns to erase them for other targets."""
+    ``reach="face"`` gives each patch the whole pasted ellipse as its gate
+    (:func:`~emoface.stargan.refiner.reach_gate`), for a refiner that corrects anywhere in the face: the true
+    face has none of the source's fine lines that the 64-pixel paste left in the photo (a surprised
+    forehead's), so it learns to erase them for other targets."""
     engine = pipeline.engine_named("stargan")
     rng = np.random.default_rng(seed)
     patches: list[np.ndarray] = []
@@ -103,7 +104,7 @@ def truth_patches(pipeline: Pipeline, people: range, sources: tuple[str, ...] = 
                 paste_face(scenes[source], edited, crop.crop_box, original_face=crop.face,
                            equalization=EQUALIZATION, refine=catch)
                 region, pasted, gate = caught.pop()
-                gate = face_reach(*gate.shape) if reach == "face" else gate
+                gate = reach_gate(gate, reach)
                 patches += _patches(region, pasted, gate, truth, per_edit, patch, rng)
                 targets += [FACE_EXPRESSIONS.index(target)] * per_edit
     return _collected(patches, targets)

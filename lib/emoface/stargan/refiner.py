@@ -69,8 +69,7 @@ class Refiner(nn.Module):
 
     def __init__(self, config: RefinerConfig = RefinerConfig()) -> None:
         super().__init__()
-        if config.reach not in ("changed", "face"):
-            raise ValueError(f"a refiner's reach is 'changed' or 'face', not {config.reach!r}")
+        _check_reach(config.reach)
         self.config = config
         self.inp = nn.Conv2d(7 + config.classes, config.width, 3, padding=1)
         self.body = nn.ModuleList(nn.Conv2d(config.width, config.width, 3, padding=d, dilation=d)
@@ -100,8 +99,7 @@ def refine_region(refiner: Refiner, region: np.ndarray, pasted: np.ndarray, gate
     """``pasted`` (h×w×3 float, levels) corrected by ``refiner`` inside ``gate`` (h×w), guided by the photo's
     ``region`` (h×w×3, levels) and the ``target`` expression's index (ignored by a refiner not told
     targets): float32 levels. Pixels where the gate is 0 come back unchanged."""
-    if refiner.config.reach == "face":
-        gate = face_reach(*gate.shape)
+    gate = reach_gate(gate, refiner.config.reach)
     if not gate.any():
         return pasted
     height, width = gate.shape
@@ -123,9 +121,16 @@ def refine_region(refiner: Refiner, region: np.ndarray, pasted: np.ndarray, gate
     return (pasted + correction * (gate[:, :, None] > 0)).astype(np.float32)
 
 
-def face_reach(height: int, width: int) -> np.ndarray:
-    """(h, w) float32: 1 wherever the paste is blended into the photo (the feathered ellipse is above 0), else 0."""
-    return (feather_mask(height, width) > 0).astype(np.float32)
+def reach_gate(gate: np.ndarray, reach: str) -> np.ndarray:
+    """Where a refiner of ``reach`` may correct a paste whose changed region is ``gate`` (h×w): the gate itself
+    ("changed"), or ("face") 1 wherever the paste is blended into the photo (the feathered ellipse is above 0)."""
+    _check_reach(reach)
+    return gate if reach == "changed" else (feather_mask(*gate.shape) > 0).astype(np.float32)
+
+
+def _check_reach(reach: str) -> None:
+    if reach not in ("changed", "face"):
+        raise ValueError(f"a refiner's reach is 'changed' or 'face', not {reach!r}")
 
 
 @dataclass
