@@ -366,6 +366,7 @@ def test_scene_grading_scores_an_unchanged_photo_as_the_input_and_the_true_scene
     truth = grade_scenes(StandIn(True), range(2_000_000, 2_000_001), sources=("happiness",))
     assert truth.l1_ratio == 0.0 and truth.lines_left < 0.05 and truth.judge["sadness"] == 1.0  # the truth's own faint texture
     assert truth.detail_error == 0.0 and truth.crispness == 1.0
+    assert unchanged.colour_ratio == 1.0 and truth.colour_ratio == 0.0
     # the ceiling is the truth's reading, whatever the edit: the cheat's edits score exactly it
     edited = [t for t in truth.judge if t != "happiness"]  # (no edit goes into the source's own expression)
     assert [truth.judge_on_truth[t] for t in edited] == [unchanged.judge_on_truth[t] for t in edited] == \

@@ -16,6 +16,9 @@ engine, and the edited photo is compared with the same scene drawn in the target
   scenes of other people cut this way (:func:`truth_cuts`), on the edit and on the truth: a second reader
   whose ceiling is near 100 %, reported beside the stored judge's, never instead of it;
 * **L1 / input**: mean |edited − truth| over |source − truth| inside the crop box (both at 128×128);
+* **colour / input**: mean |chroma(edited) − chroma(truth)| over |chroma(source) − chroma(truth)| there (Cr and
+  Cb, 8-bit levels): a repaint in the wrong colour (a grey patch where a brown brow was) counts, though its
+  brightness is right;
 * **lines left**: :func:`~emoface.stargan.evaluate.line_contrast_left` there (the old lines' contrast kept);
 * **detail error**: at the crop's own resolution (200–300 px, what a blog shows), mean |hp(edited) − hp(truth)|
   over mean |hp(source) − hp(truth)|, hp the brightness's 3×3 high-pass: 1 for the unchanged photo, 0 for an
@@ -73,6 +76,7 @@ class SceneScores:
     lines_left: float
     detail_error: float
     crispness: float
+    colour_ratio: float
     scene_judge: dict[str, float] | None = None  # the scene judge's reading of the edited photos (None: not stored)
     scene_judge_on_truth: dict[str, float] | None = None  # ... and of the true scenes
 
@@ -91,7 +95,8 @@ class SceneScores:
         return "\n".join(rows) + (f"\n\n{self.edits} edits; L1 to the true scene {self.l1_ratio:.3f}× the unchanged "
                                   f"photo's; old lines' contrast left {self.lines_left:.3f}; "
                                   f"fine-detail error at full size {self.detail_error:.3f}× the unchanged photo's; "
-                                  f"crispness of the new features {self.crispness:.3f}")
+                                  f"crispness of the new features {self.crispness:.3f}; "
+                                  f"colour error {self.colour_ratio:.3f}× the unchanged photo's")
 
 
 def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES) -> SceneScores:
@@ -108,7 +113,7 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
     # per target: edits read right, truths read right, both, all; the scene judge's edits and truths read right
     right = {target: np.zeros(6) for target in FACE_EXPRESSIONS}
-    sums = np.zeros(8)  # the numerators and denominators of the four picture numbers (_picture_sums)
+    sums = np.zeros(10)  # the numerators and denominators of the five picture numbers (_picture_sums)
     for made in scene_edits(pipeline, people, sources):
         sums += _picture_sums(made)
         target = FACE_EXPRESSIONS.index(made.target)
@@ -124,6 +129,7 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     return SceneScores(edits=edits, judge=shares(0), judge_on_truth=shares(1), judge_where_truth_reads=shares(2, 1),
                        l1_ratio=share(sums[0], sums[1]), lines_left=share(sums[2], sums[3]),
                        detail_error=share(sums[4], sums[5]), crispness=share(sums[6], sums[7]),
+                       colour_ratio=share(sums[8], sums[9]),
                        scene_judge=shares(4) if scene_judge is not None else None,
                        scene_judge_on_truth=shares(5) if scene_judge is not None else None)
 
@@ -146,7 +152,8 @@ def truth_cuts(pipeline: Pipeline, people: Iterable[int],
 
 def _picture_sums(made: SceneEdit) -> np.ndarray:
     """One edit's contributions, as (numerator, denominator) pairs, to the L1 ratio (at :data:`COMPARE_SIDE`),
-    the lines left, the fine-detail error and the crispness (at the crop's own size)."""
+    the lines left, the fine-detail error and the crispness (at the crop's own size), and the colour error (at
+    :data:`COMPARE_SIDE`)."""
     crops = [cut(image, made.result.crop_box) for image in
              (made.result.photo, made.scenes[made.source], made.scenes[made.target])]
     edit, before, truth = (_compared(crop) for crop in crops)
@@ -154,7 +161,8 @@ def _picture_sums(made: SceneEdit) -> np.ndarray:
     return np.array([float((edit - truth).abs().mean()), float((before - truth).abs().mean()),
                      *line_contrast_left(edit, before, truth),
                      float(np.abs(edit_hp - truth_hp).mean()), float(np.abs(before_hp - truth_hp).mean()),
-                     *_new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp)])
+                     *_new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp),
+                     *_colour_error(*crops)])
 
 
 def _cut(pipeline: Pipeline, photo: np.ndarray, haar: Box, margin: float) -> np.ndarray:
@@ -231,6 +239,13 @@ def _new_edges_matched(before: np.ndarray, truth: np.ndarray, edit_hp: np.ndarra
     new = np.maximum(truth_hp - cv2.dilate(before_hp, window), 0) * moved
     matched = np.minimum(cv2.dilate(edit_hp, window) / np.maximum(truth_hp, 1e-6), 1.0)
     return float((new * matched).sum()), float(new.sum())
+
+
+def _colour_error(edit: np.ndarray, before: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """(mean |chroma(edit) − chroma(truth)|, the same for ``before``) at :data:`COMPARE_SIDE` (Cr, Cb levels)."""
+    chroma = lambda crop: cv2.cvtColor(resize_square(crop, COMPARE_SIDE), cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(float)
+    edit, before, truth = chroma(edit), chroma(before), chroma(truth)
+    return float(np.abs(edit - truth).mean()), float(np.abs(before - truth).mean())
 
 
 def _compared(crop: np.ndarray) -> torch.Tensor:

@@ -20,6 +20,14 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   colours the face already has, 9 levels from the photo on the unedited face against 2.) Without it, the
   edited face's mean and standard deviation in CIE-LAB, inside the mask, are matched to the photo's
   (Reinhard et al.'s colour transfer), which undoes any brightness and contrast change.
+* **grey skin where a dark feature was.** Equalising pushes bright skin to the top of the range, where its
+  red channel clips at 255: the equalised face's skin is paler than the photo's (its Cr 13 levels lower on
+  SynthFaces' faces), and a curve on Y alone cannot give the red back. Where the generator paints skin over
+  an old brow, the paste showed a grey-white patch the shape of the brow, and the refiner then drew its
+  outline (docs/stargan.md). So each colour is also looked up jointly (:func:`colour_lookup`): the aligned
+  pair says which photo colour each equalised colour stood for (a trilinear splat on a grid of
+  :data:`LOOKUP_STEP` levels, smoothed), and a colour the face did not have (a red lip the generator
+  painted) falls back to the curve.
 * **blur.** The generator is 64 or 128 pixels wide; a profile photo's face is often 500. With
   ``original_face`` only the *difference* ``edited − original`` is upsampled and added to the
   photo's own full-resolution pixels, so skin, hair and eyes keep their sharpness and only what
@@ -62,6 +70,13 @@ MOVED = 20.0
 #: A face pixel whose change exceeds this (levels, as :data:`MOVED`) is inside the refiner's gate: lower, so
 #: the faint edges of a moved feature are refined too.
 GATE_LEVEL = 12.0
+
+#: Spacing (8-bit levels) of the colour lookup's RGB grid, and its smoothing (Gaussian σ in grid steps).
+LOOKUP_STEP = 8
+LOOKUP_SIGMA = 1.0
+#: Weight (in pixels of the face) of the tone curve's colour in the lookup: where the aligned pair holds fewer
+#: pixels of a colour than this, the curve's answer counts for more than theirs.
+LOOKUP_PRIOR = 2.0
 
 #: ``refine(region, pasted, gate)``: a correction of the paste (float levels, h×w×3) inside ``gate`` (h×w in
 #: [0, 1]), guided by the photo's ``region``; returns the corrected paste (the StarGAN engine's refiner).
@@ -198,8 +213,9 @@ def _changed_weight(change: np.ndarray, threshold: float, grow: int) -> np.ndarr
 def _levels(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None,
             equalization: EqualizeMode) -> tuple[np.ndarray, np.ndarray]:
     """``edited`` and ``original`` as float32 at the face's size, in the photo's tone mapping when
-    ``region`` is given: f(edited), f(original), with f the transfer curve equalised → photo, on Y alone
-    for a ``"luminance"``-equalised face, else on each RGB channel."""
+    ``region`` is given: f(edited), f(original), with f the colour lookup equalised → photo learnt from the
+    aligned pair (:func:`colour_lookup`), falling back to the transfer curve, on Y alone for a
+    ``"luminance"``-equalised face, else on each RGB channel."""
     if region is None:
         return edited.astype(np.float32), original.astype(np.float32)
     # The photo's crop at the face's size: what the detector resized before equalising.
@@ -207,10 +223,61 @@ def _levels(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None,
     if equalization == "luminance":
         brightness = lambda image: cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[:, :, :1]
         curve = transfer_curves(brightness(original), brightness(small))[0]
-        return _with_brightness(edited, curve), _with_brightness(original, curve)
-    curves = transfer_curves(original, small)
-    channels = np.arange(3)
-    return curves[channels, edited], curves[channels, original]
+        by_curve = _with_brightness(edited, curve), _with_brightness(original, curve)
+    else:
+        curves, channels = transfer_curves(original, small), np.arange(3)
+        by_curve = curves[channels, edited], curves[channels, original]
+    return tuple(colour_lookup(original, small, face, fallback) for face, fallback in zip((edited, original), by_curve))
+
+
+def colour_lookup(source: np.ndarray, target: np.ndarray, query: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """``query``'s colours (h×w×3 uint8) in ``target``'s: for each, the mean ``target`` colour of the ``source``
+    pixels of that colour (``source`` and ``target`` pixel-aligned, h×w×3), its ``fallback`` (h×w×3 float, e.g.
+    the tone curve's answer) where ``source`` has few such pixels. Joint in R, G and B, unlike the curves, so a
+    colour the equalisation clipped maps back to the one it stood for. Returns float32 h×w×3."""
+    side = 256 // LOOKUP_STEP + 1
+    cells, weights = _grid_corners(source)
+    counts = np.zeros(side ** 3)
+    sums = np.zeros((side ** 3, 3))
+    values = target.reshape(-1, 3).astype(np.float64)
+    for cell, weight in zip(cells, weights):
+        counts += np.bincount(cell, weight, minlength=side ** 3)
+        for channel in range(3):
+            sums[:, channel] += np.bincount(cell, weight * values[:, channel], minlength=side ** 3)
+    counts = _smooth_grid(counts.reshape((side,) * 3)).ravel()
+    sums = np.stack([_smooth_grid(sums[:, c].reshape((side,) * 3)).ravel() for c in range(3)], axis=1)
+    cells, weights = _grid_corners(query)
+    count = sum(weight * counts[cell] for cell, weight in zip(cells, weights))
+    total = sum(weight[:, None] * sums[cell] for cell, weight in zip(cells, weights))
+    prior = fallback.reshape(-1, 3).astype(np.float64)
+    return ((total + LOOKUP_PRIOR * prior) / (count + LOOKUP_PRIOR)[:, None]).reshape(query.shape).astype(np.float32)
+
+
+def _grid_corners(image: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The 8 grid cells (flat indices) around each pixel's colour, and their trilinear weights."""
+    side = 256 // LOOKUP_STEP + 1
+    position = image.reshape(-1, 3).astype(np.float64) / LOOKUP_STEP
+    low = np.minimum(np.floor(position).astype(np.int64), side - 2)
+    fraction = position - low
+    cells, weights = [], []
+    for corner in np.ndindex(2, 2, 2):
+        offset = np.array(corner)
+        index = low + offset
+        cells.append((index[:, 0] * side + index[:, 1]) * side + index[:, 2])
+        weights.append(np.prod(np.where(offset == 1, fraction, 1.0 - fraction), axis=1))
+    return cells, weights
+
+
+def _smooth_grid(grid: np.ndarray) -> np.ndarray:
+    """``grid`` (3-D) blurred by a Gaussian of :data:`LOOKUP_SIGMA` steps along each axis, edges replicated."""
+    radius = int(np.ceil(2 * LOOKUP_SIGMA))
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / LOOKUP_SIGMA) ** 2)
+    kernel /= kernel.sum()
+    for axis in range(3):
+        padded = np.pad(grid, [(radius, radius) if a == axis else (0, 0) for a in range(3)], mode="edge")
+        length = grid.shape[axis]
+        grid = sum(k * np.take(padded, np.arange(j, j + length), axis=axis) for j, k in enumerate(kernel))
+    return grid
 
 
 def _with_brightness(image: np.ndarray, curve: np.ndarray) -> np.ndarray:
