@@ -114,6 +114,23 @@ def test_training_learns_to_bring_back_what_the_paste_blurred():
     assert record["steps"] == 100 and len(curve) == 2 and curve[-1]["loss"] < 0.7 * curve[0]["loss"]
 
 
+def test_focus_weighs_the_pixels_the_edit_must_change():
+    """Where the truth differs from the photo, an error counts 1 + focus times; elsewhere, as before."""
+    from emoface.stargan.refiner import refiner_loss
+
+    photo = torch.zeros(1, 3, 8, 8)
+    truth = photo.clone()
+    truth[:, :, :2] = 0.5  # two rows the edit must change (64 levels)
+    gate = torch.ones(1, 1, 8, 8)
+    wrong_there, wrong_elsewhere = photo.clone(), truth.clone()  # the paste kept the photo / broke a kept row
+    wrong_elsewhere[:, :, 6:8] = 0.5
+    plain = [float(refiner_loss(r, truth, gate)) for r in (wrong_there, wrong_elsewhere)]
+    focused = [float(refiner_loss(r, truth, gate, photo, focus=4.0)) for r in (wrong_there, wrong_elsewhere)]
+    assert plain[0] == pytest.approx(plain[1])  # the same error, unweighted
+    assert focused[0] > 2 * focused[1]  # a miss where the edit must change counts more than one where it must not
+    assert float(refiner_loss(truth, truth, gate, photo, focus=4.0)) == 0.0
+
+
 def test_the_refiner_travels_in_the_generator_file_and_the_engine_uses_it(tmp_path):
     from emoface.engines.stargan import StarGanEngine
     from emoface.faces.detect import default_detector

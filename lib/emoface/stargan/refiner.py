@@ -148,9 +148,21 @@ class RefinerPatches:
                 batch[:, 7:10] / 127.5 - 1, self.targets[rows])
 
 
-def refiner_loss(refined: torch.Tensor, truth: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
-    """Mean |refined − truth| plus the same on their 3×3 high-pass (the edges), inside the gate."""
-    inside = (gate > 0).float().expand_as(refined)
+#: A pixel whose brightness differs between the truth and the photo by more than this (levels) is one the edit
+#: must change: what ``focus`` weighs more in the refiner's loss.
+FOCUS_LEVEL = 8.0
+
+
+def refiner_loss(refined: torch.Tensor, truth: torch.Tensor, gate: torch.Tensor, photo: torch.Tensor | None = None,
+                 focus: float = 0.0) -> torch.Tensor:
+    """Mean |refined − truth| plus the same on their 3×3 high-pass (the edges), inside the gate; with ``focus``,
+    each pixel where the truth's brightness differs from the ``photo``'s by more than :data:`FOCUS_LEVEL` weighs
+    1 + ``focus`` (a surprised forehead's lines are a few pixels of a face that otherwise asks to be left alone)."""
+    inside = (gate > 0).float()
+    if focus:
+        differs = (truth - photo).abs().mean(1, keepdim=True) > FOCUS_LEVEL / 127.5
+        inside = inside * (1.0 + focus * differs.float())
+    inside = inside.expand_as(refined)
     total = inside.sum().clamp(min=1.0)
     plain = ((refined - truth).abs() * inside).sum() / total
     edges = ((high_pass(refined) - high_pass(truth)).abs() * inside).sum() / total
@@ -158,10 +170,11 @@ def refiner_loss(refined: torch.Tensor, truth: torch.Tensor, gate: torch.Tensor)
 
 
 def train_refiner(data: RefinerPatches, config: RefinerConfig = RefinerConfig(), steps: int = 1500, batch: int = 16,
-                  lr: float = 1e-3, minutes: float | None = None, seed: int = 0,
+                  lr: float = 1e-3, minutes: float | None = None, seed: int = 0, focus: float = 0.0,
                   progress: bool = True) -> tuple[Refiner, dict]:
     """A refiner trained on ``data`` for ``steps`` (Adam, cosine decay to lr/10, random flips), stopping early
-    after ``minutes`` of wall time: (refiner, its training record: steps done, minutes, loss curve)."""
+    after ``minutes`` of wall time, its loss weighing by ``focus`` what the edit must change
+    (:func:`refiner_loss`): (refiner, its training record: steps done, minutes, loss curve)."""
     torch.manual_seed(seed)
     refiner = Refiner(config)
     optimiser = torch.optim.Adam(refiner.parameters(), lr=lr)
@@ -173,7 +186,8 @@ def train_refiner(data: RefinerPatches, config: RefinerConfig = RefinerConfig(),
         photo, pasted, gate, truth, target = data.split(rows)
         if bool(torch.rand(1, generator=generator) < 0.5):  # faces are near-symmetric: a free second view
             photo, pasted, gate, truth = (t.flip(3) for t in (photo, pasted, gate, truth))
-        loss = refiner_loss(refiner(photo, pasted, gate, target if config.classes else None), truth, gate)
+        loss = refiner_loss(refiner(photo, pasted, gate, target if config.classes else None), truth, gate, photo,
+                            focus)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -184,7 +198,8 @@ def train_refiner(data: RefinerPatches, config: RefinerConfig = RefinerConfig(),
             running = 0.0
         if minutes is not None and time.monotonic() - start > 60 * minutes:
             break
-    record = {"config": asdict(config), "steps": done, "batch": batch, "lr": lr, "patches": len(data.patches),
+    record = {"config": asdict(config), "steps": done, "batch": batch, "lr": lr, "focus": focus,
+              "patches": len(data.patches),
               "train_minutes": round((time.monotonic() - start) / 60, 1), "loss_curve": curve}
     return refiner.eval(), record
 
