@@ -69,6 +69,8 @@ def main() -> None:
     parser.add_argument("--focus", type=float, default=0.0,
                         help="weigh 1 + FOCUS in the loss each pixel where the truth differs from the photo (what the edit "
                              "must change, e.g. a surprised forehead's lines with --reach face)")
+    parser.add_argument("--focus-kept", action="store_true",
+                        help="with --focus: only where the paste kept the photo (what G left undone, not what it moved)")
     parser.add_argument("--untold", action="store_true",
                         help="do not tell the refiner the target expression (it guesses it from the paste)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the CPU default oversubscribes)")
@@ -104,7 +106,8 @@ def main() -> None:
     print(f"{len(data.patches)} patches ({made_minutes:.1f} min to make)")
     classes = 0 if args.untold else len(loaded.classes)
     refiner, record = train_refiner(data, RefinerConfig(width=args.width, classes=classes, reach=args.reach),
-                                    steps=args.steps, minutes=args.minutes, focus=args.focus)
+                                    steps=args.steps, minutes=args.minutes, focus=args.focus,
+                                    focus_kept=args.focus_kept)
     record.update({
         "data": f"pasted edits ({'the true face at the generator size' if args.teacher == 'truth' else 'by G'}) "
                 f"of SynthFaces scenes of people {people[0]}-{people[1]} "

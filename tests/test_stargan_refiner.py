@@ -129,6 +129,10 @@ def test_focus_weighs_the_pixels_the_edit_must_change():
     assert plain[0] == pytest.approx(plain[1])  # the same error, unweighted
     assert focused[0] > 2 * focused[1]  # a miss where the edit must change counts more than one where it must not
     assert float(refiner_loss(truth, truth, gate, photo, focus=4.0)) == 0.0
+    # told the paste: where it already changed the photo (it moved those rows), no extra weight
+    moved = truth.clone()
+    assert float(refiner_loss(wrong_there, truth, gate, photo, focus=4.0, kept=moved)) == pytest.approx(plain[0])
+    assert float(refiner_loss(wrong_there, truth, gate, photo, focus=4.0, kept=photo)) == pytest.approx(focused[0])
 
 
 def test_the_refiner_travels_in_the_generator_file_and_the_engine_uses_it(tmp_path):

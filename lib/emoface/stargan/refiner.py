@@ -154,13 +154,17 @@ FOCUS_LEVEL = 8.0
 
 
 def refiner_loss(refined: torch.Tensor, truth: torch.Tensor, gate: torch.Tensor, photo: torch.Tensor | None = None,
-                 focus: float = 0.0) -> torch.Tensor:
+                 focus: float = 0.0, kept: torch.Tensor | None = None) -> torch.Tensor:
     """Mean |refined − truth| plus the same on their 3×3 high-pass (the edges), inside the gate; with ``focus``,
     each pixel where the truth's brightness differs from the ``photo``'s by more than :data:`FOCUS_LEVEL` weighs
-    1 + ``focus`` (a surprised forehead's lines are a few pixels of a face that otherwise asks to be left alone)."""
+    1 + ``focus`` (a surprised forehead's lines are a few pixels of a face that otherwise asks to be left alone);
+    given the paste as ``kept``, only where the paste kept the photo (what G left undone, not what it moved)."""
     inside = (gate > 0).float()
     if focus:
-        differs = (truth - photo).abs().mean(1, keepdim=True) > FOCUS_LEVEL / 127.5
+        level = FOCUS_LEVEL / 127.5
+        differs = (truth - photo).abs().mean(1, keepdim=True) > level
+        if kept is not None:
+            differs = differs & ((kept - photo).abs().mean(1, keepdim=True) <= level)
         inside = inside * (1.0 + focus * differs.float())
     inside = inside.expand_as(refined)
     total = inside.sum().clamp(min=1.0)
@@ -171,10 +175,11 @@ def refiner_loss(refined: torch.Tensor, truth: torch.Tensor, gate: torch.Tensor,
 
 def train_refiner(data: RefinerPatches, config: RefinerConfig = RefinerConfig(), steps: int = 1500, batch: int = 16,
                   lr: float = 1e-3, minutes: float | None = None, seed: int = 0, focus: float = 0.0,
-                  progress: bool = True) -> tuple[Refiner, dict]:
+                  focus_kept: bool = False, progress: bool = True) -> tuple[Refiner, dict]:
     """A refiner trained on ``data`` for ``steps`` (Adam, cosine decay to lr/10, random flips), stopping early
-    after ``minutes`` of wall time, its loss weighing by ``focus`` what the edit must change
-    (:func:`refiner_loss`): (refiner, its training record: steps done, minutes, loss curve)."""
+    after ``minutes`` of wall time, its loss weighing by ``focus`` what the edit must change (with ``focus_kept``,
+    only where the paste kept the photo; :func:`refiner_loss`): (refiner, its training record: steps done,
+    minutes, loss curve)."""
     torch.manual_seed(seed)
     refiner = Refiner(config)
     optimiser = torch.optim.Adam(refiner.parameters(), lr=lr)
@@ -187,7 +192,7 @@ def train_refiner(data: RefinerPatches, config: RefinerConfig = RefinerConfig(),
         if bool(torch.rand(1, generator=generator) < 0.5):  # faces are near-symmetric: a free second view
             photo, pasted, gate, truth = (t.flip(3) for t in (photo, pasted, gate, truth))
         loss = refiner_loss(refiner(photo, pasted, gate, target if config.classes else None), truth, gate, photo,
-                            focus)
+                            focus, pasted if focus_kept else None)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -199,6 +204,7 @@ def train_refiner(data: RefinerPatches, config: RefinerConfig = RefinerConfig(),
         if minutes is not None and time.monotonic() - start > 60 * minutes:
             break
     record = {"config": asdict(config), "steps": done, "batch": batch, "lr": lr, "focus": focus,
+              "focus_kept": focus_kept,
               "patches": len(data.patches),
               "train_minutes": round((time.monotonic() - start) / 60, 1), "loss_curve": curve}
     return refiner.eval(), record
