@@ -118,6 +118,26 @@ def test_transfer_curves_undo_a_tone_curve():
     assert np.abs(curves[:, 30:226] - (0.5 * np.arange(30, 226) + 20)).max() < 1.5
 
 
+def test_the_colour_lookup_gives_back_what_clipping_took_and_keeps_colours_the_face_had_not():
+    """Brightened and clipped (as equalising clips bright skin's red), two skin tones no longer differ in red;
+    a curve on each channel alone cannot part them, the joint lookup can. A colour the face did not have
+    gets its fallback."""
+    from emoface.faces.paste import colour_lookup
+
+    photo = np.zeros((32, 32, 3), np.float32)
+    photo[:16] = (200, 150, 120)  # two skins: the second redder and darker
+    photo[16:] = (230, 115, 85)
+    equalised = np.clip(photo * 1.3, 0, 255).astype(np.uint8)  # both reds clip to 255
+    assert (equalised[:, :, 0] == 255).all()
+    by_channel = equalised / 1.3  # what undoing each channel alone gives: one red (196) for both skins
+    mapped = colour_lookup(equalised, photo, equalised, by_channel)
+    assert np.abs(by_channel - photo).max() > 30
+    assert np.abs(mapped - photo).max() < 3  # each skin back to its own red
+    unseen = np.zeros_like(equalised)
+    unseen[:] = (20, 200, 20)  # a green no pixel of the face has
+    assert np.abs(colour_lookup(equalised, photo, unseen, np.full_like(photo, 77.0)) - 77.0).max() < 1
+
+
 def test_bad_inputs_say_what_to_pass(photo):
     face = np.zeros((SIZE, SIZE, 3), np.uint8)
     with pytest.raises(ValueError, match="square"):

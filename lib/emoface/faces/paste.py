@@ -227,7 +227,8 @@ def _levels(edited: np.ndarray, original: np.ndarray, region: np.ndarray | None,
     else:
         curves, channels = transfer_curves(original, small), np.arange(3)
         by_curve = curves[channels, edited], curves[channels, original]
-    return tuple(colour_lookup(original, small, face, fallback) for face, fallback in zip((edited, original), by_curve))
+    grid = _lookup_grid(original, small)
+    return tuple(_looked_up(grid, face, fallback) for face, fallback in zip((edited, original), by_curve))
 
 
 def colour_lookup(source: np.ndarray, target: np.ndarray, query: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -235,6 +236,11 @@ def colour_lookup(source: np.ndarray, target: np.ndarray, query: np.ndarray, fal
     pixels of that colour (``source`` and ``target`` pixel-aligned, h×w×3), its ``fallback`` (h×w×3 float, e.g.
     the tone curve's answer) where ``source`` has few such pixels. Joint in R, G and B, unlike the curves, so a
     colour the equalisation clipped maps back to the one it stood for. Returns float32 h×w×3."""
+    return _looked_up(_lookup_grid(source, target), query, fallback)
+
+
+def _lookup_grid(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smoothed count of ``source`` pixels near each grid colour and the sum of their ``target`` colours."""
     side = 256 // LOOKUP_STEP + 1
     cells, weights = _grid_corners(source)
     counts = np.zeros(side ** 3)
@@ -246,6 +252,12 @@ def colour_lookup(source: np.ndarray, target: np.ndarray, query: np.ndarray, fal
             sums[:, channel] += np.bincount(cell, weight * values[:, channel], minlength=side ** 3)
     counts = _smooth_grid(counts.reshape((side,) * 3)).ravel()
     sums = np.stack([_smooth_grid(sums[:, c].reshape((side,) * 3)).ravel() for c in range(3)], axis=1)
+    return counts, sums
+
+
+def _looked_up(grid: tuple[np.ndarray, np.ndarray], query: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """:func:`colour_lookup` with the grid already built."""
+    counts, sums = grid
     cells, weights = _grid_corners(query)
     count = sum(weight * counts[cell] for cell, weight in zip(cells, weights))
     total = sum(weight[:, None] * sums[cell] for cell, weight in zip(cells, weights))

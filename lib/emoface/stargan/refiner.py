@@ -204,8 +204,7 @@ def train_refiner(data: RefinerPatches, config: RefinerConfig = RefinerConfig(),
         if minutes is not None and time.monotonic() - start > 60 * minutes:
             break
     record = {"config": asdict(config), "steps": done, "batch": batch, "lr": lr, "focus": focus,
-              "focus_kept": focus_kept,
-              "patches": len(data.patches),
+              "focus_kept": focus_kept, "patches": len(data.patches),
               "train_minutes": round((time.monotonic() - start) / 60, 1), "loss_curve": curve}
     return refiner.eval(), record
 
