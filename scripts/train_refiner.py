@@ -84,16 +84,19 @@ def main() -> None:
     made_minutes = None
     people = [args.people.start, args.people.stop - 1]
     # what the patches are made from: reused only for the same recipe
+    # ("paste": the paste looks colours up since the twenty-second session; patches from the curve alone differ)
     recipe = {"generator": weights_digest(loaded.generator), "people": people, "teacher": args.teacher,
-              "ghost": args.ghost, "blur": args.blur, "reach": args.reach}
+              "ghost": args.ghost, "blur": args.blur, "reach": args.reach, "paste": "colour lookup"}
     if args.patches is not None and args.patches.exists():
         stored = torch.load(args.patches, weights_only=True)
         data, made_minutes = RefinerPatches(stored["patches"], stored["targets"]), stored["minutes"]
-        older = {"teacher": "generator", "ghost": 0.0, "blur": 0.0, "reach": "changed"}  # files made before these keys
+        older = {"teacher": "generator", "ghost": 0.0, "blur": 0.0, "reach": "changed",  # files made before these keys
+                 "paste": "tone curve"}
         made_for = {key: stored.get(key, older.get(key)) for key in recipe}
         if made_for != recipe:
             raise SystemExit(f"error: {args.patches} holds patches made for {made_for}, not {recipe}; delete it or "
-                             "pass the same generator, --people, --teacher, --ghost, --blur and --reach")
+                             "pass the same generator, --people, --teacher, --ghost, --blur and --reach (patches made "
+                             "before the paste looked colours up must be made again)")
     else:
         pipeline = Pipeline(generator=args.generator, cache_size=0)
         data = (truth_patches(pipeline, args.people, ghost=args.ghost, blur=args.blur, reach=args.reach)
