@@ -156,13 +156,14 @@ def _picture_sums(made: SceneEdit) -> np.ndarray:
     :data:`COMPARE_SIDE`)."""
     crops = [cut(image, made.result.crop_box) for image in
              (made.result.photo, made.scenes[made.source], made.scenes[made.target])]
-    edit, before, truth = (_compared(crop) for crop in crops)
+    small = [resize_square(crop, COMPARE_SIDE) for crop in crops]
+    edit, before, truth = (_compared(crop) for crop in small)
     edit_hp, before_hp, truth_hp = (_detail(crop) for crop in crops)
     return np.array([float((edit - truth).abs().mean()), float((before - truth).abs().mean()),
                      *line_contrast_left(edit, before, truth),
                      float(np.abs(edit_hp - truth_hp).mean()), float(np.abs(before_hp - truth_hp).mean()),
                      *_new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp),
-                     *_colour_error(*crops)])
+                     *_colour_error(*small)])
 
 
 def _cut(pipeline: Pipeline, photo: np.ndarray, haar: Box, margin: float) -> np.ndarray:
@@ -242,12 +243,12 @@ def _new_edges_matched(before: np.ndarray, truth: np.ndarray, edit_hp: np.ndarra
 
 
 def _colour_error(edit: np.ndarray, before: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-    """(mean |chroma(edit) − chroma(truth)|, the same for ``before``) at :data:`COMPARE_SIDE` (Cr, Cb levels)."""
-    chroma = lambda crop: cv2.cvtColor(resize_square(crop, COMPARE_SIDE), cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(float)
+    """(mean |chroma(edit) − chroma(truth)|, the same for ``before``), crops at :data:`COMPARE_SIDE` (Cr, Cb levels)."""
+    chroma = lambda crop: cv2.cvtColor(crop, cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(float)
     edit, before, truth = chroma(edit), chroma(before), chroma(truth)
     return float(np.abs(edit - truth).mean()), float(np.abs(before - truth).mean())
 
 
 def _compared(crop: np.ndarray) -> torch.Tensor:
-    """``crop`` at :data:`COMPARE_SIDE`, (1, 3, S, S) in [-1, 1]."""
-    return torch.from_numpy(resize_square(crop, COMPARE_SIDE)).permute(2, 0, 1)[None].float() / 127.5 - 1
+    """``crop`` (already at :data:`COMPARE_SIDE`) as (1, 3, S, S) in [-1, 1]."""
+    return torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 127.5 - 1

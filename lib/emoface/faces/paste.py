@@ -77,6 +77,8 @@ LOOKUP_SIGMA = 1.0
 #: Weight (in pixels of the face) of the tone curve's colour in the lookup: where the aligned pair holds fewer
 #: pixels of a colour than this, the curve's answer counts for more than theirs.
 LOOKUP_PRIOR = 2.0
+#: Grid points per channel (0, LOOKUP_STEP, …, 256).
+_LOOKUP_SIDE = 256 // LOOKUP_STEP + 1
 
 #: ``refine(region, pasted, gate)``: a correction of the paste (float levels, h×w×3) inside ``gate`` (h×w in
 #: [0, 1]), guided by the photo's ``region``; returns the corrected paste (the StarGAN engine's refiner).
@@ -239,54 +241,49 @@ def colour_lookup(source: np.ndarray, target: np.ndarray, query: np.ndarray, fal
     return _looked_up(_lookup_grid(source, target), query, fallback)
 
 
-def _lookup_grid(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The smoothed count of ``source`` pixels near each grid colour and the sum of their ``target`` colours."""
-    side = 256 // LOOKUP_STEP + 1
+def _lookup_grid(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(cells, 4), one row per grid colour: the smoothed count of ``source`` pixels near it, then the sum of their
+    ``target`` colours (both splatted with the same trilinear weights and smoothed alike)."""
     cells, weights = _grid_corners(source)
-    counts = np.zeros(side ** 3)
-    sums = np.zeros((side ** 3, 3))
-    values = target.reshape(-1, 3).astype(np.float64)
+    values = np.concatenate([np.ones((len(cells[0]), 1)), target.reshape(-1, 3).astype(np.float64)], axis=1)
+    grid = np.zeros((_LOOKUP_SIDE ** 3, 4))
     for cell, weight in zip(cells, weights):
-        counts += np.bincount(cell, weight, minlength=side ** 3)
-        for channel in range(3):
-            sums[:, channel] += np.bincount(cell, weight * values[:, channel], minlength=side ** 3)
-    counts = _smooth_grid(counts.reshape((side,) * 3)).ravel()
-    sums = np.stack([_smooth_grid(sums[:, c].reshape((side,) * 3)).ravel() for c in range(3)], axis=1)
-    return counts, sums
+        for column in range(4):
+            grid[:, column] += np.bincount(cell, weight * values[:, column], minlength=_LOOKUP_SIDE ** 3)
+    return _smooth_grid(grid.reshape((_LOOKUP_SIDE,) * 3 + (4,))).reshape(-1, 4)
 
 
-def _looked_up(grid: tuple[np.ndarray, np.ndarray], query: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+def _looked_up(grid: np.ndarray, query: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """:func:`colour_lookup` with the grid already built."""
-    counts, sums = grid
     cells, weights = _grid_corners(query)
-    count = sum(weight * counts[cell] for cell, weight in zip(cells, weights))
-    total = sum(weight[:, None] * sums[cell] for cell, weight in zip(cells, weights))
+    found = sum(weight[:, None] * grid[cell] for cell, weight in zip(cells, weights))
+    count, total = found[:, 0], found[:, 1:]
     prior = fallback.reshape(-1, 3).astype(np.float64)
     return ((total + LOOKUP_PRIOR * prior) / (count + LOOKUP_PRIOR)[:, None]).reshape(query.shape).astype(np.float32)
 
 
 def _grid_corners(image: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The 8 grid cells (flat indices) around each pixel's colour, and their trilinear weights."""
-    side = 256 // LOOKUP_STEP + 1
     position = image.reshape(-1, 3).astype(np.float64) / LOOKUP_STEP
-    low = np.minimum(np.floor(position).astype(np.int64), side - 2)
+    low = np.minimum(np.floor(position).astype(np.int64), _LOOKUP_SIDE - 2)
     fraction = position - low
     cells, weights = [], []
     for corner in np.ndindex(2, 2, 2):
         offset = np.array(corner)
         index = low + offset
-        cells.append((index[:, 0] * side + index[:, 1]) * side + index[:, 2])
+        cells.append((index[:, 0] * _LOOKUP_SIDE + index[:, 1]) * _LOOKUP_SIDE + index[:, 2])
         weights.append(np.prod(np.where(offset == 1, fraction, 1.0 - fraction), axis=1))
     return cells, weights
 
 
 def _smooth_grid(grid: np.ndarray) -> np.ndarray:
-    """``grid`` (3-D) blurred by a Gaussian of :data:`LOOKUP_SIGMA` steps along each axis, edges replicated."""
+    """``grid`` (its first 3 axes the colour grid) blurred by a Gaussian of :data:`LOOKUP_SIGMA` steps along each of
+    them, edges replicated."""
     radius = int(np.ceil(2 * LOOKUP_SIGMA))
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / LOOKUP_SIGMA) ** 2)
     kernel /= kernel.sum()
     for axis in range(3):
-        padded = np.pad(grid, [(radius, radius) if a == axis else (0, 0) for a in range(3)], mode="edge")
+        padded = np.pad(grid, [(radius, radius) if a == axis else (0, 0) for a in range(grid.ndim)], mode="edge")
         length = grid.shape[axis]
         grid = sum(k * np.take(padded, np.arange(j, j + length), axis=axis) for j, k in enumerate(kernel))
     return grid
