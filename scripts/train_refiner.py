@@ -78,6 +78,8 @@ def main() -> None:
 
     if args.teacher == "generator" and (args.ghost or args.blur or args.reach != "changed"):
         parser.error("--ghost, --blur and --reach face apply to true edits: use them with --teacher truth")
+    if args.focus_kept and not args.focus:
+        parser.error("--focus-kept narrows --focus: give --focus too (e.g. --focus 4)")
     torch.set_num_threads(args.threads)
     started = time.monotonic()
     loaded = load_generator(args.generator)
