@@ -395,7 +395,7 @@ def test_the_open_painting_term_grades_the_painting_where_the_mask_paints_and_ca
 
 
 @pytest.mark.parametrize("weight_name, logged", [("lambda_paint_open", "G/paint_open"),
-                                                  ("lambda_texture", "G/texture")])
+                                                  ("lambda_texture", "G/texture"), ("lambda_local", "G/local")])
 def test_a_paired_extra_term_is_added_and_logged_only_when_weighted(tmp_path, weight_name, logged):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100
@@ -498,3 +498,41 @@ def test_cls_smoothing_softens_only_ds_reading_of_real_faces(data, tmp_path, mon
     assert config_from_dict(asdict(config)).cls_smoothing == 0.3  # the setting survives a checkpoint
     with pytest.raises(ValueError, match="cls_smoothing is a share of each label"):
         StarGANTrainer(StarGANConfig(**{**TINY.__dict__, "cls_smoothing": 1.0}), *data, tmp_path / "bad")
+
+
+def test_the_local_critic_trains_and_resumes_exactly(tmp_path):
+    images = torch.randint(0, 256, (12, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    labels, partners = torch.arange(12) % 3, every_person_in_every_domain()
+    config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "lambda_local": 1.0,
+                              "n_critic": 1})
+    straight = StarGANTrainer(config, images, labels, tmp_path / "a", partners=partners)
+    before = {k: v.clone() for k, v in straight.D_local.state_dict().items()}
+    log = straight.train_step()
+    assert log["D/local"] > 0 and log["G/local"] > 0
+    assert any(not torch.equal(before[k], v) for k, v in straight.D_local.state_dict().items())
+    straight.callbacks = (CsvLog(every=2),)
+    straight.train(progress=False)
+    header, row = (straight.run_dir / "losses.csv").read_text().splitlines()[:2]
+    assert float(row.split(",")[header.split(",").index("G/local")]) > 0
+    first = StarGANTrainer(config, images, labels, tmp_path / "b", partners=partners)
+    first.train(steps=3, progress=False)
+    del first
+    resumed = StarGANTrainer.resume_or_start(config, images, labels, tmp_path / "b", partners=partners)
+    resumed.train(progress=False)
+    for a, b in ((straight.G, resumed.G), (straight.D_local, resumed.D_local)):
+        assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    assert StarGANTrainer(TINY, images, labels, tmp_path / "c").D_local is None
+
+
+def test_the_local_critic_counts_only_cells_near_the_change():
+    from emoface.stargan.local_critic import changed_cells, critic_loss, generator_loss
+    source = torch.zeros(1, 3, 32, 32)
+    truth = source.clone()
+    truth[..., 20:22, 10:18] = 0.8  # a new mouth line
+    cells = changed_cells(source, truth)
+    assert cells.shape == (1, 1, 8, 8) and cells[0, 0, 5, 3] == 1 and cells[0, 0, 0, 0] == 0
+    scores = torch.zeros(1, 1, 8, 8)
+    scores[0, 0, 0, 0] = 5.0  # a wild verdict far from the change counts for nothing
+    assert generator_loss(scores, cells) == pytest.approx(1.0)
+    assert critic_loss(scores + 1, scores, cells) == pytest.approx(0.0)
+    assert generator_loss(scores, changed_cells(source, source)) == 0

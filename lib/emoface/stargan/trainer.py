@@ -56,6 +56,7 @@ from ..atomic import atomic_write, atomic_write_text
 from ..checkpoints import read_checkpoint
 from ..images import save_rgb
 from . import losses
+from . import local_critic
 from .model import Discriminator, Generator, with_attention_channel
 
 CHECKPOINT_FORMAT = "emoface-stargan/1"
@@ -106,6 +107,10 @@ class StarGANConfig:
     #: Our extension, with partners: weight of ‖D's features of G(x, c) − those of y‖₁
     #: (:func:`~emoface.stargan.losses.feature_matching_loss`): against the blurred mouths pixel L1 allows.
     lambda_feat: float = 0.0
+    #: Our extension, with partners: weight of a second, small critic's verdict on the pixels the
+    #: expression changes (:mod:`~emoface.stargan.local_critic`, pix2pix's PatchGAN beside the paired
+    #: L1): against the broad smear the L1 draws where the true face has a thin crease line.
+    lambda_local: float = 0.0
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
     #: must *erase* a feature (neutral, anger) lag the others, and their misses read as the old smile.
@@ -210,6 +215,12 @@ class StarGANTrainer:
         betas = (config.beta1, config.beta2)
         self.g_optimizer = torch.optim.Adam(_parameter_groups(self.G), config.g_lr, betas=betas)
         self.d_optimizer = torch.optim.Adam(self.D.parameters(), config.d_lr, betas=betas)
+        #: The local critic (``config.lambda_local``), its optimiser and loss scaler, or None.
+        self.D_local = local_critic.LocalCritic().to(self.device) if config.lambda_local > 0 else None
+        if self.D_local is not None:
+            self.D_local_step = _distributed(self.D_local, self.device, self.world_size)
+            self.d_local_optimizer = torch.optim.Adam(self.D_local.parameters(), config.d_lr, betas=betas)
+            self.d_local_scaler = torch.amp.GradScaler(self.device.type, enabled=scaled)
         #: All sampling (batches, flips, targets, penalty points) comes from this one generator.
         self.rng = torch.Generator().manual_seed(config.seed)
         self.step = 0
@@ -310,6 +321,10 @@ class StarGANTrainer:
         _update(self.d_optimizer, self.d_scaler, d_loss)
         log = {"step": self.step + 1, "D/adv": d_adv.item(), "D/cls": d_loss_cls.item(), "D/gp": d_loss_gp.item(),
                "lr_g": g_lr}
+        local = self.D_local is not None and true_edits is not None
+        if local:
+            cells = local_critic.changed_cells(x_real, true_edits[0]) * true_edits[1].view(-1, 1, 1, 1)
+            log["D/local"] = self._local_critic_step(x_real, x_fake, true_edits[0], cells)
 
         # Generator, every n_critic steps: L_G = L_adv^G + λ_cls·L_cls^f + λ_rec·L_rec.
         if (self.step + 1) % cfg.n_critic == 0:
@@ -342,6 +357,10 @@ class StarGANTrainer:
                         g_loss_texture = losses.texture_loss(x_fake.float(), *true_edits, x_real)
                         g_loss = g_loss + cfg.lambda_texture * g_loss_texture
                         log["G/texture"] = g_loss_texture.item()
+                    if local:
+                        g_loss_local = local_critic.generator_loss(self.D_local(x_real, x_fake).float(), cells)
+                        g_loss = g_loss + cfg.lambda_local * g_loss_local
+                        log["G/local"] = g_loss_local.item()
                     if matching:
                         with torch.no_grad():
                             true_features = self.D.features(true_edits[0])
@@ -356,6 +375,16 @@ class StarGANTrainer:
             log.update({"G/adv": g_adv.item(), "G/cls": g_loss_cls.item(), "G/rec": g_loss_rec.item()})
         self.step += 1
         return self._mean_over_ranks(log)
+
+    def _local_critic_step(self, x_real: torch.Tensor, x_fake: torch.Tensor, x_true: torch.Tensor,
+                           cells: torch.Tensor) -> float:
+        """One update of the local critic: the true faces against G's edits, on the changed cells."""
+        with self._autocast():
+            real_score = self.D_local_step(x_real, x_true)
+            fake_score = self.D_local_step(x_real, x_fake.detach())
+            loss = local_critic.critic_loss(real_score.float(), fake_score.float(), cells)
+        _update(self.d_local_optimizer, self.d_local_scaler, loss)
+        return loss.item()
 
     def _classifier_warmup_step(self, x_real: torch.Tensor, c_org: torch.Tensor, g_lr: float) -> dict[str, float]:
         """D learns only L_cls^r, the expression of real faces; G waits (``config.d_warmup``)."""
@@ -449,6 +478,9 @@ class StarGANTrainer:
             "torch_threads": torch.get_num_threads(),
             "world_size": self.world_size,
         }
+        if self.D_local is not None:
+            state.update({"D_local": self.D_local.state_dict(), "d_local_optimizer": self.d_local_optimizer.state_dict(),
+                          "d_local_scaler": self.d_local_scaler.state_dict()})
         if torch.cuda.is_available():
             state["cuda_rng"] = torch.cuda.get_rng_state_all()
         return state
@@ -477,6 +509,11 @@ class StarGANTrainer:
         if self.g_scaler.is_enabled() and state.get("g_scaler"):
             self.g_scaler.load_state_dict(state["g_scaler"])
             self.d_scaler.load_state_dict(state["d_scaler"])
+        if self.D_local is not None:
+            self.D_local.load_state_dict(state["D_local"])
+            self.d_local_optimizer.load_state_dict(state["d_local_optimizer"])
+            if self.d_local_scaler.is_enabled():
+                self.d_local_scaler.load_state_dict(state["d_local_scaler"])
         threads = state.get("torch_threads")
         if threads is not None and threads != torch.get_num_threads():
             warnings.warn(f"this checkpoint was written on {threads} torch threads and resumes on "
@@ -660,7 +697,7 @@ class CsvLog:
     """A callback appending every ``every``-th step's losses to ``run_dir/losses.csv``."""
 
     FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint",
-              "G/feat", "G/paint_open", "G/texture")
+              "G/feat", "G/paint_open", "G/texture", "D/local", "G/local")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
