@@ -87,6 +87,8 @@ def main() -> None:
     parser.add_argument("--lambda-local", type=float, default=0.0,
                         help="weight of a small critic judging only the pixels the expression changes, the true face "
                              "against the edit (needs --lambda-pair; against broad smears where the truth has thin lines)")
+    parser.add_argument("--local-warmup", type=int, default=0,
+                        help="with --lambda-local: first steps training only that critic, against G's edits as they are")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
                              "G's edits unsure, so its classification still gives G a gradient)")
@@ -128,7 +130,8 @@ def main() -> None:
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
-                           lambda_feat=args.lambda_feat, lambda_local=args.lambda_local, target_weights=args.target_weights,
+                           lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
+                           local_warmup=args.local_warmup, target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
     probe = test.images[:30]
@@ -175,6 +178,7 @@ def main() -> None:
                                              "lambda_paint_open": args.lambda_paint_open,
                                              "lambda_texture": args.lambda_texture,
                                              "lambda_feat": args.lambda_feat, "lambda_local": args.lambda_local,
+                                             "local_warmup": args.local_warmup,
                                              "target_weights": args.target_weights,
                                              "cls_smoothing": args.cls_smoothing},
             amp=args.amp, partners=partners)

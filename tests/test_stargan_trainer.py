@@ -536,3 +536,16 @@ def test_the_local_critic_counts_only_cells_near_the_change():
     assert generator_loss(scores, cells) == pytest.approx(1.0)
     assert critic_loss(scores + 1, scores, cells) == pytest.approx(0.0)
     assert generator_loss(scores, changed_cells(source, source)) == 0
+
+
+def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
+    images = torch.randint(0, 256, (12, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
+    config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "lambda_local": 1.0,
+                              "local_warmup": 2, "n_critic": 1})
+    trainer = StarGANTrainer(config, images, torch.arange(12) % 3, tmp_path, partners=every_person_in_every_domain())
+    before = {k: v.clone() for k, v in weights(trainer).items()}
+    logs = [trainer.train_step() for _ in range(2)]
+    assert all(set(log) == {"step", "D/local", "lr_g"} for log in logs)
+    assert all(torch.equal(before[k], v) for k, v in weights(trainer).items())  # G and D waited
+    assert "G/local" in trainer.train_step()
+    assert any(not torch.equal(before[k], v) for k, v in weights(trainer).items() if k.startswith("G."))
