@@ -35,6 +35,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-refiner", action="store_true",
                         help="paste without the file's refiner (to see what it adds)")
+    parser.add_argument("--truth-painted", action="store_true",
+                        help="paint each person's true face in G's place: what a perfect generator of this size would score")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a Markdown table")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -43,8 +45,9 @@ def main() -> None:
     refined = pipeline.stargan.refine is not None and not args.no_refiner
     if args.no_refiner:
         pipeline.stargan.refine = None
-    scores = grade_scenes(pipeline, range(args.first_identity, args.first_identity + args.people))
-    about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined,
+    scores = grade_scenes(pipeline, range(args.first_identity, args.first_identity + args.people),
+                          truth_painted=args.truth_painted)
+    about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined, "truth_painted": args.truth_painted,
              "people": f"{args.first_identity}-{args.first_identity + args.people - 1}",
              "seconds": round(time.monotonic() - started, 1)}
     if args.json:

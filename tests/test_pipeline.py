@@ -396,3 +396,22 @@ def test_the_scene_judge_learns_true_scenes_cut_as_the_grading_cuts_them():
     assert classes == FACE_EXPRESSIONS and size == real.size and "3000000-3000399" in info["data"]
     assert info["accuracy"]["scene judge"] > info["accuracy"]["stored judge"]
     assert judge_accuracy(judge, to_float(images), labels) >= 0.9
+
+
+def test_the_truth_painted_in_gs_place_is_what_the_engine_pastes(pipeline):
+    from emoface.engines.stargan import EQUALIZATION
+    from emoface.faces.detect import cut, resize_square
+    from emoface.scene_oracle import truth_painted
+    from emoface.stargan.reader import person_scene
+    source, truth = person_scene(2_000_000, "happiness"), person_scene(2_000_000, "anger")
+    engine = pipeline.stargan
+    crop = engine.crop(source)
+    expected = equalize(resize_square(cut(truth, crop.crop_box), crop.face.shape[0]), EQUALIZATION).astype(int)
+    pipeline.clear_cache()
+    with truth_painted(engine, source, truth, "anger"):
+        painted = pipeline.edit_expression(source, "anger", engine="stargan")
+    assert pipeline.mode == "plain" and np.abs(painted.face_after.astype(int) - expected).max() <= 1
+    assert "all_domains" not in vars(engine)  # G paints again after the block
+    pipeline.clear_cache()
+    generated = pipeline.edit_expression(source, "anger", engine="stargan")
+    assert np.abs(generated.face_after.astype(int) - expected).mean() > 1

@@ -35,6 +35,7 @@ Measured in docs/stargan.md (``scripts/evaluate_pipeline_scenes.py``).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -42,6 +43,7 @@ import cv2
 import numpy as np
 import torch
 
+from . import scene_oracle
 from .engines.stargan import EQUALIZATION, training_margin
 from .faces.detect import Box, cut, resize_square
 from .faces.equalize import equalize
@@ -99,9 +101,12 @@ class SceneScores:
                                   f"colour error {self.colour_ratio:.3f}× the unchanged photo's")
 
 
-def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES) -> SceneScores:
+def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES,
+                 truth_painted: bool = False) -> SceneScores:
     """Edit each person's scene in each of ``sources`` into every other expression with ``pipeline``'s
-    StarGAN engine and grade the photos (a SynthFaces generator of the seven expressions)."""
+    StarGAN engine and grade the photos (a SynthFaces generator of the seven expressions). With
+    ``truth_painted`` the true face is painted in G's place (:mod:`~emoface.scene_oracle`): what a perfect
+    generator of the engine's size would score."""
     if tuple(pipeline.classes) != FACE_EXPRESSIONS:
         raise ValueError("scenes are graded in the seven face expressions; this generator draws "
                          f"{', '.join(pipeline.classes)}")
@@ -114,7 +119,7 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
     # per target: edits read right, truths read right, both, all; the scene judge's edits and truths read right
     right = {target: np.zeros(6) for target in FACE_EXPRESSIONS}
     sums = np.zeros(10)  # the numerators and denominators of the five picture numbers (_picture_sums)
-    for made in scene_edits(pipeline, people, sources):
+    for made in scene_edits(pipeline, people, sources, truth_painted):
         sums += _picture_sums(made)
         target = FACE_EXPRESSIONS.index(made.target)
         faces = [_cut(pipeline, photo, made.haar, margin) for photo in (made.result.photo, made.scenes[made.target])]
@@ -195,14 +200,18 @@ class SceneEdit:
     haar: Box
 
 
-def scene_edits(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, ...] = SCENE_SOURCES) -> Iterator[SceneEdit]:
+def scene_edits(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, ...] = SCENE_SOURCES,
+                truth_painted: bool = False) -> Iterator[SceneEdit]:
     """Each person's scene in each of ``sources`` edited into every other expression by ``pipeline``'s StarGAN
     engine (a scene whose face the cascade misses is skipped), one edit at a time. Each person's scenes
-    are drawn by :func:`~emoface.stargan.reader.person_scenes`, the same frame in every expression."""
+    are drawn by :func:`~emoface.stargan.reader.person_scenes`, the same frame in every expression. With
+    ``truth_painted``, the true face in G's place (:func:`~emoface.scene_oracle.truth_painted`)."""
     for scenes, source, haar in _framed_scenes(pipeline, people, sources):
         for target in FACE_EXPRESSIONS:
             if target != source:
-                result = pipeline.edit_expression(scenes[source], target, engine="stargan")
+                with (scene_oracle.truth_painted(pipeline.stargan, scenes[source], scenes[target], target)
+                      if truth_painted else nullcontext()):
+                    result = pipeline.edit_expression(scenes[source], target, engine="stargan")
                 yield SceneEdit(scenes, source, target, result, haar)
 
 
