@@ -47,7 +47,8 @@ def main() -> None:
         pipeline.stargan.refine = None
     scores = grade_scenes(pipeline, range(args.first_identity, args.first_identity + args.people),
                           truth_painted=args.truth_painted)
-    about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined, "truth_painted": args.truth_painted,
+    about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined,
+             "truth_painted": args.truth_painted,
              "people": f"{args.first_identity}-{args.first_identity + args.people - 1}",
              "seconds": round(time.monotonic() - started, 1)}
     if args.json:

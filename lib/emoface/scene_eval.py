@@ -209,7 +209,7 @@ def scene_edits(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, .
     for scenes, source, haar in _framed_scenes(pipeline, people, sources):
         for target in FACE_EXPRESSIONS:
             if target != source:
-                with (scene_oracle.truth_painted(pipeline.stargan, scenes[source], scenes[target], target)
+                with (scene_oracle.truth_painted(pipeline, scenes[source], scenes[target], target)
                       if truth_painted else nullcontext()):
                     result = pipeline.edit_expression(scenes[source], target, engine="stargan")
                 yield SceneEdit(scenes, source, target, result, haar)

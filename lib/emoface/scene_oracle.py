@@ -19,13 +19,16 @@ from .faces.equalize import equalize
 from .stargan.figures import to_tensor
 
 if TYPE_CHECKING:
-    from .engines.stargan import StarGanEngine
+    from .pipeline import Pipeline
 
 
 @contextmanager
-def truth_painted(engine: "StarGanEngine", photo: np.ndarray, truth: np.ndarray, target: str) -> Iterator[None]:
-    """Within the block, ``engine`` edits ``photo`` into ``target`` by painting ``truth`` (the same person in
-    the target expression, pixel-aligned with ``photo``) where G's output for ``target`` would be."""
+def truth_painted(pipeline: "Pipeline", photo: np.ndarray, truth: np.ndarray, target: str) -> Iterator[None]:
+    """Within the block, ``pipeline``'s StarGAN engine edits ``photo`` into ``target`` by painting ``truth`` (the
+    same person in the target expression, pixel-aligned with ``photo``) where G's output for ``target`` would
+    be. The pipeline's cache is emptied on the way in and out, so no edit of G's answers for the truth's or
+    the other way round."""
+    engine = pipeline.stargan
     crop = engine.crop(photo)
     side = crop.face.shape[0]
     painted = to_tensor(equalize(resize_square(cut(truth, crop.crop_box), side), EQUALIZATION))
@@ -39,7 +42,9 @@ def truth_painted(engine: "StarGanEngine", photo: np.ndarray, truth: np.ndarray,
         return outputs, paintings
 
     engine.all_domains = all_domains
+    pipeline.clear_cache()
     try:
         yield
     finally:
         del engine.all_domains  # the class's method again
+        pipeline.clear_cache()

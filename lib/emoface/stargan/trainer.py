@@ -55,8 +55,7 @@ from tqdm.auto import tqdm
 from ..atomic import atomic_write, atomic_write_text
 from ..checkpoints import read_checkpoint
 from ..images import save_rgb
-from . import losses
-from . import local_critic
+from . import local_critic, losses
 from .model import Discriminator, Generator, with_attention_channel
 
 CHECKPOINT_FORMAT = "emoface-stargan/1"
