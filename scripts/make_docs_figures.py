@@ -83,8 +83,10 @@ def refiner_figure(pipeline: Pipeline) -> Path:
         edits = []
         for refiner in (None, refine):
             pipeline.stargan.refine = refiner
+            pipeline.clear_cache()  # the cache's key does not hold the refiner: it would answer with the first edit
             edits.append(pipeline.edit_expression(photo, target, engine="stargan"))
         pipeline.stargan.refine = refine
+        pipeline.clear_cache()
         box = edits[0].crop_box
         rows.append([cut(image, box) for image in (photo, edits[0].photo, edits[1].photo, truth)])
         labels.append(f"{source} → {target}")
