@@ -89,6 +89,10 @@ def main() -> None:
                              "against the edit (needs --lambda-pair; against broad smears where the truth has thin lines)")
     parser.add_argument("--local-warmup", type=int, default=0,
                         help="with --lambda-local: first steps training only that critic, against G's edits as they are")
+    parser.add_argument("--local-critic-steps", type=int, default=1,
+                        help="with --lambda-local: that critic's updates per step, on the step's batch")
+    parser.add_argument("--local-spectral", action="store_true",
+                        help="with --lambda-local: spectral normalisation on that critic's convolutions")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
                              "G's edits unsure, so its classification still gives G a gradient)")
@@ -131,7 +135,8 @@ def main() -> None:
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
                            lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
-                           local_warmup=args.local_warmup, target_weights=args.target_weights,
+                           local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
+                           local_spectral=args.local_spectral, target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
     probe = test.images[:30]
@@ -179,6 +184,8 @@ def main() -> None:
                                              "lambda_texture": args.lambda_texture,
                                              "lambda_feat": args.lambda_feat, "lambda_local": args.lambda_local,
                                              "local_warmup": args.local_warmup,
+                                             "local_critic_steps": args.local_critic_steps,
+                                             "local_spectral": args.local_spectral,
                                              "target_weights": args.target_weights,
                                              "cls_smoothing": args.cls_smoothing},
             amp=args.amp, partners=partners)

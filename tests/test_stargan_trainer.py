@@ -500,11 +500,12 @@ def test_cls_smoothing_softens_only_ds_reading_of_real_faces(data, tmp_path, mon
         StarGANTrainer(StarGANConfig(**{**TINY.__dict__, "cls_smoothing": 1.0}), *data, tmp_path / "bad")
 
 
-def test_the_local_critic_trains_and_resumes_exactly(tmp_path):
+@pytest.mark.parametrize("spectral, critic_steps", [(False, 1), (True, 2)])
+def test_the_local_critic_trains_and_resumes_exactly(tmp_path, spectral, critic_steps):
     images = torch.randint(0, 256, (12, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
     labels, partners = torch.arange(12) % 3, every_person_in_every_domain()
     config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "lambda_local": 1.0,
-                              "n_critic": 1})
+                              "n_critic": 1, "local_spectral": spectral, "local_critic_steps": critic_steps})
     straight = StarGANTrainer(config, images, labels, tmp_path / "a", partners=partners)
     before = {k: v.clone() for k, v in straight.D_local.state_dict().items()}
     log = straight.train_step()
@@ -522,6 +523,7 @@ def test_the_local_critic_trains_and_resumes_exactly(tmp_path):
     for a, b in ((straight.G, resumed.G), (straight.D_local, resumed.D_local)):
         assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
     assert StarGANTrainer(TINY, images, labels, tmp_path / "c").D_local is None
+    assert any("parametrizations" in key for key in straight.D_local.state_dict()) == spectral
 
 
 def test_the_local_critic_counts_only_cells_near_the_change():
