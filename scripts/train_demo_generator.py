@@ -113,6 +113,11 @@ def main() -> None:
     parser.add_argument("--export-only", action="store_true",
                         help="no training: grade and export the run's checkpoint as it is")
     args = parser.parse_args()
+    if args.lambda_local > 0 and args.lambda_pair <= 0:
+        parser.error("--lambda-local judges the edit against the true face: give --lambda-pair too")
+    if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral):
+        parser.error("--local-warmup, --local-critic-steps and --local-spectral set up the local critic: "
+                     "give --lambda-local")
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()

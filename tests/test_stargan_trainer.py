@@ -551,3 +551,15 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
     assert all(torch.equal(before[k], v) for k, v in weights(trainer).items())  # G and D waited
     assert "G/local" in trainer.train_step()
     assert any(not torch.equal(before[k], v) for k, v in weights(trainer).items() if k.startswith("G."))
+
+
+@pytest.mark.parametrize("flags, said", [(["--lambda-local", "1"], "give --lambda-pair"),
+                                         (["--local-spectral"], "give --lambda-local")])
+def test_the_training_script_refuses_a_local_critic_set_up_by_halves(tmp_path, flags, said):
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / "scripts" / "train_demo_generator.py"
+    done = subprocess.run([sys.executable, str(script), "--run-dir", str(tmp_path / "run"), *flags],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and said in done.stderr and not (tmp_path / "run").exists()
