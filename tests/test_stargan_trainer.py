@@ -538,6 +538,7 @@ def test_the_local_critic_counts_only_cells_near_the_change():
     assert generator_loss(scores, cells) == pytest.approx(1.0)
     assert critic_loss(scores + 1, scores, cells) == pytest.approx(0.0)
     assert generator_loss(scores, changed_cells(source, source)) == 0
+    assert changed_cells(source, truth, torch.tensor([False])).sum() == 0  # a row without a true face
 
 
 def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):

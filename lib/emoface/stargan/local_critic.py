@@ -40,10 +40,13 @@ class LocalCritic(nn.Module):
         return self.main(torch.cat([source, candidate], 1))
 
 
-def changed_cells(source: torch.Tensor, truth: torch.Tensor, cell: int = 4) -> torch.Tensor:
-    """(B, 1, H/cell, W/cell) float 0/1: the critic's cells that hold part of the expression change."""
+def changed_cells(source: torch.Tensor, truth: torch.Tensor, present: torch.Tensor | None = None,
+                  cell: int = 4) -> torch.Tensor:
+    """(B, 1, H/cell, W/cell) float 0/1: the critic's cells that hold part of the expression change (none in the
+    rows ``present`` marks False: they have no true face)."""
     near = near_expression_changes(source, truth, LOCAL_REACH).float()
-    return F.max_pool2d(near, cell, cell)
+    cells = F.max_pool2d(near, cell, cell)
+    return cells if present is None else cells * present.view(-1, 1, 1, 1)
 
 
 def critic_loss(real_score: torch.Tensor, fake_score: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:

@@ -340,7 +340,7 @@ class StarGANTrainer:
                "lr_g": g_lr}
         local = self.D_local is not None and true_edits is not None
         if local:
-            cells = local_critic.changed_cells(x_real, true_edits[0]) * true_edits[1].view(-1, 1, 1, 1)
+            cells = local_critic.changed_cells(x_real, *true_edits)
             log["D/local"] = self._local_critic_step(x_real, x_fake, true_edits[0], cells)
 
         # Generator, every n_critic steps: L_G = L_adv^G + λ_cls·L_cls^f + λ_rec·L_rec.
@@ -412,7 +412,7 @@ class StarGANTrainer:
         """Only the local critic learns (``config.local_warmup``); G and D wait."""
         with torch.no_grad(), self._autocast():
             x_fake = self.G_step(x_real, self.domain_vector(c_trg))
-        cells = local_critic.changed_cells(x_real, true_edits[0]) * true_edits[1].view(-1, 1, 1, 1)
+        cells = local_critic.changed_cells(x_real, *true_edits)
         loss = self._local_critic_step(x_real, x_fake, true_edits[0], cells)
         self.step += 1
         return self._mean_over_ranks({"step": self.step, "D/local": loss, "lr_g": g_lr})
