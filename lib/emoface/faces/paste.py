@@ -79,6 +79,9 @@ LOOKUP_SIGMA = 1.0
 LOOKUP_PRIOR = 2.0
 #: Grid points per channel (0, LOOKUP_STEP, …, 256).
 _LOOKUP_SIDE = 256 // LOOKUP_STEP + 1
+#: How :func:`paste_face` maps the edited face back to the photo's colours. Whatever learns from its pastes
+#: (the refiner's training patches) records it, so a change here shows up as patches to make again.
+COLOUR_MAPPING = "colour lookup"
 
 #: ``refine(region, pasted, gate)``: a correction of the paste (float levels, h×w×3) inside ``gate`` (h×w in
 #: [0, 1]), guided by the photo's ``region``; returns the corrected paste (the StarGAN engine's refiner).
