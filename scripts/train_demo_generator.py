@@ -110,7 +110,7 @@ def main() -> None:
                              "afterwards on other people (scripts/evaluate_generator.py --first-identity 2000000)")
     parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=False,
                         help="mixed precision (the shipped generator was trained in float32; on a CPU with AMX, bfloat16 "
-                             "trained 2.2-2.3x faster here, docs/stargan.md)")
+                             "trained 2.1-2.3x faster here, docs/stargan.md)")
     parser.add_argument("--export-only", action="store_true",
                         help="no training: grade and export the run's checkpoint as it is")
     args = parser.parse_args()
