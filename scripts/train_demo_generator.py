@@ -93,6 +93,8 @@ def main() -> None:
                         help="with --lambda-local: that critic's updates per step, on the step's batch")
     parser.add_argument("--local-spectral", action="store_true",
                         help="with --lambda-local: spectral normalisation on that critic's convolutions")
+    parser.add_argument("--local-width", type=int, default=32,
+                        help="with --lambda-local: that critic's channels in its first convolution (doubled after)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
                              "G's edits unsure, so its classification still gives G a gradient)")
@@ -116,8 +118,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.lambda_local > 0 and args.lambda_pair <= 0:
         parser.error("--lambda-local judges the edit against the true face: give --lambda-pair too")
-    if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral):
-        parser.error("--local-warmup, --local-critic-steps and --local-spectral set up the local critic: "
+    if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral
+                                     or args.local_width != 32):
+        parser.error("--local-warmup, --local-critic-steps, --local-spectral and --local-width set up the local critic: "
                      "give --lambda-local")
 
     torch.set_num_threads(args.threads)
@@ -142,7 +145,8 @@ def main() -> None:
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
                            lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
                            local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
-                           local_spectral=args.local_spectral, target_weights=args.target_weights,
+                           local_spectral=args.local_spectral, local_width=args.local_width,
+                           target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
     probe = test.images[:30]
@@ -192,6 +196,7 @@ def main() -> None:
                                              "local_warmup": args.local_warmup,
                                              "local_critic_steps": args.local_critic_steps,
                                              "local_spectral": args.local_spectral,
+                                             "local_width": args.local_width,
                                              "target_weights": args.target_weights,
                                              "cls_smoothing": args.cls_smoothing},
             amp=args.amp, partners=partners)

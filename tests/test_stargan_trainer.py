@@ -500,13 +500,15 @@ def test_cls_smoothing_softens_only_ds_reading_of_real_faces(data, tmp_path, mon
         StarGANTrainer(StarGANConfig(**{**TINY.__dict__, "cls_smoothing": 1.0}), *data, tmp_path / "bad")
 
 
-@pytest.mark.parametrize("spectral, critic_steps", [(False, 1), (True, 2)])
-def test_the_local_critic_trains_and_resumes_exactly(tmp_path, spectral, critic_steps):
+@pytest.mark.parametrize("spectral, critic_steps, width", [(False, 1, 32), (True, 2, 8)])
+def test_the_local_critic_trains_and_resumes_exactly(tmp_path, spectral, critic_steps, width):
     images = torch.randint(0, 256, (12, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
     labels, partners = torch.arange(12) % 3, every_person_in_every_domain()
     config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "lambda_local": 1.0,
-                              "n_critic": 1, "local_spectral": spectral, "local_critic_steps": critic_steps})
+                              "n_critic": 1, "local_spectral": spectral, "local_critic_steps": critic_steps,
+                              "local_width": width})
     straight = StarGANTrainer(config, images, labels, tmp_path / "a", partners=partners)
+    assert straight.D_local.main[0].out_channels == width
     before = {k: v.clone() for k, v in straight.D_local.state_dict().items()}
     log = straight.train_step()
     assert log["D/local"] > 0 and log["G/local"] > 0
