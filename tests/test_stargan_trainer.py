@@ -395,10 +395,12 @@ def test_the_open_painting_term_grades_the_painting_where_the_mask_paints_and_ca
 
 
 @pytest.mark.parametrize("weight_name, logged", [("lambda_paint_open", "G/paint_open"),
-                                                  ("lambda_texture", "G/texture"), ("lambda_local", "G/local")])
+                                                  ("lambda_texture", "G/texture"), ("lambda_local", "G/local"),
+                                                  ("lambda_kept_lines", "G/kept_lines")])
 def test_a_paired_extra_term_is_added_and_logged_only_when_weighted(tmp_path, weight_name, logged):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
-    images[:, 0] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100
+    images[:, 0, :8] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100  # the expression: the top half
+    images[:, 1, 9] = 200  # a line every expression keeps, beside the change
     labels = torch.arange(12) % 3
     base = {**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "batch_size": 8, "n_critic": 1}
     for weight in (0.0, 2.0):
@@ -426,6 +428,30 @@ def test_the_texture_term_grades_grain_near_the_change_and_not_a_flat_offset():
     speckled.requires_grad_(True)
     texture_loss(speckled, truth, present, source).backward()
     assert speckled.grad.abs().sum() > 0
+
+
+def test_the_kept_lines_term_grades_lines_that_stay_near_the_change_only():
+    from emoface.stargan.losses import kept_lines_loss
+    source = torch.zeros(2, 3, 24, 24)
+    source[..., 6, 4:20] = 0.8  # a glasses frame, the same in both faces
+    source[..., 20, 4:20] = 0.8  # a line far from any change
+    truth = source.clone()
+    truth[..., 8:10, 8:16] = -0.8  # the eyes widen just under the frame
+    present = torch.tensor([True, True])
+    assert kept_lines_loss(truth, truth, present, source) == 0
+    dashed = truth.clone()
+    dashed[..., 6, 8:16:2] = 0.0  # the frame broken into dashes over the widened eyes
+    assert kept_lines_loss(dashed, truth, present, source) > 0.05
+    far = truth.clone()
+    far[..., 20, 8:16:2] = 0.0  # the far line broken: not this term's business
+    assert kept_lines_loss(far, truth, present, source) == 0
+    changed = truth.clone()
+    changed[..., 8:10, 8:16] = 0.0  # the new eyes wrong: the paired and painting terms grade that
+    assert kept_lines_loss(changed, truth, present, source) == 0
+    assert kept_lines_loss(dashed, truth, torch.zeros(2, dtype=torch.bool), source) == 0
+    dashed.requires_grad_(True)
+    kept_lines_loss(dashed, truth, present, source).backward()
+    assert dashed.grad.abs().sum() > 0
 
 
 def test_target_weights_draw_targets_that_often_and_survive_a_checkpoint(data, tmp_path):

@@ -103,6 +103,10 @@ class StarGANConfig:
     #: expression change (:func:`~emoface.stargan.losses.texture_loss`): against mottled skin, which L1
     #: barely counts.
     lambda_texture: float = 0.0
+    #: Our extension, with partners: weight of the edit's L1 to the true face on the drawn lines that stay
+    #: near the expression change (:func:`~emoface.stargan.losses.kept_lines_loss`): against the glasses
+    #: frames the local critic's G broke into dashes where widening eyes opened the mask over them.
+    lambda_kept_lines: float = 0.0
     #: Our extension, with partners: weight of ‖D's features of G(x, c) − those of y‖₁
     #: (:func:`~emoface.stargan.losses.feature_matching_loss`): against the blurred mouths pixel L1 allows.
     lambda_feat: float = 0.0
@@ -377,6 +381,10 @@ class StarGANTrainer:
                         g_loss_texture = losses.texture_loss(x_fake.float(), *true_edits, x_real)
                         g_loss = g_loss + cfg.lambda_texture * g_loss_texture
                         log["G/texture"] = g_loss_texture.item()
+                    if cfg.lambda_kept_lines > 0:
+                        g_loss_kept = losses.kept_lines_loss(x_fake.float(), *true_edits, x_real)
+                        g_loss = g_loss + cfg.lambda_kept_lines * g_loss_kept
+                        log["G/kept_lines"] = g_loss_kept.item()
                     if local:
                         g_loss_local = local_critic.generator_loss(self.D_local(x_real, x_fake).float(), cells)
                         g_loss = g_loss + cfg.lambda_local * g_loss_local
@@ -731,7 +739,7 @@ class CsvLog:
     """A callback appending every ``every``-th step's losses to ``run_dir/losses.csv``."""
 
     FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint",
-              "G/feat", "G/paint_open", "G/texture", "D/local", "G/local")
+              "G/feat", "G/paint_open", "G/texture", "D/local", "G/local", "G/kept_lines")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
