@@ -96,7 +96,7 @@ def main() -> None:
                         help="with --lambda-local: that critic's updates per step, on the step's batch")
     parser.add_argument("--local-spectral", action="store_true",
                         help="with --lambda-local: spectral normalisation on that critic's convolutions")
-    parser.add_argument("--local-width", type=int, default=32,
+    parser.add_argument("--local-width", type=int, default=DEMO_CONFIG.local_width,
                         help="with --lambda-local: that critic's channels in its first convolution (doubled after)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
@@ -122,9 +122,9 @@ def main() -> None:
     if args.lambda_local > 0 and args.lambda_pair <= 0:
         parser.error("--lambda-local judges the edit against the true face: give --lambda-pair too")
     if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral
-                                     or args.local_width != 32):
-        parser.error("--local-warmup, --local-critic-steps, --local-spectral and --local-width set up the local critic: "
-                     "give --lambda-local")
+                                     or args.local_width != DEMO_CONFIG.local_width):
+        parser.error("--local-warmup, --local-critic-steps, --local-spectral and --local-width set up the local "
+                     "critic: give --lambda-local")
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
