@@ -85,6 +85,9 @@ def main() -> None:
     parser.add_argument("--lambda-kept-lines", type=float, default=0.0,
                         help="weight of the edit's L1 to the true face on the drawn lines that stay near the "
                              "expression change (needs --lambda-pair; against frames broken where the mask opens)")
+    parser.add_argument("--lambda-still-mask", type=float, default=0.0,
+                        help="with --attention and --lambda-pair: weight of how far the mask opens over pixels the "
+                             "expression leaves alone (against eyes repainted under targets that keep them)")
     parser.add_argument("--lambda-feat", type=float, default=0.0,
                         help="weight of matching D's features of the edit to the true face's (needs --lambda-pair)")
     parser.add_argument("--lambda-local", type=float, default=0.0,
@@ -146,7 +149,7 @@ def main() -> None:
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
-                           lambda_kept_lines=args.lambda_kept_lines,
+                           lambda_kept_lines=args.lambda_kept_lines, lambda_still_mask=args.lambda_still_mask,
                            lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
                            local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
                            local_spectral=args.local_spectral, local_width=args.local_width,
@@ -197,6 +200,7 @@ def main() -> None:
                                              "lambda_paint_open": args.lambda_paint_open,
                                              "lambda_texture": args.lambda_texture,
                                              "lambda_kept_lines": args.lambda_kept_lines,
+                                             "lambda_still_mask": args.lambda_still_mask,
                                              "lambda_feat": args.lambda_feat, "lambda_local": args.lambda_local,
                                              "local_warmup": args.local_warmup,
                                              "local_critic_steps": args.local_critic_steps,

@@ -396,7 +396,8 @@ def test_the_open_painting_term_grades_the_painting_where_the_mask_paints_and_ca
 
 @pytest.mark.parametrize("weight_name, logged", [("lambda_paint_open", "G/paint_open"),
                                                   ("lambda_texture", "G/texture"), ("lambda_local", "G/local"),
-                                                  ("lambda_kept_lines", "G/kept_lines")])
+                                                  ("lambda_kept_lines", "G/kept_lines"),
+                                                  ("lambda_still_mask", "G/still_mask")])
 def test_a_paired_extra_term_is_added_and_logged_only_when_weighted(tmp_path, weight_name, logged):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     images[:, 0, :8] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100  # the expression: the top half
@@ -452,6 +453,26 @@ def test_the_kept_lines_term_grades_lines_that_stay_near_the_change_only():
     dashed.requires_grad_(True)
     kept_lines_loss(dashed, truth, present, source).backward()
     assert dashed.grad.abs().sum() > 0
+
+
+def test_the_still_mask_term_grades_the_mask_away_from_the_change_only():
+    from emoface.stargan.losses import still_mask_loss
+    source = torch.zeros(2, 3, 24, 24)
+    truth = source.clone()
+    truth[..., 16:18, 8:16] = 0.8  # a new mouth; the eyes above stay
+    present = torch.tensor([True, True])
+    keep = torch.ones(2, 1, 24, 24)
+    assert still_mask_loss(keep, truth, present, source) == 0
+    at_mouth = keep.clone()
+    at_mouth[..., 15:19, 7:17] = 0.0  # painting the mouth and a pixel round it: free
+    assert still_mask_loss(at_mouth, truth, present, source) == 0
+    over_eyes = keep.clone()
+    over_eyes[..., 6:9, 6:18] = 0.0  # painting the eyes the target leaves alone
+    assert still_mask_loss(over_eyes, truth, present, source) > 0.05
+    assert still_mask_loss(over_eyes, truth, torch.zeros(2, dtype=torch.bool), source) == 0
+    over_eyes.requires_grad_(True)
+    still_mask_loss(over_eyes, truth, present, source).backward()
+    assert over_eyes.grad.abs().sum() > 0
 
 
 def test_target_weights_draw_targets_that_often_and_survive_a_checkpoint(data, tmp_path):

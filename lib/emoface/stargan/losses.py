@@ -189,6 +189,28 @@ def kept_lines_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.T
     return _weighted_l1(x_fake[present], truth, kept.to(x_fake.dtype))
 
 
+#: How far from the expression change :func:`still_mask_loss` lets the mask open freely, in pixels: room
+#: for the blend's soft edge round the new mouth and brows.
+STILL_MARGIN = 2
+
+
+def still_mask_loss(keep: torch.Tensor, x_true: torch.Tensor, present: torch.Tensor,
+                    x_real: torch.Tensor) -> torch.Tensor:
+    """Mean ``1 − keep`` over the pixels the expression leaves alone, farther than :data:`STILL_MARGIN`
+    pixels from any change; rows with a y.
+
+    The whole-face mask penalty is weak (λ 0.01) so that the mask can open wide round a new mouth.
+    A wider local critic opened it also over eyes that the target leaves as they are (sadness, anger),
+    and G's painting there is dark and mottled behind glasses (seen by eye, twenty-fifth session): at
+    those pixels the right edit is the person's own, so the mask should keep them.
+    """
+    if not bool(present.any()):
+        return keep.sum() * 0.0  # the same graph on every step (DDP)
+    near = near_expression_changes(x_real[present], x_true[present], STILL_MARGIN)
+    still = (~near).to(keep.dtype)
+    return ((1 - keep[present]) * still).sum() / still.sum().clamp(min=1.0)
+
+
 def _weighted_l1(image: torch.Tensor, truth: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """‖image − truth‖₁ averaged over pixels and channels, each pixel weighing ``weight`` (B, 1, H, W); 0 when
     no pixel weighs anything."""

@@ -107,6 +107,10 @@ class StarGANConfig:
     #: near the expression change (:func:`~emoface.stargan.losses.kept_lines_loss`): against the glasses
     #: frames the local critic's G broke into dashes where widening eyes opened the mask over them.
     lambda_kept_lines: float = 0.0
+    #: Our extension, for an attention G with partners: weight of how much the mask opens over pixels the
+    #: expression leaves alone (:func:`~emoface.stargan.losses.still_mask_loss`): against eyes repainted
+    #: dark and mottled under targets that do not change them.
+    lambda_still_mask: float = 0.0
     #: Our extension, with partners: weight of ‖D's features of G(x, c) − those of y‖₁
     #: (:func:`~emoface.stargan.losses.feature_matching_loss`): against the blurred mouths pixel L1 allows.
     lambda_feat: float = 0.0
@@ -385,6 +389,10 @@ class StarGANTrainer:
                         g_loss_kept = losses.kept_lines_loss(x_fake.float(), *true_edits, x_real)
                         g_loss = g_loss + cfg.lambda_kept_lines * g_loss_kept
                         log["G/kept_lines"] = g_loss_kept.item()
+                    if keep is not None and cfg.lambda_still_mask > 0:
+                        g_loss_still = losses.still_mask_loss(keep.float(), *true_edits, x_real)
+                        g_loss = g_loss + cfg.lambda_still_mask * g_loss_still
+                        log["G/still_mask"] = g_loss_still.item()
                     if local:
                         g_loss_local = local_critic.generator_loss(self.D_local(x_real, x_fake).float(), cells)
                         g_loss = g_loss + cfg.lambda_local * g_loss_local
@@ -739,7 +747,8 @@ class CsvLog:
     """A callback appending every ``every``-th step's losses to ``run_dir/losses.csv``."""
 
     FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint",
-              "G/feat", "G/paint_open", "G/texture", "D/local", "G/local", "G/kept_lines")
+              "G/feat", "G/paint_open", "G/texture", "D/local", "G/local", "G/kept_lines",
+              "G/still_mask")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
