@@ -101,6 +101,9 @@ def main() -> None:
                         help="with --lambda-local: spectral normalisation on that critic's convolutions")
     parser.add_argument("--local-width", type=int, default=DEMO_CONFIG.local_width,
                         help="with --lambda-local: that critic's channels in its first convolution (doubled after)")
+    parser.add_argument("--local-from-row", type=float, default=DEMO_CONFIG.local_from_row,
+                        help="with --lambda-local: that critic judges only cells from this share of the face's "
+                             "height down (0.55: the mouth and its creases, not the eyes)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
                              "G's edits unsure, so its classification still gives G a gradient)")
@@ -125,9 +128,10 @@ def main() -> None:
     if args.lambda_local > 0 and args.lambda_pair <= 0:
         parser.error("--lambda-local judges the edit against the true face: give --lambda-pair too")
     if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral
-                                     or args.local_width != DEMO_CONFIG.local_width):
-        parser.error("--local-warmup, --local-critic-steps, --local-spectral and --local-width set up the local "
-                     "critic: give --lambda-local")
+                                     or args.local_width != DEMO_CONFIG.local_width
+                                     or args.local_from_row != DEMO_CONFIG.local_from_row):
+        parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width and --local-from-row "
+                     "set up the local critic: give --lambda-local")
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
@@ -153,6 +157,7 @@ def main() -> None:
                            lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
                            local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
                            local_spectral=args.local_spectral, local_width=args.local_width,
+                           local_from_row=args.local_from_row,
                            target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
@@ -206,6 +211,7 @@ def main() -> None:
                                              "local_critic_steps": args.local_critic_steps,
                                              "local_spectral": args.local_spectral,
                                              "local_width": args.local_width,
+                                             "local_from_row": args.local_from_row,
                                              "target_weights": args.target_weights,
                                              "cls_smoothing": args.cls_smoothing},
             amp=args.amp, partners=partners)

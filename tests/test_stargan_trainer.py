@@ -588,6 +588,10 @@ def test_the_local_critic_counts_only_cells_near_the_change():
     assert critic_loss(scores + 1, scores, cells) == pytest.approx(0.0)
     assert generator_loss(scores, changed_cells(source, source)) == 0
     assert changed_cells(source, truth, torch.tensor([False])).sum() == 0  # a row without a true face
+    truth[..., 4:6, 10:18] = 0.8  # the brows move too
+    assert changed_cells(source, truth)[0, 0, 1].sum() > 0
+    lower = changed_cells(source, truth, from_row=0.5)  # only the cells from row 16 down count
+    assert lower[0, 0, :4].sum() == 0 and torch.equal(lower[0, 0, 4:], cells[0, 0, 4:])
 
 
 def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):

@@ -133,6 +133,9 @@ class StarGANConfig:
     #: The local critic's first convolution's channels (doubled in its second). At 32 it kept only a small
     #: edge over G's edits (its loss 0.43-0.46 against chance's 0.50 after 3,000 of G's steps, measured).
     local_width: int = 32
+    #: The local critic counts only cells from this share of the face's height down
+    #: (:func:`~emoface.stargan.local_critic.changed_cells`); 0 = every changed cell.
+    local_from_row: float = 0.0
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
     #: must *erase* a feature (neutral, anger) lag the others, and their misses read as the old smile.
@@ -351,7 +354,7 @@ class StarGANTrainer:
                "lr_g": g_lr}
         local = self.D_local is not None and true_edits is not None
         if local:
-            cells = local_critic.changed_cells(x_real, *true_edits)
+            cells = local_critic.changed_cells(x_real, *true_edits, from_row=self.config.local_from_row)
             log["D/local"] = self._local_critic_step(x_real, x_fake, true_edits[0], cells)
 
         # Generator, every n_critic steps: L_G = L_adv^G + λ_cls·L_cls^f + λ_rec·L_rec.
@@ -431,7 +434,7 @@ class StarGANTrainer:
         """Only the local critic learns (``config.local_warmup``); G and D wait."""
         with torch.no_grad(), self._autocast():
             x_fake = self.G_step(x_real, self.domain_vector(c_trg))
-        cells = local_critic.changed_cells(x_real, *true_edits)
+        cells = local_critic.changed_cells(x_real, *true_edits, from_row=self.config.local_from_row)
         loss = self._local_critic_step(x_real, x_fake, true_edits[0], cells)
         self.step += 1
         return self._mean_over_ranks({"step": self.step, "D/local": loss, "lr_g": g_lr})
