@@ -48,7 +48,7 @@ def changed_cells(source: torch.Tensor, truth: torch.Tensor, present: torch.Tens
     ``from_row`` (a share of the height): only the cells that begin at or below it count. At 0.55 of a
     64² SynthFaces crop the critic judges the mouth and the creases beside it, not the brows and eyes,
     where G, pushed to draw detail it cannot, broke glasses frames and mottled the eyes (twenty-fifth
-    session, by eye).
+    session, by eye); without it there, the angry brows came out fainter (twenty-sixth session).
     """
     near = near_expression_changes(source, truth, LOCAL_REACH).float()
     cells = F.max_pool2d(near, cell, cell)

@@ -199,10 +199,10 @@ def still_mask_loss(keep: torch.Tensor, x_true: torch.Tensor, present: torch.Ten
     """Mean ``1 − keep`` over the pixels the expression leaves alone, farther than :data:`STILL_MARGIN`
     pixels from any change; rows with a y.
 
-    The whole-face mask penalty is weak (λ 0.01) so that the mask can open wide round a new mouth.
-    A wider local critic opened it also over eyes that the target leaves as they are (sadness, anger),
-    and G's painting there is dark and mottled behind glasses (seen by eye, twenty-fifth session): at
-    those pixels the right edit is the person's own, so the mask should keep them.
+    The whole-face mask penalty is weak (λ 0.01) so that the mask can open wide round a new mouth; this
+    asks it to keep the person wherever the target moves nothing. Tried against the dark, mottled eyes
+    the wider local critic's G painted behind glasses (twenty-sixth session, λ 20): it did not mend
+    them, as the mask opens there because the lids move a little, within the margin.
     """
     if not bool(present.any()):
         return keep.sum() * 0.0  # the same graph on every step (DDP)

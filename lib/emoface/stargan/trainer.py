@@ -108,8 +108,8 @@ class StarGANConfig:
     #: frames the local critic's G broke into dashes where widening eyes opened the mask over them.
     lambda_kept_lines: float = 0.0
     #: Our extension, for an attention G with partners: weight of how much the mask opens over pixels the
-    #: expression leaves alone (:func:`~emoface.stargan.losses.still_mask_loss`): against eyes repainted
-    #: dark and mottled under targets that do not change them.
+    #: expression leaves alone (:func:`~emoface.stargan.losses.still_mask_loss`); tried against mottled
+    #: eyes, which it did not mend (docs/stargan.md).
     lambda_still_mask: float = 0.0
     #: Our extension, with partners: weight of ‖D's features of G(x, c) − those of y‖₁
     #: (:func:`~emoface.stargan.losses.feature_matching_loss`): against the blurred mouths pixel L1 allows.
@@ -134,7 +134,8 @@ class StarGANConfig:
     #: edge over G's edits (its loss 0.43-0.46 against chance's 0.50 after 3,000 of G's steps, measured).
     local_width: int = 32
     #: The local critic counts only cells from this share of the face's height down
-    #: (:func:`~emoface.stargan.local_critic.changed_cells`); 0 = every changed cell.
+    #: (:func:`~emoface.stargan.local_critic.changed_cells`); 0 = every changed cell. At 0.55 the eyes
+    #: came out clean and the angry brows fainter (docs/stargan.md).
     local_from_row: float = 0.0
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
