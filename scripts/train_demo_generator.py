@@ -130,8 +130,16 @@ def main() -> None:
                              "2-core CPU, and a run started meanwhile shares its cores): for runs whose snapshots "
                              "are graded afterwards")
     args = parser.parse_args()
-    if args.lambda_local > 0 and args.lambda_pair <= 0:
-        parser.error("--lambda-local judges the edit against the true face: give --lambda-pair too")
+    paired = {"--lambda-paint": args.lambda_paint, "--lambda-paint-open": args.lambda_paint_open,
+              "--lambda-texture": args.lambda_texture, "--lambda-kept-lines": args.lambda_kept_lines,
+              "--lambda-still-mask": args.lambda_still_mask, "--lambda-feat": args.lambda_feat,
+              "--lambda-local": args.lambda_local}
+    needs_pair = [flag for flag, weight in paired.items() if weight > 0]
+    if needs_pair and args.lambda_pair <= 0:  # without it no true faces are drawn, and these terms would do nothing
+        parser.error(f"{', '.join(needs_pair)} grade the edit against the true face: give --lambda-pair too")
+    needs_mask = [flag for flag in ("--lambda-paint", "--lambda-paint-open", "--lambda-still-mask") if paired[flag] > 0]
+    if needs_mask and not args.attention:
+        parser.error(f"{', '.join(needs_mask)} grade an attention generator's painting or mask: give --attention")
     if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral
                                      or args.local_width != DEMO_CONFIG.local_width
                                      or args.local_from_row != DEMO_CONFIG.local_from_row):

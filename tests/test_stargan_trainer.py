@@ -609,8 +609,10 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
 
 @pytest.mark.parametrize("flags, said", [(["--lambda-local", "1"], "give --lambda-pair"),
                                          (["--local-spectral"], "give --lambda-local"),
+                                         (["--lambda-kept-lines", "10"], "give --lambda-pair"),
+                                         (["--lambda-pair", "10", "--lambda-still-mask", "5"], "give --attention"),
                                          (["--no-final-grading", "--export", "g.pt"], "drop --no-final-grading")])
-def test_the_training_script_refuses_a_local_critic_set_up_by_halves(tmp_path, flags, said):
+def test_the_training_script_refuses_options_set_up_by_halves(tmp_path, flags, said):
     import subprocess
     import sys
     from pathlib import Path
