@@ -130,23 +130,7 @@ def main() -> None:
                              "2-core CPU, and a run started meanwhile shares its cores): for runs whose snapshots "
                              "are graded afterwards")
     args = parser.parse_args()
-    paired = {"--lambda-paint": args.lambda_paint, "--lambda-paint-open": args.lambda_paint_open,
-              "--lambda-texture": args.lambda_texture, "--lambda-kept-lines": args.lambda_kept_lines,
-              "--lambda-still-mask": args.lambda_still_mask, "--lambda-feat": args.lambda_feat,
-              "--lambda-local": args.lambda_local}
-    needs_pair = [flag for flag, weight in paired.items() if weight > 0]
-    if needs_pair and args.lambda_pair <= 0:  # without it no true faces are drawn, and these terms would do nothing
-        parser.error(f"{', '.join(needs_pair)} grade the edit against the true face: give --lambda-pair too")
-    needs_mask = [flag for flag in ("--lambda-paint", "--lambda-paint-open", "--lambda-still-mask") if paired[flag] > 0]
-    if needs_mask and not args.attention:
-        parser.error(f"{', '.join(needs_mask)} grade an attention generator's painting or mask: give --attention")
-    if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral
-                                     or args.local_width != DEMO_CONFIG.local_width
-                                     or args.local_from_row != DEMO_CONFIG.local_from_row):
-        parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width and --local-from-row "
-                     "set up the local critic: give --lambda-local")
-    if args.no_final_grading and (args.export or args.export_only):
-        parser.error("--export stores the final grading in the file: drop --no-final-grading")
+    _refuse_options_set_up_by_halves(parser, args)
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
@@ -296,6 +280,27 @@ def _target_weights(text: str) -> tuple[float, ...]:
         except ValueError:
             raise argparse.ArgumentTypeError(f"write each weight as NAME=NUMBER, e.g. neutral=3; got {item!r}")
     return tuple(weights.values())
+
+
+def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """One clear line, before any data is drawn, for an option that would do nothing without another."""
+    paired = {"--lambda-paint": args.lambda_paint, "--lambda-paint-open": args.lambda_paint_open,
+              "--lambda-texture": args.lambda_texture, "--lambda-kept-lines": args.lambda_kept_lines,
+              "--lambda-still-mask": args.lambda_still_mask, "--lambda-feat": args.lambda_feat,
+              "--lambda-local": args.lambda_local}
+    needs_pair = [flag for flag, weight in paired.items() if weight > 0]
+    if needs_pair and args.lambda_pair <= 0:  # without it no true faces are drawn, and these terms would do nothing
+        parser.error(f"{', '.join(needs_pair)} grade the edit against the true face: give --lambda-pair too")
+    needs_mask = [flag for flag in ("--lambda-paint", "--lambda-paint-open", "--lambda-still-mask") if paired[flag] > 0]
+    if needs_mask and not args.attention:
+        parser.error(f"{', '.join(needs_mask)} grade an attention generator's painting or mask: give --attention")
+    if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral
+                                     or args.local_width != DEMO_CONFIG.local_width
+                                     or args.local_from_row != DEMO_CONFIG.local_from_row):
+        parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width and --local-from-row "
+                     "set up the local critic: give --lambda-local")
+    if args.no_final_grading and (args.export or args.export_only):
+        parser.error("--export stores the final grading in the file: drop --no-final-grading")
 
 
 if __name__ == "__main__":
