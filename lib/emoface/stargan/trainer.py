@@ -365,7 +365,7 @@ class StarGANTrainer:
                     painting, keep = self.G_step(x_real, onehot_trg, parts=True)
                     x_fake = Generator.blend(x_real, painting, keep)
                 else:
-                    x_fake, keep = self.G_step(x_real, onehot_trg), None
+                    x_fake, painting, keep = self.G_step(x_real, onehot_trg), None, None
                 matching = cfg.lambda_feat > 0 and true_edits is not None
                 fake_features = self.D.features(x_fake) if matching else None
                 fake_src, fake_cls = self.D.heads(fake_features[-1]) if matching else self.D(x_fake)
@@ -374,39 +374,8 @@ class StarGANTrainer:
                 g_loss_rec = losses.reconstruction_loss(x_real, self.G_step(x_fake, onehot_org).float())
                 g_loss = g_adv + cfg.lambda_cls * g_loss_cls + cfg.lambda_rec * g_loss_rec
                 if true_edits is not None:
-                    g_loss_pair = losses.paired_loss(x_fake.float(), *true_edits, x_real, cfg.pair_focus)
-                    g_loss = g_loss + cfg.lambda_pair * g_loss_pair
-                    log["G/pair"] = g_loss_pair.item()
-                    if keep is not None and cfg.lambda_paint > 0:
-                        g_loss_paint = losses.painting_loss(painting.float(), *true_edits, x_real)
-                        g_loss = g_loss + cfg.lambda_paint * g_loss_paint
-                        log["G/paint"] = g_loss_paint.item()
-                    if keep is not None and cfg.lambda_paint_open > 0:
-                        g_loss_open = losses.open_painting_loss(painting.float(), keep.float(), *true_edits)
-                        g_loss = g_loss + cfg.lambda_paint_open * g_loss_open
-                        log["G/paint_open"] = g_loss_open.item()
-                    if cfg.lambda_texture > 0:
-                        g_loss_texture = losses.texture_loss(x_fake.float(), *true_edits, x_real)
-                        g_loss = g_loss + cfg.lambda_texture * g_loss_texture
-                        log["G/texture"] = g_loss_texture.item()
-                    if cfg.lambda_kept_lines > 0:
-                        g_loss_kept = losses.kept_lines_loss(x_fake.float(), *true_edits, x_real)
-                        g_loss = g_loss + cfg.lambda_kept_lines * g_loss_kept
-                        log["G/kept_lines"] = g_loss_kept.item()
-                    if keep is not None and cfg.lambda_still_mask > 0:
-                        g_loss_still = losses.still_mask_loss(keep.float(), *true_edits, x_real)
-                        g_loss = g_loss + cfg.lambda_still_mask * g_loss_still
-                        log["G/still_mask"] = g_loss_still.item()
-                    if local:
-                        g_loss_local = local_critic.generator_loss(self.D_local(x_real, x_fake).float(), cells)
-                        g_loss = g_loss + cfg.lambda_local * g_loss_local
-                        log["G/local"] = g_loss_local.item()
-                    if matching:
-                        with torch.no_grad():
-                            true_features = self.D.features(true_edits[0])
-                        g_loss_feat = losses.feature_matching_loss(fake_features, true_features, true_edits[1])
-                        g_loss = g_loss + cfg.lambda_feat * g_loss_feat
-                        log["G/feat"] = g_loss_feat.item()
+                    g_loss = self._add_paired_terms(g_loss, x_real, x_fake, painting, keep, true_edits,
+                                                    cells if local else None, fake_features, log)
                 if keep is not None:
                     g_loss_mask = losses.edited_area(keep.float())
                     g_loss = g_loss + cfg.lambda_mask * g_loss_mask
@@ -415,6 +384,44 @@ class StarGANTrainer:
             log.update({"G/adv": g_adv.item(), "G/cls": g_loss_cls.item(), "G/rec": g_loss_rec.item()})
         self.step += 1
         return self._mean_over_ranks(log)
+
+    def _add_paired_terms(self, g_loss: torch.Tensor, x_real: torch.Tensor, x_fake: torch.Tensor,
+                          painting: torch.Tensor | None, keep: torch.Tensor | None,
+                          true_edits: tuple[torch.Tensor, torch.Tensor], cells: torch.Tensor | None,
+                          fake_features: list[torch.Tensor] | None, log: dict[str, float]) -> torch.Tensor:
+        """``g_loss`` plus λ·term for each term that grades G's edit against the person's true face y, each
+        logged; a term whose λ is 0 (or that needs an attention G, the local critic or D's features
+        without them) is not computed. ``cells``: the local critic's cells, None without it."""
+        cfg, attention = self.config, keep is not None
+
+        def feature_matching() -> torch.Tensor:
+            with torch.no_grad():
+                true_features = self.D.features(true_edits[0])
+            return losses.feature_matching_loss(fake_features, true_features, true_edits[1])
+
+        g_loss_pair = losses.paired_loss(x_fake.float(), *true_edits, x_real, cfg.pair_focus)
+        g_loss = g_loss + cfg.lambda_pair * g_loss_pair
+        log["G/pair"] = g_loss_pair.item()
+        terms = (  # in this order, so the sum is the one the shipped files were trained with
+            ("G/paint", cfg.lambda_paint if attention else 0.0,
+             lambda: losses.painting_loss(painting.float(), *true_edits, x_real)),
+            ("G/paint_open", cfg.lambda_paint_open if attention else 0.0,
+             lambda: losses.open_painting_loss(painting.float(), keep.float(), *true_edits)),
+            ("G/texture", cfg.lambda_texture, lambda: losses.texture_loss(x_fake.float(), *true_edits, x_real)),
+            ("G/kept_lines", cfg.lambda_kept_lines,
+             lambda: losses.kept_lines_loss(x_fake.float(), *true_edits, x_real)),
+            ("G/still_mask", cfg.lambda_still_mask if attention else 0.0,
+             lambda: losses.still_mask_loss(keep.float(), *true_edits, x_real)),
+            ("G/local", cfg.lambda_local if cells is not None else 0.0,
+             lambda: local_critic.generator_loss(self.D_local(x_real, x_fake).float(), cells)),
+            ("G/feat", cfg.lambda_feat if fake_features is not None else 0.0, feature_matching),
+        )
+        for name, weight, term in terms:
+            if weight > 0:
+                value = term()
+                g_loss = g_loss + weight * value
+                log[name] = value.item()
+        return g_loss
 
     def _local_critic_step(self, x_real: torch.Tensor, x_fake: torch.Tensor, x_true: torch.Tensor,
                            cells: torch.Tensor) -> float:
