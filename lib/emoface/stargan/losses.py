@@ -89,7 +89,12 @@ def expression_changes(source: torch.Tensor, truth: torch.Tensor) -> torch.Tenso
 def near_expression_changes(source: torch.Tensor, truth: torch.Tensor, reach: int) -> torch.Tensor:
     """(B, 1, H, W) bool: the pixels within ``reach`` pixels of :func:`expression_changes` (the skin the
     mask opens over beside the old and the new mouth)."""
-    return F.max_pool2d(expression_changes(source, truth).float(), 2 * reach + 1, 1, reach) > 0
+    return _within(expression_changes(source, truth), reach)
+
+
+def _within(pixels: torch.Tensor, reach: int) -> torch.Tensor:
+    """(B, 1, H, W) bool: the pixels within ``reach`` pixels (a square) of the True ones."""
+    return F.max_pool2d(pixels.float(), 2 * reach + 1, 1, reach) > 0
 
 
 def high_pass(images: torch.Tensor) -> torch.Tensor:
@@ -185,7 +190,8 @@ def kept_lines_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.T
         return x_fake.sum() * 0.0  # the same graph on every step (DDP)
     source, truth = x_real[present], x_true[present]
     on_line = high_pass(truth).abs().mean(1, keepdim=True) > LINE_CONTRAST
-    kept = on_line & ~expression_changes(source, truth) & near_expression_changes(source, truth, TEXTURE_REACH)
+    changes = expression_changes(source, truth)
+    kept = on_line & ~changes & _within(changes, TEXTURE_REACH)
     return _weighted_l1(x_fake[present], truth, kept.to(x_fake.dtype))
 
 
