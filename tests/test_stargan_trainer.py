@@ -613,23 +613,23 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
                                          (["--lambda-pair", "10", "--lambda-still-mask", "5"], "give --attention"),
                                          (["--no-final-grading", "--export", "g.pt"], "drop --no-final-grading")])
 def test_the_training_script_refuses_options_set_up_by_halves(tmp_path, flags, said):
-    import subprocess
-    import sys
-    from pathlib import Path
-    script = Path(__file__).resolve().parents[1] / "scripts" / "train_demo_generator.py"
-    done = subprocess.run([sys.executable, str(script), "--run-dir", str(tmp_path / "run"), *flags],
-                          capture_output=True, text=True, timeout=120)
+    done = _run_training_script(tmp_path / "run", *flags, timeout=120)
     assert done.returncode == 2 and said in done.stderr and not (tmp_path / "run").exists()
 
 
 def test_the_training_script_can_stop_after_training_without_the_final_grading(tmp_path):
+    done = _run_training_script(tmp_path / "run", "--train-identities", "3", "--test-identities", "1", "--iters", "2",
+                                "--no-final-grading", "--threads", "1", timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "final grading skipped" in done.stdout and "plain StarGAN edits" not in done.stdout
+    assert (tmp_path / "run" / "checkpoint.pt").exists() and (tmp_path / "run" / "train_seconds.txt").exists()
+
+
+def _run_training_script(run_dir, *flags: str, timeout: int):
+    """``scripts/train_demo_generator.py --run-dir run_dir *flags`` in a subprocess, its output captured."""
     import subprocess
     import sys
     from pathlib import Path
     script = Path(__file__).resolve().parents[1] / "scripts" / "train_demo_generator.py"
-    done = subprocess.run([sys.executable, str(script), "--run-dir", str(tmp_path / "run"), "--train-identities", "3",
-                           "--test-identities", "1", "--iters", "2", "--no-final-grading", "--threads", "1"],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "final grading skipped" in done.stdout and "plain StarGAN edits" not in done.stdout
-    assert (tmp_path / "run" / "checkpoint.pt").exists() and (tmp_path / "run" / "train_seconds.txt").exists()
+    return subprocess.run([sys.executable, str(script), "--run-dir", str(run_dir), *flags],
+                          capture_output=True, text=True, timeout=timeout)
