@@ -105,6 +105,9 @@ def main() -> None:
     parser.add_argument("--local-from-row", type=float, default=DEMO_CONFIG.local_from_row,
                         help="with --lambda-local: that critic judges only cells from this share of the face's "
                              "height down (0.55: the mouth and its creases, not the eyes)")
+    parser.add_argument("--local-on-lines", action="store_true",
+                        help="with --lambda-local: that critic judges only the changed pixels on the brows, folds "
+                             "and mouth that SynthFaces draws (not the eyes or the chin)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
                              "G's edits unsure, so its classification still gives G a gradient)")
@@ -134,7 +137,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
-    train = synth_pairs(range(args.train_identities), size=args.size)
+    train = synth_pairs(range(args.train_identities), size=args.size, lines=args.local_on_lines)
     test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=args.size)
     images, labels = train.flat()
     print(f"data: {len(images)} training faces, {args.test_identities} test identities, "
@@ -156,10 +159,11 @@ def main() -> None:
                            lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
                            local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
                            local_spectral=args.local_spectral, local_width=args.local_width,
-                           local_from_row=args.local_from_row,
+                           local_from_row=args.local_from_row, local_on_lines=args.local_on_lines,
                            target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
+    line_masks = train.flat_lines() if args.local_on_lines else None
     probe = test.images[:30]
 
     curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
@@ -211,14 +215,16 @@ def main() -> None:
                                              "local_spectral": args.local_spectral,
                                              "local_width": args.local_width,
                                              "local_from_row": args.local_from_row,
+                                             "local_on_lines": args.local_on_lines,
                                              "target_weights": args.target_weights,
                                              "cls_smoothing": args.cls_smoothing},
-            amp=args.amp, partners=partners)
+            amp=args.amp, partners=partners, line_masks=line_masks)
         config = trainer.config
         reader = carried_reader(base, config)
     else:
         trainer = StarGANTrainer.resume_or_start(config, images, labels, args.run_dir, args.device,
-                                                 callbacks=(CsvLog(), report), amp=args.amp, partners=partners)
+                                                 callbacks=(CsvLog(), report), amp=args.amp, partners=partners,
+                                                 line_masks=line_masks)
     if config.cls_smoothing > 0 and reader is None:
         print("note: no sharply trained D to keep as the expression reader (fine-tune a file whose D was trained "
               "without --cls-smoothing), so the engine will read photos with this run's label-smoothed D", flush=True)
@@ -296,9 +302,9 @@ def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argp
         parser.error(f"{', '.join(needs_mask)} grade an attention generator's painting or mask: give --attention")
     if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral
                                      or args.local_width != DEMO_CONFIG.local_width
-                                     or args.local_from_row != DEMO_CONFIG.local_from_row):
-        parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width and --local-from-row "
-                     "set up the local critic: give --lambda-local")
+                                     or args.local_from_row != DEMO_CONFIG.local_from_row or args.local_on_lines):
+        parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width, --local-from-row and "
+                     "--local-on-lines set up the local critic: give --lambda-local")
     if args.no_final_grading and (args.export or args.export_only):
         parser.error("--export stores the final grading in the file: drop --no-final-grading")
 

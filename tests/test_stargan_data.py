@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import Dataset
@@ -51,6 +52,19 @@ def test_synth_pairs_hold_one_identity_in_every_expression():
     # Expressions differ only where the face moves: most pixels are shared between two expressions.
     same = (pairs.images[0, 0] == pairs.images[0, 3]).float().mean()
     assert 0.3 < same < 1.0
+    with pytest.raises(ValueError, match="lines=True"):
+        pairs.flat_lines()
+
+
+def test_synth_pairs_can_carry_each_faces_expression_lines():
+    from emoface.datasets.synth import expression_lines, random_identity
+    pairs = synth_pairs(range(3, 5), size=32, workers=1, progress=False, lines=True)
+    assert pairs.lines.shape == (2, 7, 1, 32, 32) and pairs.lines.dtype == torch.bool
+    assert torch.equal(pairs.images, synth_pairs(range(3, 5), size=32, workers=1, progress=False).images)
+    person_4 = random_identity(np.random.default_rng([0, 4]))
+    assert np.array_equal(pairs.lines[1, 3, 0].numpy(), expression_lines(person_4, FACE_EXPRESSIONS[3], 32))
+    flat = pairs.flat_lines()
+    assert flat.shape == (14, 1, 32, 32) and torch.equal(flat[10], pairs.lines[1, 3])  # flat()'s order
 
 
 def test_the_ghost_share_counts_changed_pixels_where_the_edit_kept_the_source():

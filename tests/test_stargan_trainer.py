@@ -288,7 +288,8 @@ def test_the_paired_loss_pulls_each_edit_to_the_same_persons_true_image(tmp_path
         pixels = x.add(1).mul(127.5).round()
         return int(pixels[0, 0, 0]) // 10, bool(pixels[1, 0, 0] > pixels[1, 0, -1])
 
-    x, source, target, (truth, present) = trainer._sample()
+    x, source, target, (truth, present), lines = trainer._sample()
+    assert lines is None  # no line masks asked for
     assert present.all()
     for row in range(8):
         index, flipped = index_and_flip(x[row])
@@ -592,6 +593,37 @@ def test_the_local_critic_counts_only_cells_near_the_change():
     assert changed_cells(source, truth)[0, 0, 1].sum() > 0
     lower = changed_cells(source, truth, from_row=0.5)  # only the cells from row 16 down count
     assert lower[0, 0, :4].sum() == 0 and torch.equal(lower[0, 0, 4:], cells[0, 0, 4:])
+    lines = torch.zeros(1, 1, 32, 32, dtype=torch.bool)
+    lines[..., 4:6, 10:18] = True  # only the brows are an expression line here
+    on_lines = changed_cells(source, truth, lines=lines)
+    assert on_lines[0, 0, 1].sum() > 0 and on_lines[0, 0, 4:].sum() == 0
+
+
+def test_the_local_critic_on_lines_sees_the_lines_of_the_source_and_the_true_face(tmp_path):
+    # 4 people × 3 expressions (image 3p + e). Channel 0 holds the image's index, channel 1 a ramp that
+    # shows a flip; image k's line mask is the one pixel in row 5, column k.
+    images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
+    images[:, 0] = torch.arange(12, dtype=torch.uint8)[:, None, None] * 10
+    images[:, 1] = torch.arange(16, dtype=torch.uint8) * 10
+    masks = torch.zeros(12, 1, 16, 16, dtype=torch.bool)
+    masks[torch.arange(12), 0, 5, torch.arange(12)] = True
+    labels, partners = torch.arange(12) % 3, every_person_in_every_domain()
+    config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "lambda_local": 1.0,
+                              "local_on_lines": True, "n_critic": 1, "batch_size": 8})
+    with pytest.raises(ValueError, match="local_on_lines needs line_masks"):
+        StarGANTrainer(config, images, labels, tmp_path, partners=partners)
+    with pytest.raises(ValueError, match="bool tensor"):
+        StarGANTrainer(config, images, labels, tmp_path, partners=partners, line_masks=masks.float())
+    trainer = StarGANTrainer(config, images, labels, tmp_path, partners=partners, line_masks=masks)
+    x, source, target, _, lines = trainer._sample()
+    for row in range(8):
+        pixels = x[row].add(1).mul(127.5).round()
+        index, flipped = int(pixels[0, 0, 0]) // 10, bool(pixels[1, 0, 0] > pixels[1, 0, -1])
+        columns = {index, index // 3 * 3 + int(target[row])}  # the source's line and its true edit's
+        wanted = torch.zeros(16, 16, dtype=torch.bool)
+        wanted[5, [15 - c if flipped else c for c in columns]] = True
+        assert torch.equal(lines[row, 0], wanted)
+    assert "G/local" in trainer.train_step()
 
 
 def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
@@ -609,6 +641,7 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
 
 @pytest.mark.parametrize("flags, said", [(["--lambda-local", "1"], "give --lambda-pair"),
                                          (["--local-spectral"], "give --lambda-local"),
+                                         (["--local-on-lines"], "give --lambda-local"),
                                          (["--lambda-kept-lines", "10"], "give --lambda-pair"),
                                          (["--lambda-pair", "10", "--lambda-still-mask", "5"], "give --attention"),
                                          (["--no-final-grading", "--export", "g.pt"], "drop --no-final-grading")])

@@ -18,6 +18,7 @@ from emoface.datasets.synth import (
     SynthFaces,
     draw_face,
     draw_scene,
+    expression_lines,
     random_identity,
 )
 from emoface.labels import FACE_EXPRESSIONS
@@ -90,6 +91,20 @@ def test_expressions_differ_but_the_border_is_identical(faces):
             assert border.max() == 0, (i, FACE_EXPRESSIONS[a], FACE_EXPRESSIONS[b])
             # The change is local: most of the picture (hair, background, face outline) stays.
             assert (diff.max(axis=2) > 0).mean() < 0.3
+
+
+def test_expression_lines_cover_the_brows_and_the_mouth_not_the_eyes(faces):
+    """What a critic of the expression's lines may judge: neutral → surprise raises the brows, widens the
+    eyes and opens the mouth; the eyes between them change too but are no line."""
+    for i in range(3):
+        ident = faces.identity(i)
+        neutral, surprise = (draw_face(ident, e, 64).astype(np.int16) for e in ("neutral", "surprise"))
+        changed = np.abs(neutral - surprise).mean(axis=2) > 20
+        lines = expression_lines(ident, "neutral", 64) | expression_lines(ident, "surprise", 64)
+        assert lines.dtype == bool and lines.shape == (64, 64)
+        eye_rows, line_rows = np.nonzero(changed & ~lines)[0], np.nonzero(changed & lines)[0]
+        assert len(eye_rows) >= 10 and line_rows.min() < np.median(eye_rows) < line_rows.max(), i
+        assert (changed & lines)[40:].sum() >= 10, i  # the open mouth
 
 
 def test_unknown_expression_and_tiny_size_raise():

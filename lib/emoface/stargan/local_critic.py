@@ -41,16 +41,21 @@ class LocalCritic(nn.Module):
 
 
 def changed_cells(source: torch.Tensor, truth: torch.Tensor, present: torch.Tensor | None = None,
-                  cell: int = 4, from_row: float = 0.0) -> torch.Tensor:
+                  cell: int = 4, from_row: float = 0.0, lines: torch.Tensor | None = None) -> torch.Tensor:
     """(B, 1, H/cell, W/cell) float 0/1: the critic's cells that hold part of the expression change (none in the
     rows ``present`` marks False: they have no true face).
+
+    ``lines`` (bool (B, 1, H, W), optional): only the changed pixels on these count — the brows, folds and
+    mouth of the source and the true face (:func:`~emoface.datasets.synth.expression_lines`), so the critic
+    leaves the eyes and the chin to the paired terms.
 
     ``from_row`` (a share of the height): only the cells that begin at or below it count. At 0.55 of a
     64² SynthFaces crop the critic judges the mouth and the creases beside it, not the brows and eyes,
     where G, pushed to draw detail it cannot, broke glasses frames and mottled the eyes (twenty-fifth
     session, by eye); without it there, the angry brows came out fainter (twenty-sixth session).
     """
-    near = near_expression_changes(source, truth, LOCAL_REACH).float()
+    near = near_expression_changes(source, truth, LOCAL_REACH)
+    near = (near if lines is None else near & lines).float()
     cells = F.max_pool2d(near, cell, cell)
     if from_row > 0:
         first_row = cell * torch.arange(cells.size(2), device=cells.device)

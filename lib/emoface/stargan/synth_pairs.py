@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..datasets.synth import draw_face, random_identity
+from ..datasets.synth import draw_face, expression_lines, random_identity
 from ..faces.equalize import EqualizeMode, equalize
 from ..labels import FACE_EXPRESSIONS
 from ..parallel import ordered_map
@@ -35,16 +35,25 @@ HAAR_MARGIN = 0.084
 
 
 class SynthPairs(NamedTuple):
-    """``images`` uint8 (identities, 7, 3, H, W): identity i in expression e at ``images[i, e]``."""
+    """``images`` uint8 (identities, 7, 3, H, W): identity i in expression e at ``images[i, e]``;
+    ``lines`` (asked for with ``synth_pairs(lines=True)``) bool (identities, 7, 1, H, W): the pixels of each
+    image that the expression's lines cover (:func:`~emoface.datasets.synth.expression_lines`), else None."""
 
     images: torch.Tensor
     identities: range
+    lines: torch.Tensor | None = None
 
     def flat(self) -> tuple[torch.Tensor, torch.Tensor]:
         """All images as uint8 (N, 3, H, W) with their expression ids (N,): the trainer's input."""
         n, e = self.images.shape[:2]
         labels = torch.arange(e).repeat(n)
         return self.images.reshape(n * e, *self.images.shape[2:]), labels
+
+    def flat_lines(self) -> torch.Tensor:
+        """:attr:`lines` in :meth:`flat`'s order, bool (N, 1, H, W): the trainer's ``line_masks``."""
+        if self.lines is None:
+            raise ValueError("these pairs were drawn without their lines; draw them with synth_pairs(lines=True)")
+        return self.lines.reshape(-1, *self.lines.shape[2:])
 
     def partners(self) -> torch.Tensor:
         """For :meth:`flat`'s order, (N, 7) long: the index of the same identity in each expression."""
@@ -53,22 +62,25 @@ class SynthPairs(NamedTuple):
         return first[:, None] + torch.arange(e)[None, :]
 
 
-def _draw_identity(job: tuple[int, int, int, str]) -> np.ndarray:
-    seed, index, size, mode = job
+def _draw_identity(job: tuple[int, int, int, str, bool]) -> tuple[np.ndarray, np.ndarray | None]:
+    seed, index, size, mode, lines = job
     identity = random_identity(np.random.default_rng([seed, index]))  # as SynthFaces.identity does
-    return np.stack([equalize(draw_face(identity, e, size), mode) for e in FACE_EXPRESSIONS])
+    faces = np.stack([equalize(draw_face(identity, e, size), mode) for e in FACE_EXPRESSIONS])
+    masks = np.stack([expression_lines(identity, e, size) for e in FACE_EXPRESSIONS]) if lines else None
+    return faces, masks
 
 
 def synth_pairs(identities: range, size: int = 128, seed: int = 0, equalization: EqualizeMode = "luminance",
-                workers: int | None = None, progress: bool = True) -> SynthPairs:
+                workers: int | None = None, progress: bool = True, lines: bool = False) -> SynthPairs:
     """Draw ``identities`` (e.g. ``range(0, 1000)`` to train, ``range(10_000, 10_200)`` to test).
 
-    Uses all cores (about 150 faces per second per core).
+    Uses all cores (about 150 faces per second per core; ``lines`` draws each face twice more).
     """
     if len(identities) < 1:
         raise ValueError("need at least one identity")
-    jobs = [(seed, i, size, equalization) for i in identities]
-    stacks = list(ordered_map(_draw_identity, jobs, workers=workers, desc="SynthFaces", unit="person",
-                              progress=progress))
-    array = np.stack(stacks)  # (n, 7, H, W, 3)
-    return SynthPairs(torch.from_numpy(array).permute(0, 1, 4, 2, 3).contiguous(), identities)
+    jobs = [(seed, i, size, equalization, lines) for i in identities]
+    drawn = list(ordered_map(_draw_identity, jobs, workers=workers, desc="SynthFaces", unit="person",
+                             progress=progress))
+    images = torch.from_numpy(np.stack([faces for faces, _ in drawn])).permute(0, 1, 4, 2, 3).contiguous()
+    masks = torch.from_numpy(np.stack([m for _, m in drawn]))[:, :, None] if lines else None
+    return SynthPairs(images, identities, masks)

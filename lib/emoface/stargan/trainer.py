@@ -137,6 +137,10 @@ class StarGANConfig:
     #: (:func:`~emoface.stargan.local_critic.changed_cells`); 0 = every changed cell. At 0.55 the eyes
     #: came out clean and the angry brows fainter (docs/stargan.md).
     local_from_row: float = 0.0
+    #: The local critic counts only the changed pixels on the expression's lines — brows, folds, mouth —
+    #: of the source and the true face (the trainer's ``line_masks``; :func:`~emoface.stargan.local_critic.
+    #: changed_cells`), not the eyes or the chin, where G drew the detail the critic asked for as dirt.
+    local_on_lines: bool = False
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
     #: must *erase* a feature (neutral, anger) lag the others, and their misses read as the old smile.
@@ -194,13 +198,17 @@ class StarGANTrainer:
     def __init__(self, config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,
                  run_dir: str | Path, device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
                  amp: bool | None = None, channels_last: bool | None = None, compile_generator: bool = False,
-                 partners: torch.Tensor | None = None) -> None:
-        """``amp`` (mixed precision) defaults to on where it is fast (:func:`default_amp_dtype`; ``True``
+                 partners: torch.Tensor | None = None, line_masks: torch.Tensor | None = None) -> None:
+        """``line_masks`` (bool (N, 1, H, W), for ``config.local_on_lines``): which pixels of each image draw
+        the expression's lines (:meth:`~emoface.stargan.synth_pairs.SynthPairs.flat_lines`).
+
+        ``amp`` (mixed precision) defaults to on where it is fast (:func:`default_amp_dtype`; ``True``
         asks for it wherever the device has half precision, :func:`amp_dtype`), ``channels_last``
         to on for CUDA. They change rounding, not the schedule: a run may resume with other settings.
         """
         _check_data(config, images, labels)
         _check_partners(config, images, labels, partners)
+        _check_line_masks(config, images, line_masks)
         self.config = config
         self.device = torch.device(device)
         cuda = self.device.type == "cuda"
@@ -216,6 +224,7 @@ class StarGANTrainer:
         self.multi_label = labels.dim() == 2
         self.labels = (labels.float() if self.multi_label else labels).to(self.device)
         self.partners = partners.to(self.device) if partners is not None and config.lambda_pair > 0 else None
+        self.line_masks = line_masks.to(self.device) if config.local_on_lines else None
         #: This process's place among the training processes: (0, 1) without torch.distributed.
         self.rank, self.world_size = _rank_and_world_size()
         if config.batch_size % self.world_size:
@@ -261,12 +270,13 @@ class StarGANTrainer:
     # ------------------------------------------------------------------ the schedule
     def sample_batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Real images in [-1, 1] (half flipped), their domains and random targets: :meth:`_sample`'s first three."""
-        x, source, target, _ = self._sample()
+        x, source, target, _, _ = self._sample()
         return x, source, target
 
-    def _sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
-        """Real images in [-1, 1] (half flipped), their domains, random target domains, and the true
-        edits where the data holds them (:meth:`_true_edits`).
+    def _sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None,
+                               torch.Tensor | None]:
+        """Real images in [-1, 1] (half flipped), their domains, random target domains, the true edits
+        where the data holds them (:meth:`_true_edits`) and the expression's lines (:meth:`_lines`).
 
         The distributed sampler: every rank draws the *whole* global batch (indices, flips, targets)
         from its own copy of :attr:`rng` — the same generator in the same state on every rank — and
@@ -290,7 +300,7 @@ class StarGANTrainer:
         mine = slice(self.rank, None, self.world_size)  # this rank's rows of the global batch
         index, flip, target = index[mine].to(self.device), flip[mine].to(self.device), target[mine]
         x = self._as_input(self.images[index], flip)
-        return x, self.labels[index], target, self._true_edits(index, flip, target)
+        return x, self.labels[index], target, self._true_edits(index, flip, target), self._lines(index, flip, target)
 
     def _as_input(self, images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
         x = images.float().div(127.5).sub(1.0)
@@ -305,6 +315,19 @@ class StarGANTrainer:
         partner = self.partners[index, target]
         present = partner >= 0
         return self._as_input(self.images[partner.clamp(min=0)], flip), present
+
+    def _lines(self, index: torch.Tensor, flip: torch.Tensor, target: torch.Tensor) -> torch.Tensor | None:
+        """bool (B, 1, H, W), flipped like the input: where the source face or its true edit draws the
+        expression's lines (for the local critic, ``config.local_on_lines``); None without line masks."""
+        if self.line_masks is None or self.partners is None:
+            return None
+        both = self.line_masks[index] | self.line_masks[self.partners[index, target].clamp(min=0)]
+        return torch.where(flip.view(-1, 1, 1, 1), both.flip(-1), both)
+
+    def _critic_cells(self, x_real: torch.Tensor, true_edits: tuple[torch.Tensor, torch.Tensor],
+                      lines: torch.Tensor | None) -> torch.Tensor:
+        """The local critic's cells for this batch (:func:`~emoface.stargan.local_critic.changed_cells`)."""
+        return local_critic.changed_cells(x_real, *true_edits, from_row=self.config.local_from_row, lines=lines)
 
     def domain_vector(self, labels: torch.Tensor) -> torch.Tensor:
         """The c fed to G: one-hot for class ids, the 0/1 vector itself for attributes."""
@@ -323,11 +346,11 @@ class StarGANTrainer:
             group["lr"] = d_lr
         for group in self.d_local_optimizer.param_groups if self.D_local is not None else ():
             group["lr"] = d_lr * cfg.local_lr_scale
-        x_real, c_org, c_trg, true_edits = self._sample()
+        x_real, c_org, c_trg, true_edits, lines = self._sample()
         if self.step < cfg.d_warmup:
             return self._classifier_warmup_step(x_real, c_org, g_lr)
         if self.step < cfg.local_warmup and self.D_local is not None and true_edits is not None:
-            return self._local_warmup_step(x_real, c_trg, true_edits, g_lr)
+            return self._local_warmup_step(x_real, c_trg, true_edits, lines, g_lr)
         onehot_org, onehot_trg = self.domain_vector(c_org), self.domain_vector(c_trg)
 
         # Discriminator: L_D = L_adv^D + λ_cls·L_cls^r, with L_adv^D including λ_gp·GP.
@@ -355,7 +378,7 @@ class StarGANTrainer:
                "lr_g": g_lr}
         local = self.D_local is not None and true_edits is not None
         if local:
-            cells = local_critic.changed_cells(x_real, *true_edits, from_row=self.config.local_from_row)
+            cells = self._critic_cells(x_real, true_edits, lines)
             log["D/local"] = self._local_critic_step(x_real, x_fake, true_edits[0], cells)
 
         # Generator, every n_critic steps: L_G = L_adv^G + λ_cls·L_cls^f + λ_rec·L_rec.
@@ -438,11 +461,12 @@ class StarGANTrainer:
         return losses_seen[0]
 
     def _local_warmup_step(self, x_real: torch.Tensor, c_trg: torch.Tensor,
-                           true_edits: tuple[torch.Tensor, torch.Tensor], g_lr: float) -> dict[str, float]:
+                           true_edits: tuple[torch.Tensor, torch.Tensor], lines: torch.Tensor | None,
+                           g_lr: float) -> dict[str, float]:
         """Only the local critic learns (``config.local_warmup``); G and D wait."""
         with torch.no_grad(), self._autocast():
             x_fake = self.G_step(x_real, self.domain_vector(c_trg))
-        cells = local_critic.changed_cells(x_real, *true_edits, from_row=self.config.local_from_row)
+        cells = self._critic_cells(x_real, true_edits, lines)
         loss = self._local_critic_step(x_real, x_fake, true_edits[0], cells)
         self.step += 1
         return self._mean_over_ranks({"step": self.step, "D/local": loss, "lr_g": g_lr})
@@ -891,6 +915,18 @@ def _distributed(module: nn.Module, device: torch.device, world_size: int) -> nn
 
 def _one_hot(ids: torch.Tensor, n: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(ids, n).float()
+
+
+def _check_line_masks(config: StarGANConfig, images: torch.Tensor, line_masks: torch.Tensor | None) -> None:
+    if not config.local_on_lines:
+        return
+    if line_masks is None:
+        raise ValueError("local_on_lines needs line_masks: draw the faces with synth_pairs(..., lines=True) "
+                         "and pass pairs.flat_lines()")
+    wanted = (images.size(0), 1, *images.shape[2:])
+    if line_masks.dtype != torch.bool or tuple(line_masks.shape) != wanted:
+        raise ValueError(f"line_masks must be a bool tensor {wanted} (one mask per image); "
+                         f"got {line_masks.dtype} {tuple(line_masks.shape)}")
 
 
 def _check_partners(config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,

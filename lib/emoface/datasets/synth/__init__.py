@@ -42,7 +42,7 @@ from __future__ import annotations
 from .canvas import FACE_BOX
 from .expressions import EXPRESSION_SHAPES, ExpressionShape
 from .identity import HAIR_STYLES, Identity, random_identity
-from .render import SynthFaces, draw_face, draw_scene
+from .render import SynthFaces, draw_face, draw_scene, expression_lines
 
 __all__ = [
     "EXPRESSION_SHAPES",
@@ -53,5 +53,6 @@ __all__ = [
     "SynthFaces",
     "draw_face",
     "draw_scene",
+    "expression_lines",
     "random_identity",
 ]

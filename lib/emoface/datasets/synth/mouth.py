@@ -83,9 +83,13 @@ def draw_mouth(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
                 (cx - s * 0.01, cy - 0.03), (cx + s * 0.025, cy), (cx - s * 0.005, cy + 0.035), 6
             )
             cv.stroke(dimple, scale(skin, 0.7), 0.009)
-    if shape.lip_press > 0.5:  # AU24 bunches the chin under pressed lips
+
+
+def draw_chin(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+    """AU24 bunches the chin under pressed lips into one crease (drawn right after the mouth)."""
+    if shape.lip_press > 0.5:
         chin = quad((-0.09, MOUTH_Y + 0.14), (0, MOUTH_Y + 0.17), (0.09, MOUTH_Y + 0.14), 8)
-        cv.stroke(chin, scale(skin, 0.8), 0.008)
+        cv.stroke(chin, scale(ident.skin, 0.8), 0.008)
 
 
 def draw_cheeks(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
