@@ -32,8 +32,8 @@ EXPRESSION_LINE_PARTS = ("brows", "cheeks", "mouth")
 
 
 def _draw_person(cv: Canvas, ident: Identity, shape: ExpressionShape, leave_out: tuple[str, ...] = ()) -> None:
-    """All parts, back to front (the light comes after them), less the :data:`EXPRESSION_LINE_PARTS`
-    named in ``leave_out``. Only the middle block sees ``shape``."""
+    """All parts, back to front (the light comes after them), less the expression's parts named in
+    ``leave_out`` (brows, nose, cheeks, mouth; :func:`expression_lines`). Only the middle block sees ``shape``."""
     draw_hair_back(cv, ident)
     draw_body(cv, ident)
     draw_ears(cv, ident)
