@@ -65,8 +65,10 @@ class SynthPairs(NamedTuple):
 def _draw_identity(job: tuple[int, int, int, str, bool]) -> tuple[np.ndarray, np.ndarray | None]:
     seed, index, size, mode, lines = job
     identity = random_identity(np.random.default_rng([seed, index]))  # as SynthFaces.identity does
-    faces = np.stack([equalize(draw_face(identity, e, size), mode) for e in FACE_EXPRESSIONS])
-    masks = np.stack([expression_lines(identity, e, size) for e in FACE_EXPRESSIONS]) if lines else None
+    drawn = [draw_face(identity, e, size) for e in FACE_EXPRESSIONS]
+    faces = np.stack([equalize(face, mode) for face in drawn])
+    masks = (np.stack([expression_lines(identity, e, size, face) for e, face in zip(FACE_EXPRESSIONS, drawn)])
+             if lines else None)
     return faces, masks
 
 
@@ -74,7 +76,7 @@ def synth_pairs(identities: range, size: int = 128, seed: int = 0, equalization:
                 workers: int | None = None, progress: bool = True, lines: bool = False) -> SynthPairs:
     """Draw ``identities`` (e.g. ``range(0, 1000)`` to train, ``range(10_000, 10_200)`` to test).
 
-    Uses all cores (about 150 faces per second per core; ``lines`` draws each face twice more).
+    Uses all cores (about 150 faces per second per core; ``lines`` draws each face once more, without them).
     """
     if len(identities) < 1:
         raise ValueError("need at least one identity")

@@ -70,15 +70,17 @@ def draw_face(identity: Identity, expression: str, size: int = 128) -> np.ndarra
 LINE_PRESENCE = 6
 
 
-def expression_lines(identity: Identity, expression: str, size: int = 128) -> np.ndarray:
+def expression_lines(identity: Identity, expression: str, size: int = 128,
+                     face: np.ndarray | None = None) -> np.ndarray:
     """bool (size, size): the pixels of :func:`draw_face` that the :data:`EXPRESSION_LINE_PARTS` draw, as
     they show (where hair or a glasses frame covers a brow, the frame's pixels are not the brow's).
+    ``face``: that :func:`draw_face` picture where the caller has it already (it is not drawn again).
 
     Why: a critic that judges every pixel an expression changes pushes G to draw detail in each, and
     at 64² G drew the eyes behind a lens and the chin's crease as dirt (docs/stargan.md); these masks
     let it judge only the lines people read the expression from.
     """
-    with_lines = _draw_crop(identity, expression, size).astype(np.int16)
+    with_lines = (_draw_crop(identity, expression, size) if face is None else face).astype(np.int16)
     without = _draw_crop(identity, expression, size, leave_out=EXPRESSION_LINE_PARTS).astype(np.int16)
     return np.abs(with_lines - without).mean(axis=2) > LINE_PRESENCE
 
