@@ -86,6 +86,9 @@ def main() -> None:
     parser.add_argument("--lambda-kept-lines", type=float, default=0.0,
                         help="weight of the edit's L1 to the true face on the drawn lines that stay near the "
                              "expression change (needs --lambda-pair; against frames broken where the mask opens)")
+    parser.add_argument("--lambda-gone-lines", type=float, default=0.0,
+                        help="weight of the edit's L1 and fine grain to the true face on the source's expression "
+                             "lines the target does not draw (needs --lambda-pair; against the faint old smile)")
     parser.add_argument("--lambda-still-mask", type=float, default=0.0,
                         help="with --attention and --lambda-pair: weight of how far the mask opens over pixels the "
                              "expression leaves alone (against eyes repainted under targets that keep them)")
@@ -137,7 +140,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
-    train = synth_pairs(range(args.train_identities), size=args.size, lines=args.local_on_lines)
+    lines = args.local_on_lines or args.lambda_gone_lines > 0  # the expression's lines of every face
+    train = synth_pairs(range(args.train_identities), size=args.size, lines=lines)
     test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=args.size)
     images, labels = train.flat()
     print(f"data: {len(images)} training faces, {args.test_identities} test identities, "
@@ -155,15 +159,15 @@ def main() -> None:
                            lambda_mask=args.lambda_mask, lambda_rec=args.lambda_rec, lambda_cls=args.lambda_cls,
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
-                           lambda_kept_lines=args.lambda_kept_lines, lambda_still_mask=args.lambda_still_mask,
-                           lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
+                           lambda_kept_lines=args.lambda_kept_lines, lambda_gone_lines=args.lambda_gone_lines,
+                           lambda_still_mask=args.lambda_still_mask, lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
                            local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
                            local_spectral=args.local_spectral, local_width=args.local_width,
                            local_from_row=args.local_from_row, local_on_lines=args.local_on_lines,
                            target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
     partners = train.partners() if args.lambda_pair > 0 else None
-    line_masks = train.flat_lines() if args.local_on_lines else None
+    line_masks = train.flat_lines() if lines else None
     probe = test.images[:30]
 
     curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
@@ -208,6 +212,7 @@ def main() -> None:
                                              "lambda_paint_open": args.lambda_paint_open,
                                              "lambda_texture": args.lambda_texture,
                                              "lambda_kept_lines": args.lambda_kept_lines,
+                                             "lambda_gone_lines": args.lambda_gone_lines,
                                              "lambda_still_mask": args.lambda_still_mask,
                                              "lambda_feat": args.lambda_feat, "lambda_local": args.lambda_local,
                                              "local_warmup": args.local_warmup,
@@ -292,6 +297,7 @@ def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argp
     """One clear line, before any data is drawn, for an option that would do nothing without another."""
     paired = {"--lambda-paint": args.lambda_paint, "--lambda-paint-open": args.lambda_paint_open,
               "--lambda-texture": args.lambda_texture, "--lambda-kept-lines": args.lambda_kept_lines,
+              "--lambda-gone-lines": args.lambda_gone_lines,
               "--lambda-still-mask": args.lambda_still_mask, "--lambda-feat": args.lambda_feat,
               "--lambda-local": args.lambda_local}
     needs_pair = [flag for flag, weight in paired.items() if weight > 0]

@@ -619,11 +619,50 @@ def test_the_local_critic_on_lines_sees_the_lines_of_the_source_and_the_true_fac
     for row in range(8):
         pixels = x[row].add(1).mul(127.5).round()
         index, flipped = int(pixels[0, 0, 0]) // 10, bool(pixels[1, 0, 0] > pixels[1, 0, -1])
-        columns = {index, index // 3 * 3 + int(target[row])}  # the source's line and its true edit's
-        wanted = torch.zeros(16, 16, dtype=torch.bool)
-        wanted[5, [15 - c if flipped else c for c in columns]] = True
-        assert torch.equal(lines[row, 0], wanted)
+        for mask, column in zip(lines, (index, index // 3 * 3 + int(target[row]))):  # the source's, its true edit's
+            wanted = torch.zeros(16, 16, dtype=torch.bool)
+            wanted[5, 15 - column if flipped else column] = True
+            assert torch.equal(mask[row, 0], wanted)
     assert "G/local" in trainer.train_step()
+
+
+def test_the_gone_lines_term_grades_only_the_old_lines_the_target_drops():
+    from emoface.stargan.losses import gone_lines_loss
+    truth = torch.zeros(2, 3, 24, 24)
+    gone = torch.zeros(2, 1, 24, 24, dtype=torch.bool)
+    gone[..., 14, 6:18] = True  # where the source's smile crease was
+    present = torch.tensor([True, True])
+    assert gone_lines_loss(truth, truth, present, gone) == 0
+    ghost = truth.clone()
+    ghost[..., 14, 6:18] = 0.2  # the old crease left faint
+    assert gone_lines_loss(ghost, truth, present, gone) > 0.2  # its level and its grain
+    elsewhere = truth.clone()
+    elsewhere[..., 4, 6:18] = 0.8  # a wrong pixel off the old lines: the other terms' business
+    assert gone_lines_loss(elsewhere, truth, present, gone) == 0
+    assert gone_lines_loss(ghost, truth, torch.zeros(2, dtype=torch.bool), gone) == 0
+    assert gone_lines_loss(ghost, truth, present, torch.zeros_like(gone)) == 0
+    ghost.requires_grad_(True)
+    gone_lines_loss(ghost, truth, present, gone).backward()
+    assert ghost.grad.abs().sum() > 0
+
+
+def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
+    images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
+    images[:, 0, :8] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100  # the expression: the top half
+    masks = torch.zeros(12, 1, 16, 16, dtype=torch.bool)
+    masks[:, 0, :8] = (torch.arange(12) % 3 > 0)[:, None, None]  # expressions 1 and 2 draw lines there, 0 none
+    labels, partners = torch.arange(12) % 3, every_person_in_every_domain()
+    config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "lambda_gone_lines": 2.0,
+                              "n_critic": 1, "batch_size": 8})
+    with pytest.raises(ValueError, match="lambda_gone_lines needs line_masks"):
+        StarGANTrainer(config, images, labels, tmp_path, partners=partners)
+    trainer = StarGANTrainer(config, images, labels, tmp_path, partners=partners, line_masks=masks)
+    assert trainer.D_local is None  # the masks alone set up no local critic
+    _, source, target, _, (source_lines, true_lines) = trainer._sample()
+    dropped = (source > 0) & (target == 0)
+    assert torch.equal((source_lines & ~true_lines).flatten(1).any(1), dropped)
+    log = trainer.train_step()
+    assert "G/gone_lines" in log and "G/local" not in log
 
 
 def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
@@ -643,6 +682,7 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
                                          (["--local-spectral"], "give --lambda-local"),
                                          (["--local-on-lines"], "give --lambda-local"),
                                          (["--lambda-kept-lines", "10"], "give --lambda-pair"),
+                                         (["--lambda-gone-lines", "10"], "give --lambda-pair"),
                                          (["--lambda-pair", "10", "--lambda-still-mask", "5"], "give --attention"),
                                          (["--no-final-grading", "--export", "g.pt"], "drop --no-final-grading")])
 def test_the_training_script_refuses_options_set_up_by_halves(tmp_path, flags, said):

@@ -195,6 +195,22 @@ def kept_lines_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.T
     return _weighted_l1(x_fake[present], truth, kept.to(x_fake.dtype))
 
 
+def gone_lines_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.Tensor,
+                    gone: torch.Tensor) -> torch.Tensor:
+    """Mean ‖G(x, c) − y‖₁ plus the mean of its fine grain (:func:`high_pass`) over the pixels ``gone`` (bool
+    (B, 1, H, W)): where the source face draws an expression line and the true face y does not; rows with a y.
+
+    A ghost of the source expression is an old line left faint (a smile's creases under an angry mouth,
+    an old brow beside the new one): a few pixels of low contrast, which the paired L1 counts among
+    thousands and the texture term among every pixel near the change. Here they are the whole of the
+    term, and their fine grain counts as much as their level, since a faint line is all grain.
+    """
+    weight = (gone & present.view(-1, 1, 1, 1)).to(x_fake.dtype)
+    level = _weighted_l1(x_fake, x_true, weight)
+    grain = _weighted_l1(high_pass(x_fake), high_pass(x_true), weight)
+    return level + grain
+
+
 #: How far from the expression change :func:`still_mask_loss` lets the mask open freely, in pixels: room
 #: for the blend's soft edge round the new mouth and brows.
 STILL_MARGIN = 2

@@ -141,6 +141,10 @@ class StarGANConfig:
     #: of the source and the true face (the trainer's ``line_masks``; :func:`~emoface.stargan.local_critic.
     #: changed_cells`), not the eyes or the chin, where G drew the detail the critic asked for as dirt.
     local_on_lines: bool = False
+    #: Our extension, with partners and ``line_masks``: weight of the edit's L1 and fine grain to the true face
+    #: on the source's expression lines that the target does not draw (:func:`~emoface.stargan.losses.
+    #: gone_lines_loss`): against the faint old smile and brows left under a new expression.
+    lambda_gone_lines: float = 0.0
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
     #: must *erase* a feature (neutral, anger) lag the others, and their misses read as the old smile.
@@ -166,6 +170,11 @@ class StarGANConfig:
     num_iters: int = 200_000
     num_iters_decay: int = 100_000
     seed: int = 0
+
+    @property
+    def uses_line_masks(self) -> bool:
+        """Whether training needs the trainer's ``line_masks`` (the expression's lines of every image)."""
+        return self.local_on_lines or self.lambda_gone_lines > 0
 
     def learning_rates(self, step: int) -> tuple[float, float]:
         """(G, D) learning rates at ``step``: constant, then linear to 0 over the last ``num_iters_decay``."""
@@ -199,7 +208,7 @@ class StarGANTrainer:
                  run_dir: str | Path, device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
                  amp: bool | None = None, channels_last: bool | None = None, compile_generator: bool = False,
                  partners: torch.Tensor | None = None, line_masks: torch.Tensor | None = None) -> None:
-        """``line_masks`` (bool (N, 1, H, W), for ``config.local_on_lines``): which pixels of each image draw
+        """``line_masks`` (bool (N, 1, H, W), for ``config.uses_line_masks``): which pixels of each image draw
         the expression's lines (:meth:`~emoface.stargan.synth_pairs.SynthPairs.flat_lines`).
 
         ``amp`` (mixed precision) defaults to on where it is fast (:func:`default_amp_dtype`; ``True``
@@ -224,7 +233,7 @@ class StarGANTrainer:
         self.multi_label = labels.dim() == 2
         self.labels = (labels.float() if self.multi_label else labels).to(self.device)
         self.partners = partners.to(self.device) if partners is not None and config.lambda_pair > 0 else None
-        self.line_masks = line_masks.to(self.device) if config.local_on_lines else None
+        self.line_masks = line_masks.to(self.device) if config.uses_line_masks else None
         #: This process's place among the training processes: (0, 1) without torch.distributed.
         self.rank, self.world_size = _rank_and_world_size()
         if config.batch_size % self.world_size:
@@ -274,7 +283,7 @@ class StarGANTrainer:
         return x, source, target
 
     def _sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None,
-                               torch.Tensor | None]:
+                               tuple[torch.Tensor, torch.Tensor] | None]:
         """Real images in [-1, 1] (half flipped), their domains, random target domains, the true edits
         where the data holds them (:meth:`_true_edits`) and the expression's lines (:meth:`_lines`).
 
@@ -316,18 +325,21 @@ class StarGANTrainer:
         present = partner >= 0
         return self._as_input(self.images[partner.clamp(min=0)], flip), present
 
-    def _lines(self, index: torch.Tensor, flip: torch.Tensor, target: torch.Tensor) -> torch.Tensor | None:
-        """bool (B, 1, H, W), flipped like the input: where the source face or its true edit draws the
-        expression's lines (for the local critic, ``config.local_on_lines``); None without line masks."""
+    def _lines(self, index: torch.Tensor, flip: torch.Tensor,
+               target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Where the source face and where its true edit draw the expression's lines: two bool (B, 1, H, W),
+        flipped like the input; None without line masks (``config.uses_line_masks``)."""
         if self.line_masks is None or self.partners is None:
             return None
-        both = self.line_masks[index] | self.line_masks[self.partners[index, target].clamp(min=0)]
-        return torch.where(flip.view(-1, 1, 1, 1), both.flip(-1), both)
+        pair = (self.line_masks[index], self.line_masks[self.partners[index, target].clamp(min=0)])
+        return tuple(torch.where(flip.view(-1, 1, 1, 1), mask.flip(-1), mask) for mask in pair)
 
     def _critic_cells(self, x_real: torch.Tensor, true_edits: tuple[torch.Tensor, torch.Tensor],
-                      lines: torch.Tensor | None) -> torch.Tensor:
-        """The local critic's cells for this batch (:func:`~emoface.stargan.local_critic.changed_cells`)."""
-        return local_critic.changed_cells(x_real, *true_edits, from_row=self.config.local_from_row, lines=lines)
+                      lines: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+        """The local critic's cells for this batch (:func:`~emoface.stargan.local_critic.changed_cells`), on
+        the lines of the source or the true face with ``config.local_on_lines``."""
+        on_lines = lines[0] | lines[1] if lines is not None and self.config.local_on_lines else None
+        return local_critic.changed_cells(x_real, *true_edits, from_row=self.config.local_from_row, lines=on_lines)
 
     def domain_vector(self, labels: torch.Tensor) -> torch.Tensor:
         """The c fed to G: one-hot for class ids, the 0/1 vector itself for attributes."""
@@ -398,7 +410,7 @@ class StarGANTrainer:
                 g_loss = g_adv + cfg.lambda_cls * g_loss_cls + cfg.lambda_rec * g_loss_rec
                 if true_edits is not None:
                     g_loss = self._add_paired_terms(g_loss, x_real, x_fake, painting, keep, true_edits,
-                                                    cells if local else None, fake_features, log)
+                                                    cells if local else None, fake_features, lines, log)
                 if keep is not None:
                     g_loss_mask = losses.edited_area(keep.float())
                     g_loss = g_loss + cfg.lambda_mask * g_loss_mask
@@ -411,10 +423,12 @@ class StarGANTrainer:
     def _add_paired_terms(self, g_loss: torch.Tensor, x_real: torch.Tensor, x_fake: torch.Tensor,
                           painting: torch.Tensor | None, keep: torch.Tensor | None,
                           true_edits: tuple[torch.Tensor, torch.Tensor], cells: torch.Tensor | None,
-                          fake_features: list[torch.Tensor] | None, log: dict[str, float]) -> torch.Tensor:
+                          fake_features: list[torch.Tensor] | None,
+                          lines: tuple[torch.Tensor, torch.Tensor] | None, log: dict[str, float]) -> torch.Tensor:
         """``g_loss`` plus λ·term for each term that grades G's edit against the person's true face y, each
-        logged; a term whose λ is 0 (or that needs an attention G, the local critic or D's features
-        without them) is not computed. ``cells``: the local critic's cells, None without it."""
+        logged; a term whose λ is 0 (or that needs an attention G, the local critic, D's features or the
+        line masks without them) is not computed. ``cells``: the local critic's cells, None without it;
+        ``lines``: the source's and the true face's expression lines (:meth:`_lines`)."""
         cfg, attention = self.config, keep is not None
 
         def feature_matching() -> torch.Tensor:
@@ -438,6 +452,8 @@ class StarGANTrainer:
             ("G/local", cfg.lambda_local if cells is not None else 0.0,
              lambda: local_critic.generator_loss(self.D_local(x_real, x_fake).float(), cells)),
             ("G/feat", cfg.lambda_feat if fake_features is not None else 0.0, feature_matching),
+            ("G/gone_lines", cfg.lambda_gone_lines if lines is not None else 0.0,
+             lambda: losses.gone_lines_loss(x_fake.float(), *true_edits, lines[0] & ~lines[1])),
         )
         for name, weight, term in terms:
             if weight > 0:
@@ -461,8 +477,8 @@ class StarGANTrainer:
         return losses_seen[0]
 
     def _local_warmup_step(self, x_real: torch.Tensor, c_trg: torch.Tensor,
-                           true_edits: tuple[torch.Tensor, torch.Tensor], lines: torch.Tensor | None,
-                           g_lr: float) -> dict[str, float]:
+                           true_edits: tuple[torch.Tensor, torch.Tensor],
+                           lines: tuple[torch.Tensor, torch.Tensor] | None, g_lr: float) -> dict[str, float]:
         """Only the local critic learns (``config.local_warmup``); G and D wait."""
         with torch.no_grad(), self._autocast():
             x_fake = self.G_step(x_real, self.domain_vector(c_trg))
@@ -783,7 +799,7 @@ class CsvLog:
 
     FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint",
               "G/feat", "G/paint_open", "G/texture", "D/local", "G/local", "G/kept_lines",
-              "G/still_mask")
+              "G/still_mask", "G/gone_lines")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
@@ -918,10 +934,11 @@ def _one_hot(ids: torch.Tensor, n: int) -> torch.Tensor:
 
 
 def _check_line_masks(config: StarGANConfig, images: torch.Tensor, line_masks: torch.Tensor | None) -> None:
-    if not config.local_on_lines:
+    if not config.uses_line_masks:
         return
     if line_masks is None:
-        raise ValueError("local_on_lines needs line_masks: draw the faces with synth_pairs(..., lines=True) "
+        needs = "local_on_lines" if config.local_on_lines else "lambda_gone_lines"
+        raise ValueError(f"{needs} needs line_masks: draw the faces with synth_pairs(..., lines=True) "
                          "and pass pairs.flat_lines()")
     wanted = (images.size(0), 1, *images.shape[2:])
     if line_masks.dtype != torch.bool or tuple(line_masks.shape) != wanted:
