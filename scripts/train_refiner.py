@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from emoface.checkpoints import hash_weights
-from emoface.faces.paste import COLOUR_MAPPING
+from emoface.faces.paste import PASTE_RECIPE
 from emoface.pipeline import Pipeline
 from emoface.scene_patches import refiner_patches, truth_patches
 from emoface.stargan.generator_file import load_generator, with_refiner
@@ -87,9 +87,10 @@ def main() -> None:
     made_minutes = None
     people = [args.people.start, args.people.stop - 1]
     # what the patches are made from: reused only for the same recipe
-    # ("paste": the paste looks colours up since the twenty-second session; patches from the curve alone differ)
+    # ("paste": the paste looks colours up since the twenty-second session, and pastes the lines an edit takes
+    # away since the twenty-eighth; patches made before either differ)
     recipe = {"generator": weights_digest(loaded.generator), "people": people, "teacher": args.teacher,
-              "ghost": args.ghost, "blur": args.blur, "reach": args.reach, "paste": COLOUR_MAPPING}
+              "ghost": args.ghost, "blur": args.blur, "reach": args.reach, "paste": PASTE_RECIPE}
     if args.patches is not None and args.patches.exists():
         stored = torch.load(args.patches, weights_only=True)
         data, made_minutes = RefinerPatches(stored["patches"], stored["targets"]), stored["minutes"]

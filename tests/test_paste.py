@@ -173,6 +173,28 @@ def test_a_moved_feature_leaves_no_ghost_of_the_photo_s_sharper_old_one():
     assert moved_weight(np.full((8, 8, 3), MOVED + 1, np.float32)).min() == 1
 
 
+def test_an_old_line_the_edit_takes_away_leaves_no_ghost_though_it_barely_changed_the_small_face():
+    """A crease one pixel wide in the photo is a quarter of a pixel at 64×64: taking it away changes the small
+    face by less than MOVED, so the change alone would leave most of the photo's sharp line. Where the edit
+    lowers the small face's fine detail, the edited face itself is pasted."""
+    from emoface.faces.paste import LOST_DETAIL, MOVED, lost_detail_weight
+
+    photo = np.full((256, 256, 3), 170, np.uint8)
+    photo[101, 64:192] = 100  # the old crease
+    box = Box(0, 0, 256, 256)
+    before = cv2.resize(photo, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    after = np.full_like(before, 170)  # the crease gone, nothing else changed
+    assert np.abs(after.astype(float) - before).max() < MOVED
+    lost = lost_detail_weight(after.astype(np.float32), before.astype(np.float32))
+    assert lost[25, 16:48].min() == 1 and lost[:20].max() == 0 and lost[31:].max() == 0
+    assert lost_detail_weight(before.astype(np.float32), after.astype(np.float32)).max() == 0  # a line drawn: not lost
+    pasted = paste_face(photo, after, box, original_face=before, match_colour=False)
+    assert np.abs(pasted[101, 80:176].astype(int) - 170).max() < 8  # skin where the crease was
+    ghost = paste_face(photo, after, box, original_face=before, match_colour=False, lost_detail=float("inf"))
+    assert np.abs(ghost[101, 80:176].astype(int) - 170).max() > 30  # without it, the crease stays half there
+    assert LOST_DETAIL < MOVED
+
+
 def test_a_face_equalised_on_brightness_is_undone_on_brightness_and_keeps_its_colours(photo):
     """The engine equalises Y alone; undone with one brightness curve, a colour the face did not have
     (a red lip the generator painted) keeps the colour it was painted in, and the unedited face maps

@@ -38,7 +38,11 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   Where the change is large (:func:`moved_weight`: above :data:`MOVED` levels), the edited face
   itself is pasted, upsampled and in the photo's levels; the change is added elsewhere. The moved
   features are then as soft as the generator's output, and the old ones are gone (measured in
-  docs/stargan.md: 0.73 of the old lines' contrast left before, 0.2 after).
+  docs/stargan.md: 0.73 of the old lines' contrast left before, 0.2 after). A thin line the edit *takes
+  away* (a smile's crease) is a fraction of a pixel at 64×64, so its change stays under that threshold
+  and the photo's sharp line stayed half there, the outline of the old smile under a new expression:
+  where the edit lowers the small face's fine detail (:func:`lost_detail_weight`), the edited face is
+  pasted too.
 * **soft moved features.** Those pasted features are the generator's 64 pixels upsampled 3–5×. With
   ``refine`` (the StarGAN engine's refiner, :mod:`emoface.stargan.refiner`) the paste is corrected where
   the face changed (:func:`refine_gate`), at the photo's resolution and guided by the photo's crop;
@@ -67,6 +71,9 @@ CURVE_BANDWIDTH = 6.0
 #: pasted there rather than its change. The training code counts 25 levels as an expression change
 #: (``stargan.losses.EXPRESSION_CHANGE``); a little lower catches the edges of a moved feature.
 MOVED = 20.0
+#: A face pixel whose fine detail (3×3 high-pass of brightness, levels) the edit lowers by more than this has lost
+#: an old line: the edited face is pasted there too, as where it moved (:func:`lost_detail_weight`).
+LOST_DETAIL = 8.0
 #: A face pixel whose change exceeds this (levels, as :data:`MOVED`) is inside the refiner's gate: lower, so
 #: the faint edges of a moved feature are refined too.
 GATE_LEVEL = 12.0
@@ -79,9 +86,11 @@ LOOKUP_SIGMA = 1.0
 LOOKUP_PRIOR = 2.0
 #: Grid points per channel (0, LOOKUP_STEP, …, 256).
 _LOOKUP_SIDE = 256 // LOOKUP_STEP + 1
-#: How :func:`paste_face` maps the edited face back to the photo's colours. Whatever learns from its pastes
-#: (the refiner's training patches) records it, so a change here shows up as patches to make again.
+#: How :func:`paste_face` maps the edited face back to the photo's colours.
 COLOUR_MAPPING = "colour lookup"
+#: What :func:`paste_face`'s result depends on besides its inputs. Whatever learns from its pastes (the refiner's
+#: training patches) records it, so a change here shows up as patches to make again.
+PASTE_RECIPE = f"{COLOUR_MAPPING}; lost detail {LOST_DETAIL:g}"
 
 #: ``refine(region, pasted, gate)``: a correction of the paste (float levels, h×w×3) inside ``gate`` (h×w in
 #: [0, 1]), guided by the photo's ``region``; returns the corrected paste (the StarGAN engine's refiner).
@@ -90,7 +99,8 @@ Refine = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, original_face: np.ndarray | None = None,
                feather: float = 0.12, match_colour: bool = True,
-               equalization: EqualizeMode = "per_channel", refine: Refine | None = None) -> np.ndarray:
+               equalization: EqualizeMode = "per_channel", refine: Refine | None = None,
+               lost_detail: float = LOST_DETAIL) -> np.ndarray:
     """``photo`` (H×W×3 RGB uint8) with ``edited_face`` (square, any size) pasted into ``crop_box``.
 
     ``original_face`` is the face the edit started from, same size and domain as ``edited_face``;
@@ -101,6 +111,8 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
     undone the same way: ``"luminance"`` on brightness alone; any other on each RGB channel.
     ``refine`` (with ``original_face``) corrects the paste where the face changed (:func:`refine_gate`, inside
     the feathered ellipse): the StarGAN engine's refiner, which sharpens the upsampled moved features.
+    ``lost_detail``: where the edit lowers the face's fine detail by more than this many levels, the edited face is
+    pasted (:func:`lost_detail_weight`; ``inf`` turns it off, to show what it mends).
     Returns a new array; ``photo`` is not modified.
     """
     _check_rgb(photo, "photo")
@@ -122,7 +134,8 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         edited, original = _levels(edited_face, original_face, region if match_colour else None, equalization)
         change = edited - original
         size = (crop_box.w, crop_box.h)
-        moved = cv2.resize(moved_weight(change), size, interpolation=cv2.INTER_LINEAR)[:, :, None]
+        moved = np.maximum(moved_weight(change), lost_detail_weight(edited, original, lost_detail))
+        moved = cv2.resize(moved, size, interpolation=cv2.INTER_LINEAR)[:, :, None]
         added = region + cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)
@@ -199,6 +212,21 @@ def moved_weight(change: np.ndarray, threshold: float = MOVED) -> np.ndarray:
     """(h, w) float32 in [0, 1] from a face-size change (h×w×3, levels): 1 where the mean |change| over the
     channels exceeds ``threshold``, grown by one pixel and softened over three."""
     return _changed_weight(change, threshold, grow=1)
+
+
+def lost_detail_weight(edited: np.ndarray, original: np.ndarray, threshold: float = LOST_DETAIL) -> np.ndarray:
+    """(h, w) float32 in [0, 1] from the face before and after the edit (h×w×3, levels): 1 where the
+    original's fine brightness detail (:func:`_fine_detail`) exceeds the edit's by more than ``threshold``
+    levels, grown by one pixel and softened over three: an old line the edit took away."""
+    lost = (np.abs(_fine_detail(original)) - np.abs(_fine_detail(edited)) > threshold).astype(np.uint8)
+    grown = cv2.dilate(lost, np.ones((3, 3), np.uint8)).astype(np.float32)
+    return cv2.blur(grown, (3, 3), borderType=cv2.BORDER_REPLICATE)
+
+
+def _fine_detail(face: np.ndarray) -> np.ndarray:
+    """The 3×3 high-pass of ``face``'s brightness (BT.601, levels), float32 (h, w)."""
+    luma = face.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return luma - cv2.blur(luma, (3, 3), borderType=cv2.BORDER_REPLICATE)
 
 
 def refine_gate(change: np.ndarray, size: tuple[int, int], level: float = GATE_LEVEL) -> np.ndarray:
