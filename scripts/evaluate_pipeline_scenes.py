@@ -3,6 +3,7 @@
     .venv/bin/python scripts/evaluate_pipeline_scenes.py                        # the shipped generator
     .venv/bin/python scripts/evaluate_pipeline_scenes.py runs/g.pt --people 10 --json
     .venv/bin/python scripts/evaluate_pipeline_scenes.py --first-identity 2000000   # tuning people
+    .venv/bin/python scripts/evaluate_pipeline_scenes.py --people 40 --by-skin-tone  # darkest third first
 
 Each person's scene in neutral, happiness, surprise and anger is edited into every other expression by
 ``Pipeline.edit_expression`` (engine ``stargan``) and the edited photo compared with the scene drawn in
@@ -22,7 +23,7 @@ from pathlib import Path
 import torch
 
 from emoface.pipeline import Pipeline
-from emoface.scene_eval import grade_scenes
+from emoface.scene_eval import grade_scenes, skin_tone_thirds
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
 
 
@@ -37,6 +38,8 @@ def main() -> None:
                         help="paste without the file's refiner (to see what it adds)")
     parser.add_argument("--truth-painted", action="store_true",
                         help="paint each person's true face in G's place: what a perfect generator of this size would score")
+    parser.add_argument("--by-skin-tone", action="store_true",
+                        help="grade the people in three groups by the brightness of their skin, darkest first")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a Markdown table")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -45,17 +48,24 @@ def main() -> None:
     refined = pipeline.stargan.refine is not None and not args.no_refiner
     if args.no_refiner:
         pipeline.stargan.refine = None
-    scores = grade_scenes(pipeline, range(args.first_identity, args.first_identity + args.people),
-                          truth_painted=args.truth_painted)
+    people = range(args.first_identity, args.first_identity + args.people)
+    groups = skin_tone_thirds(people) if args.by_skin_tone else [list(people)]
+    names = ("darkest third", "middle third", "lightest third") if args.by_skin_tone else ("all",)
+    graded = {name: grade_scenes(pipeline, group, truth_painted=args.truth_painted) for name, group in zip(names, groups)}
     about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined,
              "truth_painted": args.truth_painted,
              "people": f"{args.first_identity}-{args.first_identity + args.people - 1}",
              "seconds": round(time.monotonic() - started, 1)}
     if args.json:
-        print(json.dumps({**about, **asdict(scores)}, indent=1))
+        scores = ({name: {"people": group, **asdict(graded[name])} for name, group in zip(names, groups)}
+                  if args.by_skin_tone else asdict(graded["all"]))
+        print(json.dumps({**about, **scores}, indent=1))
         return
     print(" · ".join(f"{key}: {value}" for key, value in about.items()) + "\n")
-    print(scores.table())
+    for name, group in zip(names, groups):
+        if args.by_skin_tone:
+            print(f"\n{name} ({len(group)} people: {', '.join(map(str, group))})\n")
+        print(graded[name].table())
 
 
 if __name__ == "__main__":

@@ -415,3 +415,19 @@ def test_the_truth_painted_in_gs_place_is_what_the_engine_pastes(pipeline):
     again = pipeline.edit_expression(source, "anger", engine="stargan")  # the cache emptied again: G's edit
     assert np.array_equal(generated.face_after, again.face_after)
     assert np.abs(generated.face_after.astype(int) - expected).mean() > 1
+
+
+def test_people_split_by_skin_tone_darkest_first_each_in_the_given_order():
+    import numpy as np
+
+    from emoface.scene_eval import skin_tone_thirds
+    from emoface.stargan.reader import person_identity
+
+    people = list(range(2_000_009, 1_999_999, -1))  # ten people, in descending order
+    thirds = skin_tone_thirds(people)
+    assert [len(group) for group in thirds] == [4, 3, 3] and sorted(sum(thirds, [])) == sorted(people)
+    luma = lambda number: float(np.dot(person_identity(number).skin, (0.299, 0.587, 0.114)))
+    assert max(map(luma, thirds[0])) <= min(map(luma, thirds[1])) and max(map(luma, thirds[1])) <= min(map(luma, thirds[2]))
+    assert all(group == sorted(group, reverse=True) for group in thirds)  # the order they were given in
+    with pytest.raises(ValueError, match="at least 3 people"):
+        skin_tone_thirds([2_000_000, 2_000_001])

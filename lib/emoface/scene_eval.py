@@ -51,7 +51,7 @@ from .labels import FACE_EXPRESSIONS
 from .stargan.evaluate import line_contrast_left
 from .stargan.figures import to_tensor
 from .stargan.judge_file import judge_for, shipped_scene_judge_path
-from .stargan.reader import person_scenes
+from .stargan.reader import person_identity, person_scenes
 
 if TYPE_CHECKING:
     from .pipeline import EditResult, Pipeline
@@ -101,7 +101,7 @@ class SceneScores:
                                   f"colour error {self.colour_ratio:.3f}× the unchanged photo's")
 
 
-def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = SCENE_SOURCES,
+def grade_scenes(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, ...] = SCENE_SOURCES,
                  truth_painted: bool = False) -> SceneScores:
     """Edit each person's scene in each of ``sources`` into every other expression with ``pipeline``'s
     StarGAN engine and grade the photos (a SynthFaces generator of the seven expressions). With
@@ -137,6 +137,18 @@ def grade_scenes(pipeline: Pipeline, people: range, sources: tuple[str, ...] = S
                        colour_ratio=share(sums[8], sums[9]),
                        scene_judge=shares(4) if scene_judge is not None else None,
                        scene_judge_on_truth=shares(5) if scene_judge is not None else None)
+
+
+def skin_tone_thirds(people: Iterable[int]) -> list[list[int]]:
+    """``people`` split into three groups by the brightness (BT.601 luma) of their skin colour, darkest first,
+    each in the given order: to grade the edits on every skin. G drew the new features of darker-skinned
+    people weaker (docs/stargan.md), which a grading over everyone averages away."""
+    people = list(people)
+    if len(people) < 3:
+        raise ValueError(f"need at least 3 people to split into thirds by skin tone, got {len(people)}")
+    luma = [float(np.dot(person_identity(number).skin, (0.299, 0.587, 0.114))) for number in people]
+    order = np.argsort(luma, kind="stable")
+    return [[people[i] for i in sorted(part)] for part in np.array_split(order, 3)]
 
 
 def truth_cuts(pipeline: Pipeline, people: Iterable[int],

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..datasets.synth import draw_scene, random_identity
+from ..datasets.synth import Identity, draw_scene, random_identity
 from ..faces.equalize import equalize
 from ..labels import FACE_EXPRESSIONS
 from .figures import to_tensor
@@ -30,11 +30,15 @@ from .trainer import StarGANConfig
 SCENE_SEED = 10_000
 
 
+def person_identity(number: int) -> Identity:
+    """SynthFaces person ``number``, as :class:`~emoface.datasets.synth.SynthFaces` (seed 0) draws them."""
+    return random_identity(np.random.default_rng([0, number]))
+
+
 def person_scene(number: int, expression: str) -> np.ndarray:
     """SynthFaces person ``number``'s scene in ``expression`` (H×W×3 RGB uint8): placed by
     :data:`SCENE_SEED` + ``number``, so the same frame in every expression."""
-    person = random_identity(np.random.default_rng([0, number]))
-    return draw_scene(person, expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
+    return draw_scene(person_identity(number), expression, rng=np.random.default_rng(SCENE_SEED + number))[0]
 
 
 def person_scenes(number: int) -> dict[str, np.ndarray]:
