@@ -64,7 +64,7 @@ def main() -> None:
     print(" · ".join(f"{key}: {value}" for key, value in about.items()) + "\n")
     for name, group in zip(names, groups):
         if args.by_skin_tone:
-            print(f"\n{name} ({len(group)} people: {', '.join(map(str, group))})\n")
+            print(f"\n{name} ({len(group)} {'person' if len(group) == 1 else 'people'}: {', '.join(map(str, group))})\n")
         print(graded[name].table())
 
 
