@@ -42,6 +42,8 @@ def main() -> None:
                         help="grade the people in three groups by the brightness of their skin, darkest first")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a Markdown table")
     args = parser.parse_args()
+    if args.by_skin_tone and args.people < 3:
+        parser.error(f"--by-skin-tone splits the people into thirds: give --people 3 or more, not {args.people}")
     torch.set_num_threads(args.threads)
     started = time.monotonic()
     pipeline = Pipeline(generator=args.generator, cache_size=0)  # in the mode the pipeline picks for this generator
