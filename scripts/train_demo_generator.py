@@ -138,20 +138,6 @@ def main() -> None:
     args = parser.parse_args()
     _refuse_options_set_up_by_halves(parser, args)
 
-    torch.set_num_threads(args.threads)
-    started = time.monotonic()
-    lines = args.local_on_lines or args.lambda_gone_lines > 0  # the expression's lines of every face
-    train = synth_pairs(range(args.train_identities), size=args.size, lines=lines)
-    test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=args.size)
-    images, labels = train.flat()
-    print(f"data: {len(images)} training faces, {args.test_identities} test identities, "
-          f"{time.monotonic() - started:.0f} s", flush=True)
-    stored = judge_for(FACE_EXPRESSIONS, args.size) if args.train_identities == 1000 else None
-    # another size or data: a judge of its own (its readings depend on the thread count)
-    judge = stored[0] if stored else train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=5, device=args.device)
-    means = class_mean_faces(images, labels, len(FACE_EXPRESSIONS))
-    print(f"judge ready, {time.monotonic() - started:.0f} s", flush=True)
-
     config = StarGANConfig(image_size=args.size, g_conv_dim=args.g_conv, d_conv_dim=args.d_conv,
                            g_repeat_num=args.g_blocks, d_repeat_num=args.d_blocks, n_critic=args.n_critic,
                            d_warmup=args.d_warmup, batch_size=args.batch, num_iters=args.iters, num_iters_decay=args.decay,
@@ -166,8 +152,22 @@ def main() -> None:
                            local_from_row=args.local_from_row, local_on_lines=args.local_on_lines,
                            target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
+
+    torch.set_num_threads(args.threads)
+    started = time.monotonic()
+    train = synth_pairs(range(args.train_identities), size=args.size, lines=config.uses_line_masks)
+    test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=args.size)
+    images, labels = train.flat()
+    print(f"data: {len(images)} training faces, {args.test_identities} test identities, "
+          f"{time.monotonic() - started:.0f} s", flush=True)
+    stored = judge_for(FACE_EXPRESSIONS, args.size) if args.train_identities == 1000 else None
+    # another size or data: a judge of its own (its readings depend on the thread count)
+    judge = stored[0] if stored else train_judge(images, labels, len(FACE_EXPRESSIONS), epochs=5, device=args.device)
+    means = class_mean_faces(images, labels, len(FACE_EXPRESSIONS))
+    print(f"judge ready, {time.monotonic() - started:.0f} s", flush=True)
+
     partners = train.partners() if args.lambda_pair > 0 else None
-    line_masks = train.flat_lines() if lines else None
+    line_masks = train.flat_lines() if config.uses_line_masks else None
     probe = test.images[:30]
 
     curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
