@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from . import scene_oracle
+from .datasets.synth.canvas import luma as colour_luma
 from .engines.stargan import EQUALIZATION, training_margin
 from .faces.detect import Box, cut, resize_square
 from .faces.equalize import equalize
@@ -146,8 +147,7 @@ def skin_tone_thirds(people: Iterable[int]) -> list[list[int]]:
     people = list(people)
     if len(people) < 3:
         raise ValueError(f"need at least 3 people to split into thirds by skin tone, got {len(people)}")
-    luma = [float(np.dot(person_identity(number).skin, (0.299, 0.587, 0.114))) for number in people]
-    order = np.argsort(luma, kind="stable")
+    order = np.argsort([colour_luma(person_identity(number).skin) for number in people], kind="stable")
     return [[people[i] for i in sorted(part)] for part in np.array_split(order, 3)]
 
 
