@@ -28,6 +28,7 @@ from pathlib import Path
 
 import torch
 
+from emoface.datasets.synth import EXPRESSION_LINE_PARTS, WRINKLE_PARTS
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.stargan.evaluate import class_mean_faces, grade_on_pairs, scores_table, train_judge
 from emoface.stargan.generator_file import LoadedGenerator, carried_reader, load_generator, save_generator
@@ -111,6 +112,9 @@ def main() -> None:
     parser.add_argument("--local-on-lines", action="store_true",
                         help="with --lambda-local: that critic judges only the changed pixels on the brows, folds "
                              "and mouth that SynthFaces draws (not the eyes or the chin)")
+    parser.add_argument("--wrinkle-lines", action="store_true",
+                        help="the line masks (of --local-on-lines and --lambda-gone-lines) cover the forehead's, the "
+                             "nose's and the eyes' wrinkles too (a ghost of those stayed under a new expression)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
                              "G's edits unsure, so its classification still gives G a gradient)")
@@ -155,7 +159,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
-    train = synth_pairs(range(args.train_identities), size=args.size, lines=config.uses_line_masks)
+    train = synth_pairs(range(args.train_identities), size=args.size, lines=config.uses_line_masks,
+                        line_parts=_line_parts(args))
     test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=args.size)
     images, labels = train.flat()
     print(f"data: {len(images)} training faces, {args.test_identities} test identities, "
@@ -268,6 +273,7 @@ def run_info(args: argparse.Namespace, trainer: StarGANTrainer, seconds: float, 
     return {"data": f"SynthFaces seed 0, identities 0-{args.train_identities - 1}, 7 expressions, "
                     f"{args.size}x{args.size}, luminance-equalised",
             "step": trainer.step, "train_minutes": round(seconds / 60, 1),
+            **({"line_parts": list(_line_parts(args))} if trainer.config.uses_line_masks else {}),
             "probe_curve": list(curve),
             **({"fine_tuned_from": {"file": args.fine_tune.name, "step": base.info.get("step"),
                                     "train_minutes": base.info.get("train_minutes"),
@@ -277,6 +283,11 @@ def run_info(args: argparse.Namespace, trainer: StarGANTrainer, seconds: float, 
             "device": str(trainer.device) if trainer.device.type != "cuda" else torch.cuda.get_device_name(),
             "threads": torch.get_num_threads(), "torch": str(torch.__version__), "amp": bool(args.amp),
             "test_identities": f"{TEST_FIRST_IDENTITY}-{TEST_FIRST_IDENTITY + args.test_identities - 1}"}
+
+
+def _line_parts(args: argparse.Namespace) -> tuple[str, ...]:
+    """The parts SynthFaces masks as the expression's lines (``expression_lines``), with ``--wrinkle-lines``."""
+    return EXPRESSION_LINE_PARTS + (WRINKLE_PARTS if args.wrinkle_lines else ())
 
 
 def _target_weights(text: str) -> tuple[float, ...]:
@@ -311,6 +322,8 @@ def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argp
                                      or args.local_from_row != DEMO_CONFIG.local_from_row or args.local_on_lines):
         parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width, --local-from-row and "
                      "--local-on-lines set up the local critic: give --lambda-local")
+    if args.wrinkle_lines and not (args.local_on_lines or args.lambda_gone_lines > 0):
+        parser.error("--wrinkle-lines widens the line masks of --local-on-lines and --lambda-gone-lines: give one")
     if args.no_final_grading and (args.export or args.export_only):
         parser.error("--export stores the final grading in the file: drop --no-final-grading")
 

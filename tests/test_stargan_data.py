@@ -65,6 +65,11 @@ def test_synth_pairs_can_carry_each_faces_expression_lines():
     assert np.array_equal(pairs.lines[1, 3, 0].numpy(), expression_lines(person_4, FACE_EXPRESSIONS[3], 32))
     flat = pairs.flat_lines()
     assert flat.shape == (14, 1, 32, 32) and torch.equal(flat[10], pairs.lines[1, 3])  # flat()'s order
+    from emoface.datasets.synth import EXPRESSION_LINE_PARTS, WRINKLE_PARTS
+    parts = EXPRESSION_LINE_PARTS + WRINKLE_PARTS
+    wider = synth_pairs(range(3, 5), size=32, workers=1, progress=False, lines=True, line_parts=parts)
+    assert np.array_equal(wider.lines[1, 3, 0].numpy(), expression_lines(person_4, FACE_EXPRESSIONS[3], 32, parts=parts))
+    assert not (pairs.lines & ~wider.lines).any() and (wider.lines & ~pairs.lines).any()  # the wrinkles added
 
 
 def test_the_ghost_share_counts_changed_pixels_where_the_edit_kept_the_source():

@@ -683,6 +683,7 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
                                          (["--local-on-lines"], "give --lambda-local"),
                                          (["--lambda-kept-lines", "10"], "give --lambda-pair"),
                                          (["--lambda-gone-lines", "10"], "give --lambda-pair"),
+                                         (["--wrinkle-lines"], "give one"),
                                          (["--lambda-pair", "10", "--lambda-still-mask", "5"], "give --attention"),
                                          (["--no-final-grading", "--export", "g.pt"], "drop --no-final-grading")])
 def test_the_training_script_refuses_options_set_up_by_halves(tmp_path, flags, said):

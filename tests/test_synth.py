@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from emoface.datasets.synth import (
+    EXPRESSION_LINE_PARTS,
     EXPRESSION_SHAPES,
     HAIR_STYLES,
+    WRINKLE_PARTS,
     ExpressionShape,
     Identity,
     SynthFaces,
@@ -105,6 +107,31 @@ def test_expression_lines_cover_the_brows_and_the_mouth_not_the_eyes(faces):
         eye_rows, line_rows = np.nonzero(changed & ~lines)[0], np.nonzero(changed & lines)[0]
         assert len(eye_rows) >= 10 and line_rows.min() < np.median(eye_rows) < line_rows.max(), i
         assert (changed & lines)[40:].sum() >= 10, i  # the open mouth
+
+
+@pytest.mark.parametrize("expression, part, rows", [("surprise", "forehead", (0, 24)),
+                                                     ("disgust", "nose_wrinkles", (20, 40)),
+                                                     ("happiness", "eye_wrinkles", (20, 40))])
+def test_wrinkle_parts_mask_the_wrinkles_an_expression_draws_and_nothing_on_a_neutral_face(expression, part, rows):
+    """The forehead's lines of surprise (above the brows), the nose bridge's of disgust and the crow's feet of
+    happiness (at the eyes' height), each masked alone; a neutral face draws none of them."""
+    for i in range(3):
+        ident = random_identity(np.random.default_rng([0, 2_000_010 + i]))
+        wrinkles = expression_lines(ident, expression, 64, parts=(part,))
+        assert wrinkles.sum() >= 5, (i, part)
+        assert (np.nonzero(wrinkles)[0] >= rows[0]).all() and (np.nonzero(wrinkles)[0] < rows[1]).all(), (i, part)
+        assert not expression_lines(ident, "neutral", 64, parts=WRINKLE_PARTS).any(), i
+
+
+def test_wrinkle_parts_widen_the_line_masks_without_changing_them_elsewhere():
+    ident = random_identity(np.random.default_rng([0, 2_000_011]))
+    for expression in ("happiness", "surprise", "disgust"):
+        lines = expression_lines(ident, expression, 64)
+        both = expression_lines(ident, expression, 64, parts=EXPRESSION_LINE_PARTS + WRINKLE_PARTS)
+        assert np.array_equal(lines, expression_lines(ident, expression, 64, parts=EXPRESSION_LINE_PARTS))
+        assert (both & ~lines).sum() >= 5 and not (lines & ~both).any(), expression
+    with pytest.raises(ValueError, match="unknown line parts"):
+        expression_lines(ident, "neutral", 64, parts=("eyes",))
 
 
 def test_unknown_expression_and_tiny_size_raise():

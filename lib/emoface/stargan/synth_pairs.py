@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..datasets.synth import draw_face, expression_lines, random_identity
+from ..datasets.synth import EXPRESSION_LINE_PARTS, draw_face, expression_lines, random_identity
 from ..faces.equalize import EqualizeMode, equalize
 from ..labels import FACE_EXPRESSIONS
 from ..parallel import ordered_map
@@ -62,25 +62,27 @@ class SynthPairs(NamedTuple):
         return first[:, None] + torch.arange(e)[None, :]
 
 
-def _draw_identity(job: tuple[int, int, int, str, bool]) -> tuple[np.ndarray, np.ndarray | None]:
-    seed, index, size, mode, lines = job
+def _draw_identity(job: tuple[int, int, int, str, tuple[str, ...] | None]) -> tuple[np.ndarray, np.ndarray | None]:
+    seed, index, size, mode, line_parts = job
     identity = random_identity(np.random.default_rng([seed, index]))  # as SynthFaces.identity does
     drawn = [draw_face(identity, e, size) for e in FACE_EXPRESSIONS]
     faces = np.stack([equalize(face, mode) for face in drawn])
-    masks = (np.stack([expression_lines(identity, e, size, face) for e, face in zip(FACE_EXPRESSIONS, drawn)])
-             if lines else None)
+    masks = (np.stack([expression_lines(identity, e, size, face, line_parts)
+                       for e, face in zip(FACE_EXPRESSIONS, drawn)]) if line_parts else None)
     return faces, masks
 
 
 def synth_pairs(identities: range, size: int = 128, seed: int = 0, equalization: EqualizeMode = "luminance",
-                workers: int | None = None, progress: bool = True, lines: bool = False) -> SynthPairs:
+                workers: int | None = None, progress: bool = True, lines: bool = False,
+                line_parts: tuple[str, ...] = EXPRESSION_LINE_PARTS) -> SynthPairs:
     """Draw ``identities`` (e.g. ``range(0, 1000)`` to train, ``range(10_000, 10_200)`` to test).
 
     Uses all cores (about 150 faces per second per core; ``lines`` draws each face once more, without them).
+    ``line_parts``: which parts the ``lines`` masks cover (:func:`~emoface.datasets.synth.expression_lines`).
     """
     if len(identities) < 1:
         raise ValueError("need at least one identity")
-    jobs = [(seed, i, size, equalization, lines) for i in identities]
+    jobs = [(seed, i, size, equalization, tuple(line_parts) if lines else None) for i in identities]
     drawn = list(ordered_map(_draw_identity, jobs, workers=workers, desc="SynthFaces", unit="person",
                              progress=progress))
     images = torch.from_numpy(np.stack([faces for faces, _ in drawn])).permute(0, 1, 4, 2, 3).contiguous()

@@ -42,15 +42,17 @@ from __future__ import annotations
 from .canvas import FACE_BOX
 from .expressions import EXPRESSION_SHAPES, ExpressionShape
 from .identity import HAIR_STYLES, Identity, random_identity
-from .render import SynthFaces, draw_face, draw_scene, expression_lines
+from .render import EXPRESSION_LINE_PARTS, WRINKLE_PARTS, SynthFaces, draw_face, draw_scene, expression_lines
 
 __all__ = [
+    "EXPRESSION_LINE_PARTS",
     "EXPRESSION_SHAPES",
     "ExpressionShape",
     "FACE_BOX",
     "HAIR_STYLES",
     "Identity",
     "SynthFaces",
+    "WRINKLE_PARTS",
     "draw_face",
     "draw_scene",
     "expression_lines",

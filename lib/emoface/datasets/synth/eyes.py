@@ -49,11 +49,12 @@ def _eye_lids(
     return u, np.minimum(up, lo - 0.004), lo
 
 
-def draw_eyes(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
+def draw_eyes(cv: Canvas, ident: Identity, shape: ExpressionShape, wrinkles: bool = True) -> None:
     """Almond eyes: white, iris cut by the lids, lash line, crease; AU5/6/7 move the lids.
 
     AU5 lifts the upper lid clear of the iris (white shows above it), AU6/7 push the lower lid
-    up and bunch the skin under it; crow's feet come with a strong AU6.
+    up and bunch the skin under it; crow's feet come with a strong AU6. ``wrinkles=False`` leaves out
+    the bulge line under the eye and the crow's feet (the lids still move), to mask them.
     """
     k = ident.eye_size
     hw = EYE_HW * k
@@ -84,12 +85,12 @@ def draw_eyes(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
         cv.stroke(lower, scale(skin, 0.62), 0.008)
         crease = up - (0.028 + 0.01 * max(0.0, 1 - shape.eye_open)) * (1 - u**2) ** 0.5
         cv.stroke(curve(x[2:-1], crease[2:-1]), scale(skin, 0.74), 0.008)
-        if shape.cheek_raise > 0 or shape.lower_lid_raise > 0.2:
+        if wrinkles and (shape.cheek_raise > 0 or shape.lower_lid_raise > 0.2):
             # AU6/AU7: the raised lower lid bunches the skin under it into a bulge line.
             amount = max(shape.cheek_raise, shape.lower_lid_raise)
             bulge = curve(x[3:-3], lo[3:-3] + 0.045 * k)
             cv.stroke(bulge, mix(skin, scale(skin, 0.7), amount), 0.009)
-        if shape.cheek_raise > 0.6:  # crow's feet at the outer corner
+        if wrinkles and shape.cheek_raise > 0.6:  # crow's feet at the outer corner
             ox, oy = s * (ex + hw + 0.015), up[-1]
             for dy, slope in ((-0.015, -0.5), (0.015, 0.0), (0.04, 0.45)):
                 line = np.array([[ox, oy + dy], [ox + s * 0.045, oy + dy + slope * 0.045]])

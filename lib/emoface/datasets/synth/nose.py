@@ -11,8 +11,9 @@ from .expressions import ExpressionShape
 from .identity import Identity
 
 
-def draw_nose(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
-    """Nose wings and nostrils; AU9 wrinkles the bridge and lifts the wings, AU38 flares them."""
+def draw_nose(cv: Canvas, ident: Identity, shape: ExpressionShape, wrinkles: bool = True) -> None:
+    """Nose wings and nostrils; AU9 wrinkles the bridge and lifts the wings, AU38 flares them.
+    ``wrinkles=False`` leaves the bridge's wrinkles out (and only them: the wings still lift), to mask them."""
     skin = ident.skin
     yt = NOSE_TIP * ident.nose_length - 0.015 * shape.nose_wrinkle
     nw = ident.nose_width * (1 + 0.22 * shape.nostril_flare)
@@ -28,7 +29,7 @@ def draw_nose(cv: Canvas, ident: Identity, shape: ExpressionShape) -> None:
         cv.stroke(wing, scale(skin, 0.62), 0.012)
     tip = quad((-0.028, yt + 0.028), (0, yt + 0.04), (0.028, yt + 0.028), 8)
     cv.stroke(tip, scale(skin, 0.8), 0.008)
-    if shape.nose_wrinkle > 0:
+    if wrinkles and shape.nose_wrinkle > 0:
         c = mix(skin, scale(skin, 0.55), shape.nose_wrinkle)
         for y in (0.03, 0.065, 0.10):
             cv.stroke(quad((-0.045, y + 0.008), (0, y - 0.012), (0.045, y + 0.008), 8), c, 0.01)

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import cv2
 import numpy as np
 
@@ -29,19 +31,26 @@ from .nose import draw_nose
 #: dimples. Not the eyes (an eye behind a lens is detail a 64-pixel G draws as dirt), the forehead's
 #: lines or the chin's crease (:func:`expression_lines`).
 EXPRESSION_LINE_PARTS = ("brows", "cheeks", "mouth")
+#: The expression's wrinkles: the forehead's lines (AU1+2), the nose bridge's (AU9), and the bulge under the eye
+#: with the crow's feet (AU6/7). Thin lines a 64-pixel G kept under a new expression, whose sharp originals the
+#: paste then kept from the photo (docs/stargan.md); :func:`expression_lines` masks them when asked.
+WRINKLE_PARTS = ("forehead", "nose_wrinkles", "eye_wrinkles")
 
 
 def _draw_person(cv: Canvas, ident: Identity, shape: ExpressionShape, leave_out: tuple[str, ...] = ()) -> None:
     """All parts, back to front (the light comes after them), less the expression's parts named in
-    ``leave_out`` (brows, nose, cheeks, mouth; :func:`expression_lines`). Only the middle block sees ``shape``."""
+    ``leave_out`` (brows, nose, cheeks, mouth and the :data:`WRINKLE_PARTS`; :func:`expression_lines`). Only
+    the middle block sees ``shape``."""
     draw_hair_back(cv, ident)
     draw_body(cv, ident)
     draw_ears(cv, ident)
     draw_head(cv, ident)
     draw_beard(cv, ident)
-    draw_forehead(cv, ident, shape)
-    draw_eyes(cv, ident, shape)
-    parts = {"brows": draw_brows, "nose": draw_nose, "cheeks": draw_cheeks, "mouth": draw_mouth}
+    if "forehead" not in leave_out:
+        draw_forehead(cv, ident, shape)
+    draw_eyes(cv, ident, shape, wrinkles="eye_wrinkles" not in leave_out)
+    parts = {"brows": draw_brows, "nose": partial(draw_nose, wrinkles="nose_wrinkles" not in leave_out),
+             "cheeks": draw_cheeks, "mouth": draw_mouth}
     for name, draw in parts.items():
         if name not in leave_out:
             draw(cv, ident, shape)
@@ -71,17 +80,21 @@ LINE_PRESENCE = 6
 
 
 def expression_lines(identity: Identity, expression: str, size: int = 128,
-                     face: np.ndarray | None = None) -> np.ndarray:
-    """bool (size, size): the pixels of :func:`draw_face` that the :data:`EXPRESSION_LINE_PARTS` draw, as
-    they show (where hair or a glasses frame covers a brow, the frame's pixels are not the brow's).
-    ``face``: that :func:`draw_face` picture where the caller has it already (it is not drawn again).
+                     face: np.ndarray | None = None, parts: tuple[str, ...] = EXPRESSION_LINE_PARTS) -> np.ndarray:
+    """bool (size, size): the pixels of :func:`draw_face` that the ``parts`` draw, as they show (where hair or
+    a glasses frame covers a brow, the frame's pixels are not the brow's). ``face``: that :func:`draw_face`
+    picture where the caller has it already (it is not drawn again). ``parts``: the
+    :data:`EXPRESSION_LINE_PARTS`, and the :data:`WRINKLE_PARTS` added where a ghost of those is fought too.
 
     Why: a critic that judges every pixel an expression changes pushes G to draw detail in each, and
     at 64² G drew the eyes behind a lens and the chin's crease as dirt (docs/stargan.md); these masks
     let it judge only the lines people read the expression from.
     """
     with_lines = (_draw_crop(identity, expression, size) if face is None else face).astype(np.int16)
-    without = _draw_crop(identity, expression, size, leave_out=EXPRESSION_LINE_PARTS).astype(np.int16)
+    unknown = set(parts) - set(EXPRESSION_LINE_PARTS + WRINKLE_PARTS)
+    if unknown:
+        raise ValueError(f"unknown line parts {sorted(unknown)}: choose from {EXPRESSION_LINE_PARTS + WRINKLE_PARTS}")
+    without = _draw_crop(identity, expression, size, leave_out=parts).astype(np.int16)
     return np.abs(with_lines - without).mean(axis=2) > LINE_PRESENCE
 
 
