@@ -646,6 +646,24 @@ def test_the_gone_lines_term_grades_only_the_old_lines_the_target_drops():
     assert ghost.grad.abs().sum() > 0
 
 
+def test_the_gone_painting_term_grades_the_painting_on_the_old_lines_only():
+    """Where the mask keeps the input the painting had copied a faint old line: this term alone pulls it to the
+    true face there, so that opening the mask over the line can lower the edit's terms."""
+    from emoface.stargan.losses import gone_painting_loss
+    truth = torch.zeros(2, 3, 24, 24)
+    gone = torch.zeros(2, 1, 24, 24, dtype=torch.bool)
+    gone[..., 6, 4:20] = True  # a forehead line of the source
+    present = torch.tensor([True, False])
+    copied = truth.clone()
+    copied[..., 6, 4:20] = -0.15  # the painting copied the input's faint line
+    assert gone_painting_loss(copied, truth, present, gone) == pytest.approx(0.15)
+    assert gone_painting_loss(truth, truth, present, gone) == 0
+    off_line = truth.clone()
+    off_line[..., 16, 4:20] = 0.9  # elsewhere the painting is the other terms' business
+    assert gone_painting_loss(off_line, truth, present, gone) == 0
+    assert gone_painting_loss(copied, truth, torch.zeros(2, dtype=torch.bool), gone) == 0
+
+
 def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     images[:, 0, :8] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100  # the expression: the top half
@@ -662,7 +680,13 @@ def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
     dropped = (source > 0) & (target == 0)
     assert torch.equal((source_lines & ~true_lines).flatten(1).any(1), dropped)
     log = trainer.train_step()
-    assert "G/gone_lines" in log and "G/local" not in log
+    assert "G/gone_lines" in log and "G/local" not in log and "G/paint_gone" not in log
+    painting = StarGANConfig(**{**config.__dict__, "lambda_gone_lines": 0.0, "lambda_paint_gone": 3.0})
+    with pytest.raises(ValueError, match="lambda_paint_gone needs line_masks"):
+        StarGANTrainer(painting, images, labels, tmp_path / "painting", partners=partners)
+    trainer = StarGANTrainer(painting, images, labels, tmp_path / "painting", partners=partners, line_masks=masks)
+    log = trainer.train_step()
+    assert "G/paint_gone" in log and "G/gone_lines" not in log
 
 
 def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
@@ -684,6 +708,8 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
                                          (["--lambda-kept-lines", "10"], "give --lambda-pair"),
                                          (["--lambda-gone-lines", "10"], "give --lambda-pair"),
                                          (["--wrinkle-lines"], "give one"),
+                                         (["--lambda-paint-gone", "5"], "give --lambda-pair"),
+                                         (["--lambda-pair", "10", "--lambda-paint-gone", "5"], "give --attention"),
                                          (["--lambda-pair", "10", "--lambda-still-mask", "5"], "give --attention"),
                                          (["--no-final-grading", "--export", "g.pt"], "drop --no-final-grading")])
 def test_the_training_script_refuses_options_set_up_by_halves(tmp_path, flags, said):

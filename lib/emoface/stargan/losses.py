@@ -211,6 +211,19 @@ def gone_lines_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.T
     return level + grain
 
 
+def gone_painting_loss(painting: torch.Tensor, x_true: torch.Tensor, present: torch.Tensor,
+                       gone: torch.Tensor) -> torch.Tensor:
+    """Mean ‖painting − y‖₁ over the pixels ``gone`` (as :func:`gone_lines_loss`'s), rows with a y.
+
+    An attention G's edit is ``keep·x + (1 − keep)·painting``, so opening the mask over an old line lowers
+    :func:`gone_lines_loss` only where the painting differs from the input there. Where the mask keeps the
+    input, the painting copied the old line (a forehead's or a nose's wrinkle changes a 64-pixel face by less
+    than :data:`EXPRESSION_CHANGE`, so :func:`painting_loss` skips it): pulled to the true face here, the
+    painting draws the skin without it, and the mask can open onto that.
+    """
+    return _weighted_l1(painting, x_true, (gone & present.view(-1, 1, 1, 1)).to(painting.dtype))
+
+
 #: How far from the expression change :func:`still_mask_loss` lets the mask open freely, in pixels: room
 #: for the blend's soft edge round the new mouth and brows.
 STILL_MARGIN = 2
