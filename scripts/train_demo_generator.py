@@ -116,8 +116,12 @@ def main() -> None:
                         help="weight of an attention G's painting's L1 to the true face on those lines (needs "
                              "--lambda-pair and --attention; without it the painting copies a faint old line "
                              "where the mask keeps the input, and the mask never opens over it)")
+    parser.add_argument("--lambda-open-gone", type=float, default=0.0,
+                        help="weight of -log(1 - keep) on those lines: the attention mask asked to paint where an old "
+                             "line must go (needs --lambda-pair and --attention; its saturated sigmoid hardly feels "
+                             "the other terms there)")
     parser.add_argument("--wrinkle-lines", action="store_true",
-                        help="the line masks (of --local-on-lines, --lambda-gone-lines and --lambda-paint-gone) cover "
+                        help="the line masks (of --local-on-lines and the gone-lines terms) cover "
                              "the forehead's, the nose's and the eyes' wrinkles too (a ghost of those stayed under a "
                              "new expression)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
@@ -155,7 +159,7 @@ def main() -> None:
                            lambda_pair=args.lambda_pair, pair_focus=args.pair_focus, lambda_paint=args.lambda_paint,
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
                            lambda_kept_lines=args.lambda_kept_lines, lambda_gone_lines=args.lambda_gone_lines,
-                           lambda_paint_gone=args.lambda_paint_gone,
+                           lambda_paint_gone=args.lambda_paint_gone, lambda_open_gone=args.lambda_open_gone,
                            lambda_still_mask=args.lambda_still_mask, lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
                            local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
                            local_spectral=args.local_spectral, local_width=args.local_width,
@@ -225,6 +229,7 @@ def main() -> None:
                                              "lambda_kept_lines": args.lambda_kept_lines,
                                              "lambda_gone_lines": args.lambda_gone_lines,
                                              "lambda_paint_gone": args.lambda_paint_gone,
+                                             "lambda_open_gone": args.lambda_open_gone,
                                              "lambda_still_mask": args.lambda_still_mask,
                                              "lambda_feat": args.lambda_feat, "lambda_local": args.lambda_local,
                                              "local_warmup": args.local_warmup,
@@ -317,13 +322,14 @@ def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argp
               "--lambda-texture": args.lambda_texture, "--lambda-kept-lines": args.lambda_kept_lines,
               "--lambda-gone-lines": args.lambda_gone_lines,
               "--lambda-paint-gone": args.lambda_paint_gone,
+              "--lambda-open-gone": args.lambda_open_gone,
               "--lambda-still-mask": args.lambda_still_mask, "--lambda-feat": args.lambda_feat,
               "--lambda-local": args.lambda_local}
     needs_pair = [flag for flag, weight in paired.items() if weight > 0]
     if needs_pair and args.lambda_pair <= 0:  # without it no true faces are drawn, and these terms would do nothing
         parser.error(f"{', '.join(needs_pair)} grade the edit against the true face: give --lambda-pair too")
-    needs_mask = [flag for flag in ("--lambda-paint", "--lambda-paint-open", "--lambda-still-mask", "--lambda-paint-gone")
-                  if paired[flag] > 0]
+    needs_mask = [flag for flag in ("--lambda-paint", "--lambda-paint-open", "--lambda-still-mask", "--lambda-paint-gone",
+                                    "--lambda-open-gone") if paired[flag] > 0]
     if needs_mask and not args.attention:
         parser.error(f"{', '.join(needs_mask)} grade an attention generator's painting or mask: give --attention")
     if args.lambda_local <= 0 and (args.local_warmup or args.local_critic_steps != 1 or args.local_spectral
@@ -331,9 +337,10 @@ def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argp
                                      or args.local_from_row != DEMO_CONFIG.local_from_row or args.local_on_lines):
         parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width, --local-from-row and "
                      "--local-on-lines set up the local critic: give --lambda-local")
-    if args.wrinkle_lines and not (args.local_on_lines or args.lambda_gone_lines > 0 or args.lambda_paint_gone > 0):
-        parser.error("--wrinkle-lines widens the line masks of --local-on-lines, --lambda-gone-lines and "
-                     "--lambda-paint-gone: give one")
+    if args.wrinkle_lines and not (args.local_on_lines
+                                   or max(args.lambda_gone_lines, args.lambda_paint_gone, args.lambda_open_gone) > 0):
+        parser.error("--wrinkle-lines widens the line masks of --local-on-lines, --lambda-gone-lines, "
+                     "--lambda-paint-gone and --lambda-open-gone: give one")
     if args.no_final_grading and (args.export or args.export_only):
         parser.error("--export stores the final grading in the file: drop --no-final-grading")
 

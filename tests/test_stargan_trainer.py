@@ -664,6 +664,23 @@ def test_the_gone_painting_term_grades_the_painting_on_the_old_lines_only():
     assert gone_painting_loss(copied, truth, torch.zeros(2, dtype=torch.bool), gone) == 0
 
 
+def test_the_open_gone_term_opens_a_saturated_mask_on_the_old_lines_only():
+    """A mask kept at keep ≈ 0.9999 over an old line: the edit's terms reach its logit scaled by keep·(1 − keep),
+    this one whole; it is 0 where the mask already paints, and it does not see pixels off the old lines."""
+    from emoface.stargan.losses import open_gone_loss
+    gone = torch.zeros(2, 1, 8, 8, dtype=torch.bool)
+    gone[..., 2, 1:7] = True
+    present = torch.tensor([True, True])
+    logit = torch.full((2, 1, 8, 8), 9.0, requires_grad=True)  # keep ≈ 0.9999
+    open_gone_loss(torch.sigmoid(logit), present, gone).backward()
+    per_pixel = 1 / gone.sum()
+    assert torch.allclose(logit.grad[gone], torch.full((12,), float(per_pixel)), rtol=1e-3)  # ≈ keep / n, whole
+    assert logit.grad[~gone].abs().max() == 0
+    painting = torch.zeros(2, 1, 8, 8)  # keep 0: the mask paints the old lines already
+    assert open_gone_loss(painting, present, gone) == pytest.approx(0.0, abs=1e-3)
+    assert open_gone_loss(torch.ones(2, 1, 8, 8), torch.zeros(2, dtype=torch.bool), gone) == 0
+
+
 def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     images[:, 0, :8] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100  # the expression: the top half
@@ -687,6 +704,12 @@ def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
     trainer = StarGANTrainer(painting, images, labels, tmp_path / "painting", partners=partners, line_masks=masks)
     log = trainer.train_step()
     assert "G/paint_gone" in log and "G/gone_lines" not in log
+    opening = StarGANConfig(**{**painting.__dict__, "lambda_paint_gone": 0.0, "lambda_open_gone": 1.0})
+    with pytest.raises(ValueError, match="lambda_open_gone needs line_masks"):
+        StarGANTrainer(opening, images, labels, tmp_path / "opening", partners=partners)
+    log = StarGANTrainer(opening, images, labels, tmp_path / "opening", partners=partners,
+                         line_masks=masks).train_step()
+    assert "G/open_gone" in log and "G/paint_gone" not in log
 
 
 def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
@@ -710,6 +733,7 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
                                          (["--wrinkle-lines"], "give one"),
                                          (["--lambda-paint-gone", "5"], "give --lambda-pair"),
                                          (["--lambda-pair", "10", "--lambda-paint-gone", "5"], "give --attention"),
+                                         (["--lambda-pair", "10", "--lambda-open-gone", "1"], "give --attention"),
                                          (["--lambda-pair", "10", "--lambda-still-mask", "5"], "give --attention"),
                                          (["--no-final-grading", "--export", "g.pt"], "drop --no-final-grading")])
 def test_the_training_script_refuses_options_set_up_by_halves(tmp_path, flags, said):

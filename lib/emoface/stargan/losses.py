@@ -224,6 +224,23 @@ def gone_painting_loss(painting: torch.Tensor, x_true: torch.Tensor, present: to
     return _weighted_l1(painting, x_true, (gone & present.view(-1, 1, 1, 1)).to(painting.dtype))
 
 
+#: The least ``1 − keep`` :func:`open_gone_loss` takes the log of (a float32 sigmoid rounds to 1 past a logit of 17).
+OPEN_FLOOR = 1e-4
+
+
+def open_gone_loss(keep: torch.Tensor, present: torch.Tensor, gone: torch.Tensor) -> torch.Tensor:
+    """Mean −log(1 − keep) over the pixels ``gone`` (as :func:`gone_lines_loss`'s), rows with a y: the mask
+    asked to paint where an old line must go.
+
+    An attention mask that keeps an old wrinkle keeps it at a saturated sigmoid (keep ≈ 0.999), where every term
+    on the edit reaches the mask's logit scaled by keep·(1 − keep); through the log the logit's gradient is
+    ≈ keep, whole. Weighed with :func:`gone_painting_loss`, so that what the mask opens onto is the true skin.
+    """
+    weight = (gone & present.view(-1, 1, 1, 1)).to(keep.dtype)
+    opened = -torch.log((1 - keep).clamp(min=OPEN_FLOOR))
+    return (opened * weight).sum() / weight.sum().clamp(min=1e-6)
+
+
 #: How far from the expression change :func:`still_mask_loss` lets the mask open freely, in pixels: room
 #: for the blend's soft edge round the new mouth and brows.
 STILL_MARGIN = 2

@@ -151,6 +151,10 @@ class StarGANConfig:
     #: :func:`~emoface.stargan.losses.painting_loss` skips), so opening the mask would not lower any term and
     #: the old line stayed.
     lambda_paint_gone: float = 0.0
+    #: Our extension, for an attention G with partners and ``line_masks``: weight of −log(1 − keep) on those
+    #: gone lines (:func:`~emoface.stargan.losses.open_gone_loss`). A mask that keeps an old wrinkle keeps it
+    #: at a saturated sigmoid, where the edit's terms reach the mask's logit ~1000× weakened; this one does not.
+    lambda_open_gone: float = 0.0
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
     #: must *erase* a feature (neutral, anger) lag the others, and their misses read as the old smile.
@@ -180,7 +184,7 @@ class StarGANConfig:
     @property
     def uses_line_masks(self) -> bool:
         """Whether training needs the trainer's ``line_masks`` (the expression's lines of every image)."""
-        return self.local_on_lines or self.lambda_gone_lines > 0 or self.lambda_paint_gone > 0
+        return self.local_on_lines or max(self.lambda_gone_lines, self.lambda_paint_gone, self.lambda_open_gone) > 0
 
     def learning_rates(self, step: int) -> tuple[float, float]:
         """(G, D) learning rates at ``step``: constant, then linear to 0 over the last ``num_iters_decay``."""
@@ -462,6 +466,8 @@ class StarGANTrainer:
              lambda: losses.gone_lines_loss(x_fake.float(), *true_edits, lines[0] & ~lines[1])),
             ("G/paint_gone", cfg.lambda_paint_gone if attention and lines is not None else 0.0,
              lambda: losses.gone_painting_loss(painting.float(), *true_edits, lines[0] & ~lines[1])),
+            ("G/open_gone", cfg.lambda_open_gone if attention and lines is not None else 0.0,
+             lambda: losses.open_gone_loss(keep.float(), true_edits[1], lines[0] & ~lines[1])),
         )
         for name, weight, term in terms:
             if weight > 0:
@@ -807,7 +813,8 @@ class CsvLog:
 
     FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint",
               "G/feat", "G/paint_open", "G/texture", "D/local", "G/local", "G/kept_lines",
-              "G/still_mask", "G/gone_lines", "G/paint_gone")
+              "G/still_mask", "G/gone_lines", "G/paint_gone",
+              "G/open_gone")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
@@ -946,7 +953,8 @@ def _check_line_masks(config: StarGANConfig, images: torch.Tensor, line_masks: t
         return
     if line_masks is None:
         needs = ("local_on_lines" if config.local_on_lines
-                 else "lambda_gone_lines" if config.lambda_gone_lines > 0 else "lambda_paint_gone")
+                 else "lambda_gone_lines" if config.lambda_gone_lines > 0
+                 else "lambda_paint_gone" if config.lambda_paint_gone > 0 else "lambda_open_gone")
         raise ValueError(f"{needs} needs line_masks: draw the faces with synth_pairs(..., lines=True) "
                          "and pass pairs.flat_lines()")
     wanted = (images.size(0), 1, *images.shape[2:])
