@@ -665,20 +665,25 @@ def test_the_gone_painting_term_grades_the_painting_on_the_old_lines_only():
 
 
 def test_the_open_gone_term_opens_a_saturated_mask_on_the_old_lines_only():
-    """A mask kept at keep ≈ 0.9999 over an old line: the edit's terms reach its logit scaled by keep·(1 − keep),
-    this one whole; it is 0 where the mask already paints, and it does not see pixels off the old lines."""
+    """A mask kept at keep = 1.0 in bfloat16 over an old line passes no gradient back through its sigmoid; this
+    term, on the logit, passes ≈ keep per pixel, whole. It is ≈ 0 where the mask paints already and does not see
+    pixels off the old lines."""
     from emoface.stargan.losses import open_gone_loss
     gone = torch.zeros(2, 1, 8, 8, dtype=torch.bool)
     gone[..., 2, 1:7] = True
     present = torch.tensor([True, True])
-    logit = torch.full((2, 1, 8, 8), 9.0, requires_grad=True)  # keep ≈ 0.9999
-    open_gone_loss(torch.sigmoid(logit), present, gone).backward()
-    per_pixel = 1 / gone.sum()
-    assert torch.allclose(logit.grad[gone], torch.full((12,), float(per_pixel)), rtol=1e-3)  # ≈ keep / n, whole
+    logit = torch.full((2, 1, 8, 8), 12.0, requires_grad=True)
+    kept = torch.sigmoid(logit.to(torch.bfloat16))
+    assert (kept == 1).all()  # what the other terms see: no gradient through it
+    kept.float().sum().backward()
+    assert logit.grad.abs().max() == 0
+    logit.grad = None
+    open_gone_loss(logit, present, gone).backward()
+    assert torch.allclose(logit.grad[gone], torch.full((12,), 1 / 12), rtol=1e-3)
     assert logit.grad[~gone].abs().max() == 0
-    painting = torch.zeros(2, 1, 8, 8)  # keep 0: the mask paints the old lines already
-    assert open_gone_loss(painting, present, gone) == pytest.approx(0.0, abs=1e-3)
-    assert open_gone_loss(torch.ones(2, 1, 8, 8), torch.zeros(2, dtype=torch.bool), gone) == 0
+    painting = torch.full((2, 1, 8, 8), -12.0)  # keep ≈ 0: the mask paints the old lines already
+    assert open_gone_loss(painting, present, gone) == pytest.approx(0.0, abs=1e-4)
+    assert open_gone_loss(logit, torch.zeros(2, dtype=torch.bool), gone) == 0
 
 
 def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):

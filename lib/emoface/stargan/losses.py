@@ -224,21 +224,18 @@ def gone_painting_loss(painting: torch.Tensor, x_true: torch.Tensor, present: to
     return _weighted_l1(painting, x_true, (gone & present.view(-1, 1, 1, 1)).to(painting.dtype))
 
 
-#: The least ``1 − keep`` :func:`open_gone_loss` takes the log of (a float32 sigmoid rounds to 1 past a logit of 17).
-OPEN_FLOOR = 1e-4
+def open_gone_loss(mask_logit: torch.Tensor, present: torch.Tensor, gone: torch.Tensor) -> torch.Tensor:
+    """Mean −log(1 − keep) = softplus(logit) over the pixels ``gone`` (as :func:`gone_lines_loss`'s), rows with a
+    y: the mask asked to paint where an old line must go. ``mask_logit``: the attention mask's logit
+    (``Generator.paint(..., logit=True)``), keep = sigmoid(logit).
 
-
-def open_gone_loss(keep: torch.Tensor, present: torch.Tensor, gone: torch.Tensor) -> torch.Tensor:
-    """Mean −log(1 − keep) over the pixels ``gone`` (as :func:`gone_lines_loss`'s), rows with a y: the mask
-    asked to paint where an old line must go.
-
-    An attention mask that keeps an old wrinkle keeps it at a saturated sigmoid (keep ≈ 0.999), where every term
-    on the edit reaches the mask's logit scaled by keep·(1 − keep); through the log the logit's gradient is
-    ≈ keep, whole. Weighed with :func:`gone_painting_loss`, so that what the mask opens onto is the true skin.
+    A mask that keeps an old wrinkle keeps it at a saturated sigmoid (keep ≈ 1; in bfloat16 exactly 1), where
+    every term on the edit reaches the logit scaled by keep·(1 − keep), or not at all; taken on the logit, this
+    one's gradient is keep, whole. Weighed with :func:`gone_painting_loss`, so that what the mask opens onto is
+    the true skin.
     """
-    weight = (gone & present.view(-1, 1, 1, 1)).to(keep.dtype)
-    opened = -torch.log((1 - keep).clamp(min=OPEN_FLOOR))
-    return (opened * weight).sum() / weight.sum().clamp(min=1e-6)
+    weight = (gone & present.view(-1, 1, 1, 1)).to(mask_logit.dtype)
+    return (F.softplus(mask_logit) * weight).sum() / weight.sum().clamp(min=1e-6)
 
 
 #: How far from the expression change :func:`still_mask_loss` lets the mask open freely, in pixels: room

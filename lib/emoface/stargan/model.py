@@ -144,18 +144,21 @@ class Generator(nn.Module):
         """G's output from :meth:`paint`'s: the input where the mask keeps it, the painting elsewhere."""
         return painting if keep is None else keep * x + (1 - keep) * painting
 
-    def paint(self, x: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def paint(self, x: torch.Tensor, c: torch.Tensor, logit: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
         """What G draws, before the mask blends it with ``x``, and the mask (None without attention).
 
         For a plain generator the painting is its output. For an attention generator it shows what G
         *would* draw everywhere, which says what kind of faces it knows (the pipeline's domain score).
+        ``logit``: the mask's logit instead of the mask (its sigmoid), for a loss that must reach a mask kept at
+        1.0: under bfloat16 most kept pixels round to exactly 1, where the sigmoid passes no gradient back.
         """
         # The domain label is tiled over every pixel and concatenated as extra input channels.
         c = c.to(x.dtype).view(c.size(0), c.size(1), 1, 1).expand(-1, -1, x.size(2), x.size(3))
         h = self._features(torch.cat([x, c], dim=1))
         if not self.attention:
             return torch.tanh(h), None
-        return torch.tanh(h[:, :3]), torch.sigmoid(h[:, 3:] + KEEP_LOGIT)
+        mask_logit = h[:, 3:] + KEEP_LOGIT
+        return torch.tanh(h[:, :3]), mask_logit if logit else torch.sigmoid(mask_logit)
 
     def _features(self, inputs: torch.Tensor) -> torch.Tensor:
         if self.skip is None:

@@ -152,8 +152,9 @@ class StarGANConfig:
     #: the old line stayed.
     lambda_paint_gone: float = 0.0
     #: Our extension, for an attention G with partners and ``line_masks``: weight of −log(1 − keep) on those
-    #: gone lines (:func:`~emoface.stargan.losses.open_gone_loss`). A mask that keeps an old wrinkle keeps it
-    #: at a saturated sigmoid, where the edit's terms reach the mask's logit ~1000× weakened; this one does not.
+    #: gone lines, computed from the mask's logit (:func:`~emoface.stargan.losses.open_gone_loss`). A mask that
+    #: keeps an old wrinkle keeps it at a saturated sigmoid: in bfloat16, 84 % of the shipped G's mask pixels are
+    #: exactly 1.0 and pass no gradient back to any term. With it, the mask is computed in float32 too.
     lambda_open_gone: float = 0.0
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
@@ -406,7 +407,12 @@ class StarGANTrainer:
         # Generator, every n_critic steps: L_G = L_adv^G + λ_cls·L_cls^f + λ_rec·L_rec.
         if (self.step + 1) % cfg.n_critic == 0:
             with self._autocast():
-                if cfg.g_attention:
+                mask_logit = None
+                if cfg.g_attention and cfg.lambda_open_gone > 0:  # the mask in float32, its logit for that term
+                    painting, mask_logit = self.G_step(x_real, onehot_trg, parts=True, logit=True)
+                    keep = torch.sigmoid(mask_logit.float())
+                    x_fake = Generator.blend(x_real, painting, keep)
+                elif cfg.g_attention:
                     painting, keep = self.G_step(x_real, onehot_trg, parts=True)
                     x_fake = Generator.blend(x_real, painting, keep)
                 else:
@@ -420,7 +426,7 @@ class StarGANTrainer:
                 g_loss = g_adv + cfg.lambda_cls * g_loss_cls + cfg.lambda_rec * g_loss_rec
                 if true_edits is not None:
                     g_loss = self._add_paired_terms(g_loss, x_real, x_fake, painting, keep, true_edits,
-                                                    cells if local else None, fake_features, lines, log)
+                                                    cells if local else None, fake_features, lines, log, mask_logit)
                 if keep is not None:
                     g_loss_mask = losses.edited_area(keep.float())
                     g_loss = g_loss + cfg.lambda_mask * g_loss_mask
@@ -434,11 +440,13 @@ class StarGANTrainer:
                           painting: torch.Tensor | None, keep: torch.Tensor | None,
                           true_edits: tuple[torch.Tensor, torch.Tensor], cells: torch.Tensor | None,
                           fake_features: list[torch.Tensor] | None,
-                          lines: tuple[torch.Tensor, torch.Tensor] | None, log: dict[str, float]) -> torch.Tensor:
+                          lines: tuple[torch.Tensor, torch.Tensor] | None, log: dict[str, float],
+                          mask_logit: torch.Tensor | None = None) -> torch.Tensor:
         """``g_loss`` plus λ·term for each term that grades G's edit against the person's true face y, each
         logged; a term whose λ is 0 (or that needs an attention G, the local critic, D's features or the
         line masks without them) is not computed. ``cells``: the local critic's cells, None without it;
-        ``lines``: the source's and the true face's expression lines (:meth:`_lines`)."""
+        ``lines``: the source's and the true face's expression lines (:meth:`_lines`); ``mask_logit``: an attention
+        G's mask logit, with ``lambda_open_gone``."""
         cfg, attention = self.config, keep is not None
 
         def feature_matching() -> torch.Tensor:
@@ -466,8 +474,8 @@ class StarGANTrainer:
              lambda: losses.gone_lines_loss(x_fake.float(), *true_edits, lines[0] & ~lines[1])),
             ("G/paint_gone", cfg.lambda_paint_gone if attention and lines is not None else 0.0,
              lambda: losses.gone_painting_loss(painting.float(), *true_edits, lines[0] & ~lines[1])),
-            ("G/open_gone", cfg.lambda_open_gone if attention and lines is not None else 0.0,
-             lambda: losses.open_gone_loss(keep.float(), true_edits[1], lines[0] & ~lines[1])),
+            ("G/open_gone", cfg.lambda_open_gone if mask_logit is not None and lines is not None else 0.0,
+             lambda: losses.open_gone_loss(mask_logit.float(), true_edits[1], lines[0] & ~lines[1])),
         )
         for name, weight, term in terms:
             if weight > 0:
@@ -909,8 +917,8 @@ class _GeneratorCall(nn.Module):
         super().__init__()
         self.generator = generator
 
-    def forward(self, x: torch.Tensor, c: torch.Tensor, parts: bool = False):
-        return self.generator.paint(x, c) if parts else self.generator(x, c)
+    def forward(self, x: torch.Tensor, c: torch.Tensor, parts: bool = False, logit: bool = False):
+        return self.generator.paint(x, c, logit) if parts else self.generator(x, c)
 
 
 def _update(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler, loss: torch.Tensor) -> None:
