@@ -120,6 +120,9 @@ def main() -> None:
                         help="weight of -log(1 - keep) on those lines: the attention mask asked to paint where an old "
                              "line must go (needs --lambda-pair and --attention; its saturated sigmoid hardly feels "
                              "the other terms there)")
+    parser.add_argument("--mask-float32", action="store_true",
+                        help="with --amp and --attention: the mask's sigmoid in float32, so that every term reaches "
+                             "the pixels a bfloat16 mask rounds to exactly 1.0")
     parser.add_argument("--wrinkle-lines", action="store_true",
                         help="the line masks (of --local-on-lines and the gone-lines terms) cover "
                              "the forehead's, the nose's and the eyes' wrinkles too (a ghost of those stayed under a "
@@ -160,6 +163,7 @@ def main() -> None:
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
                            lambda_kept_lines=args.lambda_kept_lines, lambda_gone_lines=args.lambda_gone_lines,
                            lambda_paint_gone=args.lambda_paint_gone, lambda_open_gone=args.lambda_open_gone,
+                           mask_float32=args.mask_float32,
                            lambda_still_mask=args.lambda_still_mask, lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
                            local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
                            local_spectral=args.local_spectral, local_width=args.local_width,
@@ -230,6 +234,7 @@ def main() -> None:
                                              "lambda_gone_lines": args.lambda_gone_lines,
                                              "lambda_paint_gone": args.lambda_paint_gone,
                                              "lambda_open_gone": args.lambda_open_gone,
+                                             "mask_float32": args.mask_float32,
                                              "lambda_still_mask": args.lambda_still_mask,
                                              "lambda_feat": args.lambda_feat, "lambda_local": args.lambda_local,
                                              "local_warmup": args.local_warmup,
@@ -341,6 +346,8 @@ def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argp
                                    or max(args.lambda_gone_lines, args.lambda_paint_gone, args.lambda_open_gone) > 0):
         parser.error("--wrinkle-lines widens the line masks of --local-on-lines, --lambda-gone-lines, "
                      "--lambda-paint-gone and --lambda-open-gone: give one")
+    if args.mask_float32 and not args.attention:
+        parser.error("--mask-float32 computes an attention G's mask in float32: give --attention")
     if args.no_final_grading and (args.export or args.export_only):
         parser.error("--export stores the final grading in the file: drop --no-final-grading")
 

@@ -686,6 +686,30 @@ def test_the_open_gone_term_opens_a_saturated_mask_on_the_old_lines_only():
     assert open_gone_loss(logit, torch.zeros(2, dtype=torch.bool), gone) == 0
 
 
+def test_a_float32_mask_lets_the_edit_terms_reach_pixels_a_bfloat16_mask_keeps_at_exactly_one(tmp_path):
+    """Under bfloat16 autocast the mask rounds to 1.0 wherever its logit passes ~6, and no term reaches those
+    pixels' logit; ``mask_float32`` computes it in float32. A logit bias of 8 keeps every pixel so."""
+    images = torch.randint(0, 256, (12, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(3))
+    grads = {}
+    for float32 in (False, True):
+        config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "n_critic": 1,
+                                  "mask_float32": float32})
+        trainer = StarGANTrainer(config, images, torch.arange(12) % 3, tmp_path / str(float32), amp=True,
+                                 partners=every_person_in_every_domain())
+        offset = torch.zeros(1, 4, 1, 1)
+        offset[0, 3] = 8.0  # the mask's channel: keep = sigmoid(8 + KEEP_LOGIT) = 1.0 in bfloat16
+
+        def saturate(module, inputs, output, float32=float32):
+            output = output + offset.to(output.dtype)
+            if output.requires_grad and float32 not in grads:  # the generator's update, on the edit
+                output.register_hook(lambda grad: grads.__setitem__(float32, grad[:, 3].abs().sum().item()))
+            return output
+
+        trainer.G.main[-1].register_forward_hook(saturate)
+        trainer.train_step()
+    assert grads[False] == 0 and grads[True] > 0
+
+
 def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     images[:, 0, :8] = (torch.arange(12, dtype=torch.uint8) % 3)[:, None, None] * 100  # the expression: the top half
@@ -739,6 +763,7 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
                                          (["--lambda-paint-gone", "5"], "give --lambda-pair"),
                                          (["--lambda-pair", "10", "--lambda-paint-gone", "5"], "give --attention"),
                                          (["--lambda-pair", "10", "--lambda-open-gone", "1"], "give --attention"),
+                                         (["--mask-float32"], "give --attention"),
                                          (["--lambda-pair", "10", "--lambda-still-mask", "5"], "give --attention"),
                                          (["--no-final-grading", "--export", "g.pt"], "drop --no-final-grading")])
 def test_the_training_script_refuses_options_set_up_by_halves(tmp_path, flags, said):

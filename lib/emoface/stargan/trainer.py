@@ -154,8 +154,11 @@ class StarGANConfig:
     #: Our extension, for an attention G with partners and ``line_masks``: weight of −log(1 − keep) on those
     #: gone lines, computed from the mask's logit (:func:`~emoface.stargan.losses.open_gone_loss`). A mask that
     #: keeps an old wrinkle keeps it at a saturated sigmoid: in bfloat16, 84 % of the shipped G's mask pixels are
-    #: exactly 1.0 and pass no gradient back to any term. With it, the mask is computed in float32 too.
+    #: exactly 1.0 and pass no gradient back to any term.
     lambda_open_gone: float = 0.0
+    #: Our extension, for an attention G trained in mixed precision: its mask's sigmoid in float32, so that every
+    #: term reaches the pixels a bfloat16 mask rounds to exactly 1.0 (the shipped chain's mask never let them).
+    mask_float32: bool = False
     #: Our extension, for class-id labels: how often each target domain is drawn (relative weights,
     #: one per domain); None draws them uniformly, as the paper does. Measured: the two targets that
     #: must *erase* a feature (neutral, anger) lag the others, and their misses read as the old smile.
@@ -408,9 +411,9 @@ class StarGANTrainer:
         if (self.step + 1) % cfg.n_critic == 0:
             with self._autocast():
                 mask_logit = None
-                if cfg.g_attention and cfg.lambda_open_gone > 0:  # the mask in float32, its logit for that term
+                if cfg.g_attention and (cfg.lambda_open_gone > 0 or cfg.mask_float32):  # the logit kept for that term
                     painting, mask_logit = self.G_step(x_real, onehot_trg, parts=True, logit=True)
-                    keep = torch.sigmoid(mask_logit.float())
+                    keep = torch.sigmoid(mask_logit.float() if cfg.mask_float32 else mask_logit)
                     x_fake = Generator.blend(x_real, painting, keep)
                 elif cfg.g_attention:
                     painting, keep = self.G_step(x_real, onehot_trg, parts=True)
