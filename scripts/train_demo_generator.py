@@ -113,13 +113,14 @@ def main() -> None:
                         help="with --lambda-local: that critic judges only the changed pixels on the brows, folds "
                              "and mouth that SynthFaces draws (not the eyes or the chin)")
     parser.add_argument("--lambda-paint-gone", type=float, default=0.0,
-                        help="weight of an attention G's painting's L1 to the true face on those lines (needs "
+                        help="weight of an attention G's painting's L1 to the true face on the source's lines the "
+                             "target drops, as --lambda-gone-lines grades the edit there (needs "
                              "--lambda-pair and --attention; without it the painting copies a faint old line "
                              "where the mask keeps the input, and the mask never opens over it)")
     parser.add_argument("--lambda-open-gone", type=float, default=0.0,
-                        help="weight of -log(1 - keep) on those lines: the attention mask asked to paint where an old "
-                             "line must go (needs --lambda-pair and --attention; its saturated sigmoid hardly feels "
-                             "the other terms there)")
+                        help="weight of -log(1 - keep) on the source's lines the target drops: the attention mask "
+                             "asked to paint where an old line must go (needs --lambda-pair and --attention; its "
+                             "saturated sigmoid hardly feels the other terms there)")
     parser.add_argument("--mask-float32", action="store_true",
                         help="with --amp and --attention: the mask's sigmoid in float32, so that every term reaches "
                              "the pixels a bfloat16 mask rounds to exactly 1.0")

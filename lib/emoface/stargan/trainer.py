@@ -411,7 +411,7 @@ class StarGANTrainer:
         if (self.step + 1) % cfg.n_critic == 0:
             with self._autocast():
                 mask_logit = None
-                if cfg.g_attention and (cfg.lambda_open_gone > 0 or cfg.mask_float32):  # the logit kept for that term
+                if cfg.g_attention and (cfg.lambda_open_gone > 0 or cfg.mask_float32):  # the logit kept for open-gone
                     painting, mask_logit = self.G_step(x_real, onehot_trg, parts=True, logit=True)
                     keep = torch.sigmoid(mask_logit.float() if cfg.mask_float32 else mask_logit)
                     x_fake = Generator.blend(x_real, painting, keep)
@@ -449,7 +449,7 @@ class StarGANTrainer:
         logged; a term whose λ is 0 (or that needs an attention G, the local critic, D's features or the
         line masks without them) is not computed. ``cells``: the local critic's cells, None without it;
         ``lines``: the source's and the true face's expression lines (:meth:`_lines`); ``mask_logit``: an attention
-        G's mask logit, with ``lambda_open_gone``."""
+        G's mask logit, with ``lambda_open_gone`` or ``mask_float32``."""
         cfg, attention = self.config, keep is not None
 
         def feature_matching() -> torch.Tensor:
@@ -824,8 +824,7 @@ class CsvLog:
 
     FIELDS = ("step", "lr_g", "D/adv", "D/cls", "D/gp", "G/adv", "G/cls", "G/rec", "G/mask", "G/pair", "G/paint",
               "G/feat", "G/paint_open", "G/texture", "D/local", "G/local", "G/kept_lines",
-              "G/still_mask", "G/gone_lines", "G/paint_gone",
-              "G/open_gone")
+              "G/still_mask", "G/gone_lines", "G/paint_gone", "G/open_gone")
 
     def __init__(self, every: int = 10) -> None:
         self.every = every
