@@ -171,6 +171,9 @@ def main() -> None:
                            local_from_row=args.local_from_row, local_on_lines=args.local_on_lines,
                            target_weights=args.target_weights,
                            cls_smoothing=args.cls_smoothing)
+    if args.wrinkle_lines and not config.uses_line_masks:
+        parser.error("--wrinkle-lines widens the line masks of --local-on-lines, --lambda-gone-lines, "
+                     "--lambda-paint-gone and --lambda-open-gone: give one")
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
@@ -343,10 +346,6 @@ def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argp
                                      or args.local_from_row != DEMO_CONFIG.local_from_row or args.local_on_lines):
         parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width, --local-from-row and "
                      "--local-on-lines set up the local critic: give --lambda-local")
-    if args.wrinkle_lines and not (args.local_on_lines
-                                   or max(args.lambda_gone_lines, args.lambda_paint_gone, args.lambda_open_gone) > 0):
-        parser.error("--wrinkle-lines widens the line masks of --local-on-lines, --lambda-gone-lines, "
-                     "--lambda-paint-gone and --lambda-open-gone: give one")
     if args.mask_float32 and not args.attention:
         parser.error("--mask-float32 computes an attention G's mask in float32: give --attention")
     if args.no_final_grading and (args.export or args.export_only):

@@ -410,16 +410,12 @@ class StarGANTrainer:
         # Generator, every n_critic steps: L_G = L_adv^G + λ_cls·L_cls^f + λ_rec·L_rec.
         if (self.step + 1) % cfg.n_critic == 0:
             with self._autocast():
-                mask_logit = None
-                if cfg.g_attention and (cfg.lambda_open_gone > 0 or cfg.mask_float32):  # the logit kept for open-gone
+                if cfg.g_attention:  # the mask's logit kept for the open-gone term
                     painting, mask_logit = self.G_step(x_real, onehot_trg, parts=True, logit=True)
                     keep = torch.sigmoid(mask_logit.float() if cfg.mask_float32 else mask_logit)
                     x_fake = Generator.blend(x_real, painting, keep)
-                elif cfg.g_attention:
-                    painting, keep = self.G_step(x_real, onehot_trg, parts=True)
-                    x_fake = Generator.blend(x_real, painting, keep)
                 else:
-                    x_fake, painting, keep = self.G_step(x_real, onehot_trg), None, None
+                    x_fake, painting, keep, mask_logit = self.G_step(x_real, onehot_trg), None, None, None
                 matching = cfg.lambda_feat > 0 and true_edits is not None
                 fake_features = self.D.features(x_fake) if matching else None
                 fake_src, fake_cls = self.D.heads(fake_features[-1]) if matching else self.D(x_fake)
@@ -449,7 +445,7 @@ class StarGANTrainer:
         logged; a term whose λ is 0 (or that needs an attention G, the local critic, D's features or the
         line masks without them) is not computed. ``cells``: the local critic's cells, None without it;
         ``lines``: the source's and the true face's expression lines (:meth:`_lines`); ``mask_logit``: an attention
-        G's mask logit, with ``lambda_open_gone`` or ``mask_float32``."""
+        G's mask logit."""
         cfg, attention = self.config, keep is not None
 
         def feature_matching() -> torch.Tensor:
