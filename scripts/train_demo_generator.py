@@ -128,6 +128,10 @@ def main() -> None:
                         help="the line masks (of --local-on-lines and the gone-lines terms) cover "
                              "the forehead's, the nose's and the eyes' wrinkles too (a ghost of those stayed under a "
                              "new expression)")
+    parser.add_argument("--gone-on-wrinkles", action="store_true",
+                        help="the gone terms (--lambda-gone-lines, --lambda-paint-gone, --lambda-open-gone) grade "
+                             "only the forehead's, the nose's and the eyes' wrinkles, the line critic the "
+                             "expression's lines as before (the mask opens over the old wrinkles and no wider)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
                              "G's edits unsure, so its classification still gives G a gradient)")
@@ -174,11 +178,14 @@ def main() -> None:
     if args.wrinkle_lines and not config.uses_line_masks:
         parser.error("--wrinkle-lines widens the line masks of --local-on-lines, --lambda-gone-lines, "
                      "--lambda-paint-gone and --lambda-open-gone: give one")
+    if args.gone_on_wrinkles and max(args.lambda_gone_lines, args.lambda_paint_gone, args.lambda_open_gone) <= 0:
+        parser.error("--gone-on-wrinkles sets what --lambda-gone-lines, --lambda-paint-gone and --lambda-open-gone "
+                     "grade: give one")
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()
     train = synth_pairs(range(args.train_identities), size=args.size, lines=config.uses_line_masks,
-                        line_parts=_line_parts(args))
+                        line_parts=_line_parts(args), gone_parts=WRINKLE_PARTS if args.gone_on_wrinkles else None)
     test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=args.size)
     images, labels = train.flat()
     print(f"data: {len(images)} training faces, {args.test_identities} test identities, "
@@ -191,6 +198,7 @@ def main() -> None:
 
     partners = train.partners() if args.lambda_pair > 0 else None
     line_masks = train.flat_lines() if config.uses_line_masks else None
+    gone_masks = train.flat_gone_lines() if args.gone_on_wrinkles else None
     probe = test.images[:30]
 
     curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
@@ -249,13 +257,13 @@ def main() -> None:
                                              "local_on_lines": args.local_on_lines,
                                              "target_weights": args.target_weights,
                                              "cls_smoothing": args.cls_smoothing},
-            amp=args.amp, partners=partners, line_masks=line_masks)
+            amp=args.amp, partners=partners, line_masks=line_masks, gone_masks=gone_masks)
         config = trainer.config
         reader = carried_reader(base, config)
     else:
         trainer = StarGANTrainer.resume_or_start(config, images, labels, args.run_dir, args.device,
                                                  callbacks=(CsvLog(), report), amp=args.amp, partners=partners,
-                                                 line_masks=line_masks)
+                                                 line_masks=line_masks, gone_masks=gone_masks)
     if config.cls_smoothing > 0 and reader is None:
         print("note: no sharply trained D to keep as the expression reader (fine-tune a file whose D was trained "
               "without --cls-smoothing), so the engine will read photos with this run's label-smoothed D", flush=True)
@@ -295,6 +303,7 @@ def run_info(args: argparse.Namespace, trainer: StarGANTrainer, seconds: float, 
                     f"{args.size}x{args.size}, luminance-equalised",
             "step": trainer.step, "train_minutes": round(seconds / 60, 1),
             **({"line_parts": list(_line_parts(args))} if trainer.config.uses_line_masks else {}),
+            **({"gone_parts": list(WRINKLE_PARTS)} if args.gone_on_wrinkles else {}),
             "probe_curve": list(curve),
             **({"fine_tuned_from": {"file": args.fine_tune.name, "step": base.info.get("step"),
                                     "train_minutes": base.info.get("train_minutes"),

@@ -70,6 +70,14 @@ def test_synth_pairs_can_carry_each_faces_expression_lines():
     wider = synth_pairs(range(3, 5), size=32, workers=1, progress=False, lines=True, line_parts=parts)
     assert np.array_equal(wider.lines[1, 3, 0].numpy(), expression_lines(person_4, FACE_EXPRESSIONS[3], 32, parts=parts))
     assert not (pairs.lines & ~wider.lines).any() and (wider.lines & ~pairs.lines).any()  # the wrinkles added
+    assert pairs.gone_lines is None
+    with pytest.raises(ValueError, match="gone_parts"):
+        pairs.flat_gone_lines()
+    both = synth_pairs(range(3, 5), size=32, workers=1, progress=False, lines=True, gone_parts=WRINKLE_PARTS)
+    assert torch.equal(both.lines, pairs.lines)  # the line critic's masks as without gone parts
+    assert np.array_equal(both.gone_lines[1, 3, 0].numpy(),
+                          expression_lines(person_4, FACE_EXPRESSIONS[3], 32, parts=WRINKLE_PARTS))
+    assert torch.equal(both.flat_gone_lines()[10], both.gone_lines[1, 3]) and both.gone_lines.any()
 
 
 def test_the_ghost_share_counts_changed_pixels_where_the_edit_kept_the_source():

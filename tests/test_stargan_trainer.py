@@ -722,9 +722,10 @@ def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
         StarGANTrainer(config, images, labels, tmp_path, partners=partners)
     trainer = StarGANTrainer(config, images, labels, tmp_path, partners=partners, line_masks=masks)
     assert trainer.D_local is None  # the masks alone set up no local critic
-    _, source, target, _, (source_lines, true_lines) = trainer._sample()
+    _, source, target, _, lines = trainer._sample()
     dropped = (source > 0) & (target == 0)
-    assert torch.equal((source_lines & ~true_lines).flatten(1).any(1), dropped)
+    assert torch.equal((lines.source & ~lines.true).flatten(1).any(1), dropped)
+    assert torch.equal(lines.gone, lines.source & ~lines.true)  # without gone_masks: the same lines
     log = trainer.train_step()
     assert "G/gone_lines" in log and "G/local" not in log and "G/paint_gone" not in log
     painting = StarGANConfig(**{**config.__dict__, "lambda_gone_lines": 0.0, "lambda_paint_gone": 3.0})
@@ -739,6 +740,32 @@ def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
     log = StarGANTrainer(opening, images, labels, tmp_path / "opening", partners=partners,
                          line_masks=masks).train_step()
     assert "G/open_gone" in log and "G/paint_gone" not in log
+
+
+def test_gone_masks_set_what_the_gone_terms_grade_and_leave_the_line_critic_its_lines(tmp_path):
+    images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
+    masks = torch.zeros(12, 1, 16, 16, dtype=torch.bool)
+    masks[:, 0, :8] = (torch.arange(12) % 3 > 0)[:, None, None]  # the critic's lines: the top half
+    wrinkles = torch.zeros_like(masks)
+    wrinkles[:, 0, 12:] = (torch.arange(12) % 3 == 2)[:, None, None]  # expression 2's wrinkles: the bottom rows
+    labels, partners = torch.arange(12) % 3, every_person_in_every_domain()
+    config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "lambda_open_gone": 1.0,
+                              "n_critic": 1, "batch_size": 8})
+    trainer = StarGANTrainer(config, images, labels, tmp_path, partners=partners, line_masks=masks,
+                             gone_masks=wrinkles)
+    _, source, target, _, lines = trainer._sample()
+    assert torch.equal(lines.source.flatten(1).any(1), source > 0)  # the critic's lines unchanged
+    assert not lines.gone[..., :12, :].any()
+    assert torch.equal(lines.gone.flatten(1).any(1), (source == 2) & (target != 2))
+    assert "G/open_gone" in trainer.train_step()
+    with pytest.raises(ValueError, match="gone_masks must be a bool tensor"):
+        StarGANTrainer(config, images, labels, tmp_path / "shape", partners=partners, line_masks=masks,
+                       gone_masks=wrinkles[:, :, :8])
+    critic_only = StarGANConfig(**{**config.__dict__, "lambda_open_gone": 0.0, "lambda_local": 1.0,
+                                   "local_on_lines": True})
+    with pytest.raises(ValueError, match="gone_masks are for the gone terms"):
+        StarGANTrainer(critic_only, images, labels, tmp_path / "critic", partners=partners, line_masks=masks,
+                       gone_masks=wrinkles)
 
 
 def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
@@ -760,6 +787,7 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
                                          (["--lambda-kept-lines", "10"], "give --lambda-pair"),
                                          (["--lambda-gone-lines", "10"], "give --lambda-pair"),
                                          (["--wrinkle-lines"], "give one"),
+                                         (["--gone-on-wrinkles"], "give one"),
                                          (["--lambda-paint-gone", "5"], "give --lambda-pair"),
                                          (["--lambda-pair", "10", "--lambda-paint-gone", "5"], "give --attention"),
                                          (["--lambda-pair", "10", "--lambda-open-gone", "1"], "give --attention"),

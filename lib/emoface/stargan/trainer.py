@@ -45,7 +45,7 @@ import warnings
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import torch
 import torch.distributed as dist
@@ -200,6 +200,16 @@ class StarGANConfig:
 Callback = Callable[["StarGANTrainer", dict], None]
 
 
+class Lines(NamedTuple):
+    """A batch's expression lines, bool (B, 1, H, W) each: where the source face and where its true edit draw
+    the line critic's lines, and the source's lines (of the trainer's ``gone_masks``, else the same lines)
+    that the true edit drops — where a ghost of the source expression would stay."""
+
+    source: torch.Tensor
+    true: torch.Tensor
+    gone: torch.Tensor
+
+
 class StarGANTrainer:
     """Runs the StarGAN schedule on a ``uint8`` image tensor ``(N, 3, H, W)`` and its domain labels.
 
@@ -221,9 +231,13 @@ class StarGANTrainer:
     def __init__(self, config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,
                  run_dir: str | Path, device: torch.device | str = "cpu", callbacks: tuple[Callback, ...] = (),
                  amp: bool | None = None, channels_last: bool | None = None, compile_generator: bool = False,
-                 partners: torch.Tensor | None = None, line_masks: torch.Tensor | None = None) -> None:
+                 partners: torch.Tensor | None = None, line_masks: torch.Tensor | None = None,
+                 gone_masks: torch.Tensor | None = None) -> None:
         """``line_masks`` (bool (N, 1, H, W), for ``config.uses_line_masks``): which pixels of each image draw
-        the expression's lines (:meth:`~emoface.stargan.synth_pairs.SynthPairs.flat_lines`).
+        the expression's lines (:meth:`~emoface.stargan.synth_pairs.SynthPairs.flat_lines`). ``gone_masks``
+        (the same shape, optional): the lines whose ghost the gone terms fight, where those are not
+        ``line_masks`` (:meth:`~emoface.stargan.synth_pairs.SynthPairs.flat_gone_lines`; e.g. only the
+        wrinkles, while the line critic judges the mouth and brows).
 
         ``amp`` (mixed precision) defaults to on where it is fast (:func:`default_amp_dtype`; ``True``
         asks for it wherever the device has half precision, :func:`amp_dtype`), ``channels_last``
@@ -232,6 +246,7 @@ class StarGANTrainer:
         _check_data(config, images, labels)
         _check_partners(config, images, labels, partners)
         _check_line_masks(config, images, line_masks)
+        _check_gone_masks(config, images, gone_masks)
         self.config = config
         self.device = torch.device(device)
         cuda = self.device.type == "cuda"
@@ -248,6 +263,7 @@ class StarGANTrainer:
         self.labels = (labels.float() if self.multi_label else labels).to(self.device)
         self.partners = partners.to(self.device) if partners is not None and config.lambda_pair > 0 else None
         self.line_masks = line_masks.to(self.device) if config.uses_line_masks else None
+        self.gone_masks = gone_masks.to(self.device) if gone_masks is not None else None
         #: This process's place among the training processes: (0, 1) without torch.distributed.
         self.rank, self.world_size = _rank_and_world_size()
         if config.batch_size % self.world_size:
@@ -297,7 +313,7 @@ class StarGANTrainer:
         return x, source, target
 
     def _sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None,
-                               tuple[torch.Tensor, torch.Tensor] | None]:
+                               Lines | None]:
         """Real images in [-1, 1] (half flipped), their domains, random target domains, the true edits
         where the data holds them (:meth:`_true_edits`) and the expression's lines (:meth:`_lines`).
 
@@ -339,20 +355,25 @@ class StarGANTrainer:
         present = partner >= 0
         return self._as_input(self.images[partner.clamp(min=0)], flip), present
 
-    def _lines(self, index: torch.Tensor, flip: torch.Tensor,
-               target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """Where the source face and where its true edit draw the expression's lines: two bool (B, 1, H, W),
-        flipped like the input; None without line masks (``config.uses_line_masks``)."""
+    def _lines(self, index: torch.Tensor, flip: torch.Tensor, target: torch.Tensor) -> Lines | None:
+        """The batch's :class:`Lines`, flipped like the input; None without line masks
+        (``config.uses_line_masks``)."""
         if self.line_masks is None or self.partners is None:
             return None
-        pair = (self.line_masks[index], self.line_masks[self.partners[index, target].clamp(min=0)])
-        return tuple(torch.where(flip.view(-1, 1, 1, 1), mask.flip(-1), mask) for mask in pair)
+        partner = self.partners[index, target].clamp(min=0)
+        gone_masks = self.line_masks if self.gone_masks is None else self.gone_masks
+
+        def flipped(mask: torch.Tensor) -> torch.Tensor:
+            return torch.where(flip.view(-1, 1, 1, 1), mask.flip(-1), mask)
+
+        return Lines(flipped(self.line_masks[index]), flipped(self.line_masks[partner]),
+                     flipped(gone_masks[index] & ~gone_masks[partner]))
 
     def _critic_cells(self, x_real: torch.Tensor, true_edits: tuple[torch.Tensor, torch.Tensor],
-                      lines: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+                      lines: Lines | None) -> torch.Tensor:
         """The local critic's cells for this batch (:func:`~emoface.stargan.local_critic.changed_cells`), on
         the lines of the source or the true face with ``config.local_on_lines``."""
-        on_lines = lines[0] | lines[1] if lines is not None and self.config.local_on_lines else None
+        on_lines = lines.source | lines.true if lines is not None and self.config.local_on_lines else None
         return local_critic.changed_cells(x_real, *true_edits, from_row=self.config.local_from_row, lines=on_lines)
 
     def domain_vector(self, labels: torch.Tensor) -> torch.Tensor:
@@ -439,12 +460,12 @@ class StarGANTrainer:
                           painting: torch.Tensor | None, keep: torch.Tensor | None,
                           true_edits: tuple[torch.Tensor, torch.Tensor], cells: torch.Tensor | None,
                           fake_features: list[torch.Tensor] | None,
-                          lines: tuple[torch.Tensor, torch.Tensor] | None, log: dict[str, float],
+                          lines: Lines | None, log: dict[str, float],
                           mask_logit: torch.Tensor | None = None) -> torch.Tensor:
         """``g_loss`` plus λ·term for each term that grades G's edit against the person's true face y, each
         logged; a term whose λ is 0 (or that needs an attention G, the local critic, D's features or the
         line masks without them) is not computed. ``cells``: the local critic's cells, None without it;
-        ``lines``: the source's and the true face's expression lines (:meth:`_lines`); ``mask_logit``: an attention
+        ``lines``: the batch's :class:`Lines` (:meth:`_lines`); ``mask_logit``: an attention
         G's mask logit."""
         cfg, attention = self.config, keep is not None
 
@@ -470,11 +491,11 @@ class StarGANTrainer:
              lambda: local_critic.generator_loss(self.D_local(x_real, x_fake).float(), cells)),
             ("G/feat", cfg.lambda_feat if fake_features is not None else 0.0, feature_matching),
             ("G/gone_lines", cfg.lambda_gone_lines if lines is not None else 0.0,
-             lambda: losses.gone_lines_loss(x_fake.float(), *true_edits, lines[0] & ~lines[1])),
+             lambda: losses.gone_lines_loss(x_fake.float(), *true_edits, lines.gone)),
             ("G/paint_gone", cfg.lambda_paint_gone if attention and lines is not None else 0.0,
-             lambda: losses.gone_painting_loss(painting.float(), *true_edits, lines[0] & ~lines[1])),
+             lambda: losses.gone_painting_loss(painting.float(), *true_edits, lines.gone)),
             ("G/open_gone", cfg.lambda_open_gone if mask_logit is not None and lines is not None else 0.0,
-             lambda: losses.open_gone_loss(mask_logit.float(), true_edits[1], lines[0] & ~lines[1])),
+             lambda: losses.open_gone_loss(mask_logit.float(), true_edits[1], lines.gone)),
         )
         for name, weight, term in terms:
             if weight > 0:
@@ -499,7 +520,7 @@ class StarGANTrainer:
 
     def _local_warmup_step(self, x_real: torch.Tensor, c_trg: torch.Tensor,
                            true_edits: tuple[torch.Tensor, torch.Tensor],
-                           lines: tuple[torch.Tensor, torch.Tensor] | None, g_lr: float) -> dict[str, float]:
+                           lines: Lines | None, g_lr: float) -> dict[str, float]:
         """Only the local critic learns (``config.local_warmup``); G and D wait."""
         with torch.no_grad(), self._autocast():
             x_fake = self.G_step(x_real, self.domain_vector(c_trg))
@@ -963,10 +984,23 @@ def _check_line_masks(config: StarGANConfig, images: torch.Tensor, line_masks: t
                  else "lambda_paint_gone" if config.lambda_paint_gone > 0 else "lambda_open_gone")
         raise ValueError(f"{needs} needs line_masks: draw the faces with synth_pairs(..., lines=True) "
                          "and pass pairs.flat_lines()")
+    _check_mask_shape("line_masks", images, line_masks)
+
+
+def _check_gone_masks(config: StarGANConfig, images: torch.Tensor, gone_masks: torch.Tensor | None) -> None:
+    if gone_masks is None:
+        return
+    if max(config.lambda_gone_lines, config.lambda_paint_gone, config.lambda_open_gone) <= 0:
+        raise ValueError("gone_masks are for the gone terms: set lambda_gone_lines, lambda_paint_gone or "
+                         "lambda_open_gone, or leave gone_masks out")
+    _check_mask_shape("gone_masks", images, gone_masks)
+
+
+def _check_mask_shape(name: str, images: torch.Tensor, masks: torch.Tensor) -> None:
     wanted = (images.size(0), 1, *images.shape[2:])
-    if line_masks.dtype != torch.bool or tuple(line_masks.shape) != wanted:
-        raise ValueError(f"line_masks must be a bool tensor {wanted} (one mask per image); "
-                         f"got {line_masks.dtype} {tuple(line_masks.shape)}")
+    if masks.dtype != torch.bool or tuple(masks.shape) != wanted:
+        raise ValueError(f"{name} must be a bool tensor {wanted} (one mask per image); "
+                         f"got {masks.dtype} {tuple(masks.shape)}")
 
 
 def _check_partners(config: StarGANConfig, images: torch.Tensor, labels: torch.Tensor,
