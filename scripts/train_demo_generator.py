@@ -131,7 +131,8 @@ def main() -> None:
     parser.add_argument("--gone-on-wrinkles", action="store_true",
                         help="the gone terms (--lambda-gone-lines, --lambda-paint-gone, --lambda-open-gone) grade "
                              "only the forehead's, the nose's and the eyes' wrinkles, the line critic the "
-                             "expression's lines as before (the mask opens over the old wrinkles and no wider)")
+                             "expression's lines as before (measured: the mask opened wider over the wrinkles "
+                             "than with --wrinkle-lines, for more L1 and no fewer lines left; docs/stargan.md)")
     parser.add_argument("--cls-smoothing", type=float, default=0.0,
                         help="label smoothing of D's expression classifier on real faces (keeps its reading of "
                              "G's edits unsure, so its classification still gives G a gradient)")
@@ -178,7 +179,7 @@ def main() -> None:
     if args.wrinkle_lines and not config.uses_line_masks:
         parser.error("--wrinkle-lines widens the line masks of --local-on-lines, --lambda-gone-lines, "
                      "--lambda-paint-gone and --lambda-open-gone: give one")
-    if args.gone_on_wrinkles and max(args.lambda_gone_lines, args.lambda_paint_gone, args.lambda_open_gone) <= 0:
+    if args.gone_on_wrinkles and not config.uses_gone_terms:
         parser.error("--gone-on-wrinkles sets what --lambda-gone-lines, --lambda-paint-gone and --lambda-open-gone "
                      "grade: give one")
 

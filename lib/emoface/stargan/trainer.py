@@ -186,9 +186,14 @@ class StarGANConfig:
     seed: int = 0
 
     @property
+    def uses_gone_terms(self) -> bool:
+        """Whether a term grades the source's lines that the target drops (and so may take ``gone_masks``)."""
+        return max(self.lambda_gone_lines, self.lambda_paint_gone, self.lambda_open_gone) > 0
+
+    @property
     def uses_line_masks(self) -> bool:
         """Whether training needs the trainer's ``line_masks`` (the expression's lines of every image)."""
-        return self.local_on_lines or max(self.lambda_gone_lines, self.lambda_paint_gone, self.lambda_open_gone) > 0
+        return self.local_on_lines or self.uses_gone_terms
 
     def learning_rates(self, step: int) -> tuple[float, float]:
         """(G, D) learning rates at ``step``: constant, then linear to 0 over the last ``num_iters_decay``."""
@@ -990,7 +995,7 @@ def _check_line_masks(config: StarGANConfig, images: torch.Tensor, line_masks: t
 def _check_gone_masks(config: StarGANConfig, images: torch.Tensor, gone_masks: torch.Tensor | None) -> None:
     if gone_masks is None:
         return
-    if max(config.lambda_gone_lines, config.lambda_paint_gone, config.lambda_open_gone) <= 0:
+    if not config.uses_gone_terms:
         raise ValueError("gone_masks are for the gone terms: set lambda_gone_lines, lambda_paint_gone or "
                          "lambda_open_gone, or leave gone_masks out")
     _check_mask_shape("gone_masks", images, gone_masks)
