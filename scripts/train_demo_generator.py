@@ -117,6 +117,9 @@ def main() -> None:
                              "target drops, as --lambda-gone-lines grades the edit there (needs "
                              "--lambda-pair and --attention; without it the painting copies a faint old line "
                              "where the mask keeps the input, and the mask never opens over it)")
+    parser.add_argument("--paint-gone-reach", type=int, default=0,
+                        help="pixels around the gone lines that --lambda-paint-gone grades too (the painting there "
+                             "is what a mask opened over a thin wrinkle lays round it)")
     parser.add_argument("--lambda-open-gone", type=float, default=0.0,
                         help="weight of -log(1 - keep) on the source's lines the target drops: the attention mask "
                              "asked to paint where an old line must go (needs --lambda-pair and --attention; its "
@@ -169,7 +172,7 @@ def main() -> None:
                            lambda_paint_open=args.lambda_paint_open, lambda_texture=args.lambda_texture,
                            lambda_kept_lines=args.lambda_kept_lines, lambda_gone_lines=args.lambda_gone_lines,
                            lambda_paint_gone=args.lambda_paint_gone, lambda_open_gone=args.lambda_open_gone,
-                           mask_float32=args.mask_float32,
+                           paint_gone_reach=args.paint_gone_reach, mask_float32=args.mask_float32,
                            lambda_still_mask=args.lambda_still_mask, lambda_feat=args.lambda_feat, lambda_local=args.lambda_local,
                            local_warmup=args.local_warmup, local_critic_steps=args.local_critic_steps,
                            local_spectral=args.local_spectral, local_width=args.local_width,
@@ -246,6 +249,7 @@ def main() -> None:
                                              "lambda_kept_lines": args.lambda_kept_lines,
                                              "lambda_gone_lines": args.lambda_gone_lines,
                                              "lambda_paint_gone": args.lambda_paint_gone,
+                                             "paint_gone_reach": args.paint_gone_reach,
                                              "lambda_open_gone": args.lambda_open_gone,
                                              "mask_float32": args.mask_float32,
                                              "lambda_still_mask": args.lambda_still_mask,
@@ -356,6 +360,8 @@ def _refuse_options_set_up_by_halves(parser: argparse.ArgumentParser, args: argp
                                      or args.local_from_row != DEMO_CONFIG.local_from_row or args.local_on_lines):
         parser.error("--local-warmup, --local-critic-steps, --local-spectral, --local-width, --local-from-row and "
                      "--local-on-lines set up the local critic: give --lambda-local")
+    if args.paint_gone_reach and args.lambda_paint_gone <= 0:
+        parser.error("--paint-gone-reach widens what --lambda-paint-gone grades: give --lambda-paint-gone")
     if args.mask_float32 and not args.attention:
         parser.error("--mask-float32 computes an attention G's mask in float32: give --attention")
     if args.no_final_grading and (args.export or args.export_only):

@@ -742,6 +742,21 @@ def test_the_gone_lines_term_needs_line_masks_and_is_logged_with_them(tmp_path):
     assert "G/open_gone" in log and "G/paint_gone" not in log
 
 
+def test_the_gone_painting_term_reaches_round_the_old_lines(tmp_path):
+    images = torch.randint(0, 256, (12, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(5))
+    masks = torch.zeros(12, 1, 16, 16, dtype=torch.bool)
+    masks[:, 0, 4, 4:12] = (torch.arange(12) % 3 > 0)[:, None]  # a one-pixel line for expressions 1 and 2
+    labels, partners = torch.arange(12) % 3, every_person_in_every_domain()
+    config = StarGANConfig(**{**TINY.__dict__, "g_attention": True, "lambda_pair": 10.0, "lambda_paint_gone": 1.0,
+                              "n_critic": 1, "batch_size": 8})
+    graded = {}
+    for reach in (0, 2):
+        reaching = StarGANConfig(**{**config.__dict__, "paint_gone_reach": reach})
+        trainer = StarGANTrainer(reaching, images, labels, tmp_path / str(reach), partners=partners, line_masks=masks)
+        graded[reach] = trainer.train_step()["G/paint_gone"]
+    assert graded[0] != graded[2]  # the same batch and weights, graded over the line alone or round it too
+
+
 def test_gone_masks_set_what_the_gone_terms_grade_and_leave_the_line_critic_its_lines(tmp_path):
     images = torch.zeros(12, 3, 16, 16, dtype=torch.uint8)
     masks = torch.zeros(12, 1, 16, 16, dtype=torch.bool)
@@ -788,6 +803,7 @@ def test_the_local_critic_warms_up_alone_then_g_feels_it(tmp_path):
                                          (["--lambda-gone-lines", "10"], "give --lambda-pair"),
                                          (["--wrinkle-lines"], "give one"),
                                          (["--gone-on-wrinkles"], "give one"),
+                                         (["--paint-gone-reach", "2"], "give --lambda-paint-gone"),
                                          (["--lambda-paint-gone", "5"], "give --lambda-pair"),
                                          (["--lambda-pair", "10", "--lambda-paint-gone", "5"], "give --attention"),
                                          (["--lambda-pair", "10", "--lambda-open-gone", "1"], "give --attention"),
