@@ -154,7 +154,8 @@ class StarGANConfig:
     #: Our extension: how many pixels around the gone lines the gone-painting term grades too. Away from what an
     #: expression redraws G's painting is noise no term looked at, so a mask opened over a thin old wrinkle lays
     #: that noise round it (measured on the forehead: the painting 1.4–2× as far from the true face as the
-    #: wrinkled input, docs/stargan.md).
+    #: wrinkled input). Tried at 2 pixels: the forehead's painting no nearer the truth in 1,000 steps
+    #: (docs/stargan.md).
     paint_gone_reach: int = 0
     #: Our extension, for an attention G with partners and ``line_masks``: weight of −log(1 − keep) on those
     #: gone lines, computed from the mask's logit (:func:`~emoface.stargan.losses.open_gone_loss`). A mask that
