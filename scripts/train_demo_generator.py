@@ -189,7 +189,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     started = time.monotonic()
     train = synth_pairs(range(args.train_identities), size=args.size, lines=config.uses_line_masks,
-                        line_parts=_line_parts(args), gone_parts=WRINKLE_PARTS if args.gone_on_wrinkles else None)
+                        line_parts=_line_parts(args), gone_parts=_gone_parts(args))
     test = synth_pairs(range(TEST_FIRST_IDENTITY, TEST_FIRST_IDENTITY + args.test_identities), size=args.size)
     images, labels = train.flat()
     print(f"data: {len(images)} training faces, {args.test_identities} test identities, "
@@ -202,7 +202,7 @@ def main() -> None:
 
     partners = train.partners() if args.lambda_pair > 0 else None
     line_masks = train.flat_lines() if config.uses_line_masks else None
-    gone_masks = train.flat_gone_lines() if args.gone_on_wrinkles else None
+    gone_masks = train.flat_gone_lines() if _gone_parts(args) else None
     probe = test.images[:30]
 
     curve: list[dict] = []  # the probe's scores every --eval-every steps, stored with the generator
@@ -308,7 +308,7 @@ def run_info(args: argparse.Namespace, trainer: StarGANTrainer, seconds: float, 
                     f"{args.size}x{args.size}, luminance-equalised",
             "step": trainer.step, "train_minutes": round(seconds / 60, 1),
             **({"line_parts": list(_line_parts(args))} if trainer.config.uses_line_masks else {}),
-            **({"gone_parts": list(WRINKLE_PARTS)} if args.gone_on_wrinkles else {}),
+            **({"gone_parts": list(_gone_parts(args))} if _gone_parts(args) else {}),
             "probe_curve": list(curve),
             **({"fine_tuned_from": {"file": args.fine_tune.name, "step": base.info.get("step"),
                                     "train_minutes": base.info.get("train_minutes"),
@@ -323,6 +323,11 @@ def run_info(args: argparse.Namespace, trainer: StarGANTrainer, seconds: float, 
 def _line_parts(args: argparse.Namespace) -> tuple[str, ...]:
     """The parts SynthFaces masks as the expression's lines (``expression_lines``), with ``--wrinkle-lines``."""
     return EXPRESSION_LINE_PARTS + (WRINKLE_PARTS if args.wrinkle_lines else ())
+
+
+def _gone_parts(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """The parts the gone terms grade apart from the line masks (``--gone-on-wrinkles``), else None."""
+    return WRINKLE_PARTS if args.gone_on_wrinkles else None
 
 
 def _target_weights(text: str) -> tuple[float, ...]:

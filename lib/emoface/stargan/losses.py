@@ -212,8 +212,9 @@ def gone_lines_loss(x_fake: torch.Tensor, x_true: torch.Tensor, present: torch.T
 
 
 def gone_painting_loss(painting: torch.Tensor, x_true: torch.Tensor, present: torch.Tensor,
-                       gone: torch.Tensor) -> torch.Tensor:
-    """Mean ‖painting − y‖₁ over the pixels ``gone`` (as :func:`gone_lines_loss`'s), rows with a y.
+                       gone: torch.Tensor, reach: int = 0) -> torch.Tensor:
+    """Mean ‖painting − y‖₁ over the pixels ``gone`` (as :func:`gone_lines_loss`'s) and within ``reach`` pixels
+    of them, rows with a y.
 
     An attention G's edit is ``keep·x + (1 − keep)·painting``, so opening the mask over an old line lowers
     :func:`gone_lines_loss` only where the painting differs from the input there. Where the mask keeps the
@@ -221,7 +222,8 @@ def gone_painting_loss(painting: torch.Tensor, x_true: torch.Tensor, present: to
     than :data:`EXPRESSION_CHANGE`, so :func:`painting_loss` skips it): pulled to the true face here, the
     painting draws the skin without it, and the mask can open onto that.
     """
-    return _weighted_l1(painting, x_true, (gone & present.view(-1, 1, 1, 1)).to(painting.dtype))
+    graded = _within(gone, reach) if reach > 0 else gone
+    return _weighted_l1(painting, x_true, (graded & present.view(-1, 1, 1, 1)).to(painting.dtype))
 
 
 def open_gone_loss(mask_logit: torch.Tensor, present: torch.Tensor, gone: torch.Tensor) -> torch.Tensor:

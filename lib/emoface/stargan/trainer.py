@@ -504,8 +504,7 @@ class StarGANTrainer:
             ("G/gone_lines", cfg.lambda_gone_lines if lines is not None else 0.0,
              lambda: losses.gone_lines_loss(x_fake.float(), *true_edits, lines.gone)),
             ("G/paint_gone", cfg.lambda_paint_gone if attention and lines is not None else 0.0,
-             lambda: losses.gone_painting_loss(painting.float(), *true_edits,
-                                               _widened(lines.gone, cfg.paint_gone_reach))),
+             lambda: losses.gone_painting_loss(painting.float(), *true_edits, lines.gone, cfg.paint_gone_reach)),
             ("G/open_gone", cfg.lambda_open_gone if mask_logit is not None and lines is not None else 0.0,
              lambda: losses.open_gone_loss(mask_logit.float(), true_edits[1], lines.gone)),
         )
@@ -997,13 +996,6 @@ def _check_line_masks(config: StarGANConfig, images: torch.Tensor, line_masks: t
         raise ValueError(f"{needs} needs line_masks: draw the faces with synth_pairs(..., lines=True) "
                          "and pass pairs.flat_lines()")
     _check_mask_shape("line_masks", images, line_masks)
-
-
-def _widened(mask: torch.Tensor, pixels: int) -> torch.Tensor:
-    """A bool (B, 1, H, W) ``mask`` grown by ``pixels`` in every direction."""
-    if pixels <= 0:
-        return mask
-    return torch.nn.functional.max_pool2d(mask.float(), 2 * pixels + 1, stride=1, padding=pixels) > 0
 
 
 def _check_gone_masks(config: StarGANConfig, images: torch.Tensor, gone_masks: torch.Tensor | None) -> None:
