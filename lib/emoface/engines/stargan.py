@@ -20,7 +20,10 @@ Per face:
 3. the change pasted back into the full-resolution photo (:func:`emoface.faces.paste.paste_face`:
    feathered, with the equalisation undone), and where the face changed, corrected by the file's
    refiner when it holds one (:mod:`emoface.stargan.refiner`: it draws the upsampled moved features
-   sharp; the shipped file holds one, taught by the true faces: docs/stargan.md).
+   sharp; the shipped file holds one, taught by the true faces: docs/stargan.md); for a generator trained on
+   SynthFaces, the photo's faint thin lines are filled first where the face's own expression draws wrinkles
+   and the target does not (:mod:`emoface.faces.wrinkles`: a surprised forehead's lines, a smile's crow's
+   feet, too thin for a 64-pixel generator to see or remove).
 
 A head rolled more than :data:`MAX_ROLL` degrees is refused: the generator was trained on upright
 faces, and the cascade then finds background as often as the face.
@@ -53,6 +56,7 @@ from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, resize_squa
 from ..faces.equalize import EqualizeMode, equalize
 from ..faces.find import FoundFace
 from ..faces.paste import paste_face
+from ..faces.wrinkles import WrinkleMap, erase_region, load_wrinkle_map
 from ..labels import FACE_EXPRESSIONS
 from ..stargan.figures import to_image, to_tensor
 from ..stargan.model import Discriminator
@@ -137,6 +141,9 @@ class StarGanEngine:
         #: Corrects the paste where the face changed, told the target's index (the file's refiner,
         #: :mod:`emoface.stargan.refiner`); None: the paste as is.
         self.refine: TargetRefine | None = file_refiner(loaded, self.device)
+        #: Where each expression draws its wrinkles in this generator's crop (:mod:`emoface.faces.wrinkles`), to erase
+        #: the old expression's from the photo: for a generator trained on SynthFaces, framed as the map; else None.
+        self.wrinkles: WrinkleMap | None = wrinkle_map_for(self.info, self.classes)
 
     # ---------------------------------------------------------------- the crop
 
@@ -217,13 +224,23 @@ class StarGanEngine:
             after = (x[0] + intensity * (outputs[t] - outputs[source])).clamp(-1, 1)
         face_after = to_image(after)
         refine = self.refine
+        erase = self.erase_region(source, t, intensity) if after is not x[0] else None
         edited = paste_face(photo, face_after, crop.crop_box, original_face=before, equalization=EQUALIZATION,
-                            refine=None if refine is None else lambda region, pasted, gate: refine(region, pasted, gate, t))
+                            refine=None if refine is None else lambda region, pasted, gate: refine(region, pasted, gate, t),
+                            erase=erase)
         record = {"engine": self.name, "mode": self.mode, "source_expression": self.classes[source],
-                  "domain_score": round(score, 4)}
+                  "domain_score": round(score, 4), "wrinkles_erased": erase is not None}
         return EngineEdit(photo=edited, crop_box=crop.crop_box, face_box=crop.face_box, face_before=before,
                           face_after=face_after, record=record, domain_score=score,
                           out_of_domain=score > self.ood_threshold)
+
+    def erase_region(self, source: int, target: int, intensity: float) -> np.ndarray | None:
+        """Where the photo's thin lines are filled for an edit from ``source`` to ``target`` (64², [0, 1], scaled by
+        ``intensity``), or None where there is nothing to erase (no map, the same expression, no wrinkles)."""
+        if self.wrinkles is None:
+            return None
+        region = intensity * erase_region(self.wrinkles, self.classes[source], self.classes[target])
+        return region if region.max() > 0 else None
 
     def all_domains(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain, in one batch: (N, C, 3, S, S); and
@@ -281,6 +298,15 @@ def training_margin(info: dict, paper_margin: float) -> float:
     if "haar_margin" in info:
         return float(info["haar_margin"])
     return HAAR_MARGIN if info.get("dataset") == "synthfaces" else paper_margin
+
+
+def wrinkle_map_for(info: dict, classes: tuple[str, ...]) -> WrinkleMap | None:
+    """The shipped wrinkle map for a generator trained on SynthFaces, cut with their framing (the map's own) and
+    drawing the map's expressions, else None: elsewhere the map would point at the wrong pixels."""
+    if info.get("dataset") != "synthfaces" or training_margin(info, HAAR_MARGIN) != HAAR_MARGIN:
+        return None
+    wrinkle_map = load_wrinkle_map()
+    return wrinkle_map if set(classes) <= set(wrinkle_map.classes) else None
 
 
 def expression_reader(loaded, device: torch.device) -> torch.nn.Module | None:

@@ -43,6 +43,11 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   and the photo's sharp line stayed half there, the outline of the old smile under a new expression:
   where the edit lowers the small face's fine detail (:func:`lost_detail_weight`), the edited face is
   pasted too.
+* **the old expression's wrinkles.** A surprised forehead's lines or a smile's crow's feet are too thin for a
+  64-pixel generator to see, so its change there is ~0 and the photo's sharp lines stayed under any new
+  expression. With ``erase`` (the StarGAN engine's, :func:`emoface.faces.wrinkles.erase_region`: where the
+  old expression draws wrinkles and the new one does not), the photo's faint thin lines there are filled
+  before the change is added.
 * **soft moved features.** Those pasted features are the generator's 64 pixels upsampled 3–5×. With
   ``refine`` (the StarGAN engine's refiner, :mod:`emoface.stargan.refiner`) the paste is corrected where
   the face changed (:func:`refine_gate`), at the photo's resolution and guided by the photo's crop;
@@ -64,6 +69,7 @@ import numpy as np
 
 from .detect import Box, _resize_mode, cut, resize_square
 from .equalize import EqualizeMode
+from .wrinkles import erase_thin_lines
 
 #: Bandwidth (in 8-bit levels) of the kernel regression behind the transfer curves.
 CURVE_BANDWIDTH = 6.0
@@ -100,7 +106,7 @@ Refine = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, original_face: np.ndarray | None = None,
                feather: float = 0.12, match_colour: bool = True,
                equalization: EqualizeMode = "per_channel", refine: Refine | None = None,
-               lost_detail: float = LOST_DETAIL) -> np.ndarray:
+               lost_detail: float = LOST_DETAIL, erase: np.ndarray | None = None) -> np.ndarray:
     """``photo`` (H×W×3 RGB uint8) with ``edited_face`` (square, any size) pasted into ``crop_box``.
 
     ``original_face`` is the face the edit started from, same size and domain as ``edited_face``;
@@ -113,6 +119,9 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
     the feathered ellipse): the StarGAN engine's refiner, which sharpens the upsampled moved features.
     ``lost_detail``: where the edit lowers the face's fine detail by more than this many levels, the edited face is
     pasted (:func:`lost_detail_weight`; ``inf`` turns it off, to show what it mends).
+    ``erase`` (with ``original_face``; square, any size, in [0, 1]): where the photo's faint thin dark lines are
+    filled before the change is added (:func:`emoface.faces.wrinkles.erase_thin_lines`: the old expression's
+    wrinkles, which the generator never saw).
     Returns a new array; ``photo`` is not modified.
     """
     _check_rgb(photo, "photo")
@@ -136,7 +145,8 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         size = (crop_box.w, crop_box.h)
         moved = np.maximum(moved_weight(change), lost_detail_weight(edited, original, lost_detail))
         moved = cv2.resize(moved, size, interpolation=cv2.INTER_LINEAR)[:, :, None]
-        added = region + cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
+        base = region if erase is None else erase_thin_lines(region, erase, edited_face)
+        added = base + cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)
         if refine is not None:

@@ -1,0 +1,164 @@
+"""Erase the old expression's wrinkles from the photo, where the new expression has none.
+
+The generator sees a face at 64 pixels. A surprised forehead's lines, a smile's crow's feet and the
+nose bridge's lines of disgust are one or two pixels wide in a blog photo, all but gone at 64²: the
+generator never sees them, its change there is ~0, and the paste (:mod:`emoface.faces.paste`) keeps the
+photo's own sharp pixels, so they stay under any new expression (docs/stargan.md: a ghost that G's
+training terms and three refiners aimed at it did not remove). They are, though, *where the source
+expression draws them*: this module erases thin dark lines there, at the photo's resolution.
+
+* **Where** (:class:`WrinkleMap`): for each expression, the share of SynthFaces training people whose
+  face, in the generator's crop, has a wrinkle at each pixel. :func:`erase_region` takes the source's
+  wrinkles, grown by :data:`GROW` pixels at 64², less where the target draws wrinkles of its own (an angry
+  face's lower lids: a smile's crow's feet beside them go, the lines under the eyes stay). The target's
+  other lines (brows, mouth) need no such care: the generator draws them, so the gates below keep them.
+* **What** (:func:`erase_thin_lines`): a grey-level *closing* (dilate, then erode) with a disc about
+  :data:`DISC` pixels of the 64² crop wide fills every dark line narrower than the disc, and an *opening*
+  after it flattens every pale one (the highlight beside a drawn crease); broad shading stays as it is.
+  The fill is used only where the line is faint (at most :data:`FAINT` levels deep under the fill; not
+  at all from :data:`DARK`: lashes, a brow's edge, a dark frame) but deeper than the skin's grain
+  (:data:`GRAIN`), and where the edited 64² face has no dark line of its own (:data:`SEEN_AT_64`: the
+  generator draws a glasses frame, which it sees, and cannot draw a wrinkle, which it does not).
+
+The map is a prior of SynthFaces' framing (the Haar crop with :data:`~emoface.stargan.synth_pairs.HAAR_MARGIN`),
+so the StarGAN engine uses it only for generators trained on SynthFaces. ``scripts/make_wrinkle_map.py``
+draws it from training people; the package ships it (``assets/wrinkle_map.npz``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..atomic import atomic_write
+
+#: A pixel counts as an expression's wrinkle where at least this share of its map's peak is.
+LEVEL = 0.05
+#: How far (pixels at 64²) the source's wrinkles are grown (each person's lie a little apart). The target's own are
+#: not grown: grown by as much, an angry target's lower lids kept a smile's crow's feet beside them.
+GROW = 2
+#: The erased region's soft edge (Gaussian σ, pixels at 64²).
+SOFTEN = 1.5
+#: Width of the closing's disc, in pixels of the 64² crop (a line narrower than this is filled).
+DISC = 2.0
+#: A line at most this deep under the fill (8-bit brightness levels) is erased in full, one this deep or
+#: deeper not at all, linearly between: a wrinkle is 20-45 levels deep, an eye's lashes or a frame 70-150.
+FAINT, DARK = 35.0, 65.0
+#: Detail shallower than this (levels) is grain, not a line: left alone, in full from twice this depth. (Filled,
+#: a scene's faint sensor noise went too, which brightened the skin by ~2.5 levels and took the edit further from
+#: the true face: L1 / input +0.009 on ten tuning people, where with it −0.003.)
+GRAIN = 6.0
+#: Where the edited 64² face has a dark line this deep (levels under its 3×3 closing), nothing is erased.
+SEEN_AT_64 = 10.0
+#: Luma weights (ITU-R BT.601) for "how dark".
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+@dataclass(frozen=True)
+class WrinkleMap:
+    """``wrinkles`` (C, S, S) float32 in [0, 1]: for each expression of ``classes``, the share of the training
+    people (``record``) whose crop draws a wrinkle at each pixel."""
+
+    classes: tuple[str, ...]
+    wrinkles: np.ndarray
+    record: dict
+
+    def __post_init__(self) -> None:
+        if self.wrinkles.ndim != 3 or len(self.wrinkles) != len(self.classes):
+            raise ValueError(f"a wrinkle map holds (classes, S, S) maps for {len(self.classes)} classes; got "
+                             f"{self.wrinkles.shape}")
+
+
+def draw_wrinkle_map(people: range, size: int = 64, seed: int = 0, workers: int | None = None,
+                     progress: bool = True) -> WrinkleMap:
+    """The map of SynthFaces ``people`` (training identities of ``seed``) in each expression, at ``size``²: each face
+    drawn twice (as it is, and without its wrinkles), ~15 s for 200 people on 2 cores."""
+    from ..labels import FACE_EXPRESSIONS
+    from ..parallel import ordered_map
+
+    if len(people) < 1:
+        raise ValueError("need at least one person to draw a wrinkle map")
+    drawn = np.stack(list(ordered_map(_person_wrinkles, [(seed, i, size) for i in people], workers=workers,
+                                      desc="wrinkle map", unit="person", progress=progress)))
+    record = {"people": f"{people.start}-{people.stop - 1}", "seed": seed, "size": size, "data": "SynthFaces"}
+    return WrinkleMap(FACE_EXPRESSIONS, drawn.mean(0, dtype=np.float32), record)
+
+
+def _person_wrinkles(job: tuple[int, int, int]) -> np.ndarray:
+    """bool (C, S, S): one person's wrinkles in each expression."""
+    from ..datasets.synth import WRINKLE_PARTS, expression_lines, random_identity
+    from ..labels import FACE_EXPRESSIONS
+
+    seed, index, size = job
+    identity = random_identity(np.random.default_rng([seed, index]))  # as SynthFaces.identity does
+    return np.stack([expression_lines(identity, e, size, parts=WRINKLE_PARTS) for e in FACE_EXPRESSIONS])
+
+
+def shipped_wrinkle_map_path() -> Path:
+    return Path(str(files("emoface.assets").joinpath("wrinkle_map.npz")))
+
+
+def save_wrinkle_map(path: str | Path, wrinkle_map: WrinkleMap) -> Path:
+    """Write ``wrinkle_map`` to ``path`` (.npz, atomically)."""
+    arrays = {"classes": np.array(wrinkle_map.classes), "wrinkles": wrinkle_map.wrinkles.astype(np.float32),
+              "record": np.array(json.dumps(wrinkle_map.record))}
+    return atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+def load_wrinkle_map(path: str | Path | None = None) -> WrinkleMap:
+    """The map at ``path`` (default: the shipped one)."""
+    path = Path(path) if path is not None else shipped_wrinkle_map_path()
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return WrinkleMap(tuple(str(c) for c in data["classes"]), data["wrinkles"].astype(np.float32),
+                              json.loads(str(data["record"])))
+    except (OSError, KeyError, ValueError) as error:
+        raise ValueError(f"{path} is not a wrinkle map ({error}); make one with scripts/make_wrinkle_map.py") from None
+
+
+def erase_region(wrinkle_map: WrinkleMap, source: str, target: str) -> np.ndarray:
+    """(S, S) float32 in [0, 1]: where a face read as ``source`` and redrawn as ``target`` should lose its thin
+    lines: the source's wrinkles, grown, less the target's own; soft-edged. All 0 for the same expression."""
+    index = {name: i for i, name in enumerate(wrinkle_map.classes)}
+    for name in (source, target):
+        if name not in index:
+            raise ValueError(f"unknown expression {name!r}; the wrinkle map knows {', '.join(wrinkle_map.classes)}")
+    size = wrinkle_map.wrinkles.shape[-1]
+    if source == target:
+        return np.zeros((size, size), np.float32)
+    scale = size / 64
+    s, t = index[source], index[target]
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(GROW * scale) + 1,) * 2)
+    old = cv2.dilate(_present(wrinkle_map.wrinkles[s]), grow)
+    return cv2.GaussianBlur(old * (1 - _present(wrinkle_map.wrinkles[t])), (0, 0), SOFTEN * scale)
+
+
+def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray) -> np.ndarray:
+    """``region`` (h×w×3 float levels, the photo's crop) with its faint thin dark lines filled in ``where`` (any
+    square size, [0, 1], resized to the crop), except where ``edited_face`` (the generator's square output,
+    uint8 RGB) draws a dark line itself. Returns a new array; brightens only."""
+    height, width = region.shape[:2]
+    weight = cv2.resize(where.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    if not weight.any():
+        return region.copy()
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, int(round(DISC * width / 64)) // 2 * 2 + 1),) * 2)
+    # closing fills the thin dark lines; opening then flattens the thin pale ones (a drawn crease's highlight)
+    filled = cv2.morphologyEx(cv2.morphologyEx(region, cv2.MORPH_CLOSE, disc), cv2.MORPH_OPEN, disc)
+    depth = np.abs((filled - region) @ _LUMA)
+    faint = np.clip((DARK - depth) / (DARK - FAINT), 0.0, 1.0) * np.clip(depth / GRAIN - 1.0, 0.0, 1.0)
+    small = edited_face.astype(np.float32) @ _LUMA
+    drawn = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) - small
+    unseen = cv2.erode((drawn < SEEN_AT_64).astype(np.float32), np.ones((3, 3), np.uint8))  # a pixel either side
+    unseen = cv2.resize(unseen, (width, height), interpolation=cv2.INTER_LINEAR)
+    return region + (weight * faint * unseen)[:, :, None] * (filled - region)
+
+
+def _present(share: np.ndarray) -> np.ndarray:
+    """1 where ``share`` reaches :data:`LEVEL` of its peak (a map that is 0 everywhere: nowhere)."""
+    peak = float(share.max())
+    return (share >= LEVEL * peak).astype(np.float32) if peak > 0 else np.zeros_like(share, np.float32)

@@ -1,0 +1,127 @@
+"""Erasing the old expression's wrinkles: where (the map), what (faint thin dark lines only), and in the engine."""
+
+import cv2
+import numpy as np
+import pytest
+
+from emoface.faces.wrinkles import (DARK, FAINT, GRAIN, WrinkleMap, draw_wrinkle_map, erase_region, erase_thin_lines,
+                                    load_wrinkle_map, save_wrinkle_map)
+
+SKIN = 180
+
+
+def skin(side: int = 256) -> np.ndarray:
+    """A plain face crop, with a broad darker band (shading) that must survive."""
+    region = np.full((side, side, 3), SKIN, np.float32)
+    region[200:240] -= 60  # 40 pixels high: shading, far wider than the closing's disc
+    return region
+
+
+def test_a_faint_thin_line_is_filled_and_a_dark_one_a_broad_band_the_grain_and_everything_outside_stay():
+    region = skin()
+    region[150:190:2, ::2] -= GRAIN  # the skin's grain: shallower than a line
+    region[60:62, 40:216] -= FAINT - 5  # a wrinkle: 2 pixels, faint
+    region[64:66, 40:216] += 20  # its highlight: 2 pixels, pale
+    region[120:122, 40:216] -= DARK + 20  # a lash line or a frame: 2 pixels, dark
+    where = np.zeros((64, 64), np.float32)
+    where[5:60, 5:60] = 1.0
+    erased = erase_thin_lines(region, where, np.full((64, 64, 3), SKIN, np.uint8))
+    assert np.abs(erased[60:66, 60:200] - SKIN).max() < 1  # the wrinkle and its highlight are gone
+    assert np.array_equal(erased[120:122, 60:200], region[120:122, 60:200])  # the dark line stays
+    assert np.allclose(erased[210:230, 60:200], region[210:230, 60:200])  # the shading stays
+    assert np.array_equal(erased[150:190, 60:200], region[150:190, 60:200])  # so does the grain
+    nowhere = erase_thin_lines(region, np.zeros((64, 64), np.float32), np.full((64, 64, 3), SKIN, np.uint8))
+    assert np.array_equal(nowhere, region)
+
+
+def test_a_line_the_generator_draws_itself_is_kept():
+    """A glasses frame is thick enough for the 64-pixel generator to draw; a wrinkle is not. Where the edited
+    small face has a dark line, the photo's line stays, however faint."""
+    region = skin()
+    region[60:62, 40:216] -= FAINT - 5
+    edited = np.full((64, 64, 3), SKIN, np.uint8)
+    edited[15, 10:54] = SKIN - 40  # the generator drew a line there
+    where = np.ones((64, 64), np.float32)
+    erased = erase_thin_lines(region, where, edited)
+    assert np.array_equal(erased[60:62, 60:200], region[60:62, 60:200])
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_wrinkle_map()
+
+
+def test_the_region_is_the_source_s_wrinkles_less_the_target_s_own(shipped):
+    forehead = erase_region(shipped, "surprise", "neutral")
+    assert forehead.shape == (64, 64) and 0 <= forehead.min() and forehead.max() <= 1
+    assert forehead[:16].max() > 0.9 and forehead[40:].max() == 0  # the forehead, not the mouth
+    assert erase_region(shipped, "neutral", "surprise").max() == 0  # a neutral face has no wrinkles to lose
+    assert erase_region(shipped, "surprise", "surprise").max() == 0
+    # fear draws shorter forehead lines: the surprised lines' ends go, the middle stays
+    assert 0 < erase_region(shipped, "surprise", "fear").sum() < 0.7 * forehead.sum()
+    crow_s_feet = erase_region(shipped, "happiness", "sadness")
+    assert crow_s_feet[14:34].max() > 0.9 and crow_s_feet[:10].max() == 0
+    # an angry face has lines under its eyes: those stay, the crow's feet beside them go
+    assert 0 < erase_region(shipped, "happiness", "anger").sum() < crow_s_feet.sum()
+    with pytest.raises(ValueError, match="unknown expression 'smug'"):
+        erase_region(shipped, "smug", "neutral")
+
+
+def test_the_shipped_map_comes_from_training_people_and_is_drawn_again_the_same_way(shipped, tmp_path):
+    assert shipped.record["people"] == "0-199" and shipped.record["data"] == "SynthFaces"  # never held-out people
+    drawn = draw_wrinkle_map(range(2), workers=1, progress=False)
+    assert drawn.classes == shipped.classes and drawn.wrinkles.shape == shipped.wrinkles.shape
+    neutral, surprise = drawn.classes.index("neutral"), drawn.classes.index("surprise")
+    assert drawn.wrinkles[neutral].max() == 0 and drawn.wrinkles[surprise][:16].max() > 0
+    path = save_wrinkle_map(tmp_path / "map.npz", drawn)
+    again = load_wrinkle_map(path)
+    assert again.record == drawn.record and np.array_equal(again.wrinkles, drawn.wrinkles)
+    (tmp_path / "bad.npz").write_bytes(b"not a map")
+    with pytest.raises(ValueError, match="not a wrinkle map.*make_wrinkle_map.py"):
+        load_wrinkle_map(tmp_path / "bad.npz")
+    with pytest.raises(ValueError, match="classes"):
+        WrinkleMap(("a",), np.zeros((2, 4, 4), np.float32), {})
+
+
+def test_the_engine_erases_a_surprised_forehead_s_lines_under_a_new_expression_and_says_so():
+    """A held-out person's surprised scene redrawn as neutral (one whose forehead shows its lines: no fringe, light
+    skin): on the lines (thin and dark in the surprised scene, not in the true neutral one, in the crop's top third)
+    the edit is nearer the truth with the map than without it."""
+    from emoface.pipeline import Pipeline
+    from emoface.stargan.reader import person_scenes
+
+    pipeline = Pipeline(cache_size=0)
+    engine = pipeline.stargan
+    assert engine.wrinkles is not None  # the shipped generator was trained on SynthFaces
+    scenes = person_scenes(1_000_002)
+    box = engine.crop(scenes["surprise"]).crop_box
+    edited = pipeline.edit_expression(scenes["surprise"], "neutral", engine="stargan")
+    engine.wrinkles = None
+    try:
+        kept = pipeline.edit_expression(scenes["surprise"], "neutral", engine="stargan")
+    finally:
+        engine.wrinkles = load_wrinkle_map()
+    assert edited.edited and kept.edited and edited.records[0]["wrinkles_erased"]
+    top = (slice(box.y, box.y + box.h // 3), slice(box.x, box.x + box.w))
+    source, truth = (scenes[e][top].astype(np.float32) for e in ("surprise", "neutral"))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    thin = lambda image: (cv2.morphologyEx(image, cv2.MORPH_CLOSE, disc) - image).mean(2)  # thin dark lines' depth
+    lines = (thin(source) > 10) & (thin(truth) < 3) & (np.abs(source - truth).mean(2) > 8)
+    assert lines.sum() > 200
+    error = {name: np.abs(result.photo[top].astype(np.float32) - truth).mean(2)[lines].mean()
+             for name, result in (("erased", edited), ("kept", kept))}
+    assert error["erased"] < 0.7 * error["kept"], error
+    untouched = pipeline.edit_expression(scenes["surprise"], "neutral", engine="stargan", intensity=0.0)
+    assert all(not record.get("wrinkles_erased") for record in untouched.records)  # intensity 0 erases nothing
+    surprised = pipeline.edit_expression(scenes["neutral"], "surprise", engine="stargan")
+    assert surprised.edited and not surprised.records[0]["wrinkles_erased"]  # a neutral face has none to lose
+
+
+def test_the_map_is_used_only_for_generators_framed_as_it_was_drawn():
+    from emoface.engines.stargan import wrinkle_map_for
+    from emoface.labels import FACE_EXPRESSIONS
+
+    assert wrinkle_map_for({"dataset": "synthfaces"}, FACE_EXPRESSIONS) is not None
+    assert wrinkle_map_for({"dataset": "tunedmug"}, FACE_EXPRESSIONS) is None  # other faces, other framing
+    assert wrinkle_map_for({"dataset": "synthfaces", "haar_margin": 0.15}, FACE_EXPRESSIONS) is None
+    assert wrinkle_map_for({"dataset": "synthfaces"}, ("black_hair", "blond_hair")) is None
