@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-refiner", action="store_true",
                         help="paste without the file's refiner (to see what it adds)")
+    parser.add_argument("--keep-wrinkles", action="store_true",
+                        help="paste without erasing the old expression's wrinkles (emoface.faces.wrinkles; to see what it does)")
     parser.add_argument("--truth-painted", action="store_true",
                         help="paint each person's true face in G's place: what a perfect generator of this size would score")
     parser.add_argument("--by-skin-tone", action="store_true",
@@ -50,11 +52,14 @@ def main() -> None:
     refined = pipeline.stargan.refine is not None and not args.no_refiner
     if args.no_refiner:
         pipeline.stargan.refine = None
+    if args.keep_wrinkles:
+        pipeline.stargan.wrinkles = None
     people = range(args.first_identity, args.first_identity + args.people)
     groups = skin_tone_thirds(people) if args.by_skin_tone else [list(people)]
     names = ("darkest third", "middle third", "lightest third") if args.by_skin_tone else ("all",)
     graded = {name: grade_scenes(pipeline, group, truth_painted=args.truth_painted) for name, group in zip(names, groups)}
     about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined,
+             "wrinkles_erased": pipeline.stargan.wrinkles is not None,
              "truth_painted": args.truth_painted,
              "people": f"{args.first_identity}-{args.first_identity + args.people - 1}",
              "seconds": round(time.monotonic() - started, 1)}
