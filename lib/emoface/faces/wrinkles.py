@@ -17,11 +17,8 @@ expression draws them*: this module erases thin dark lines there, at the photo's
   after it flattens every pale one (the highlight beside a drawn crease); broad shading stays as it is.
   The fill is used only where the line is faint (at most :data:`FAINT` levels deep under the fill; not
   at all from :data:`DARK`: lashes, a brow's edge, a dark frame) but deeper than the skin's grain
-  (:data:`GRAIN`), where its colour is the skin's own, darker (:data:`HUE`: a wrinkle is a fold's shadow;
-  a glasses frame, grey, blue or black, or a strand of hair is another colour and stays), and where the
-  edited 64² face has no dark line of its own (:data:`SEEN_AT_64`: the generator draws the eyes, the
-  brows and a thick frame, which it sees; on dark skin their edges are as faint as a wrinkle and of the
-  skin's hue).
+  (:data:`GRAIN`), and where the edited 64² face has no dark line of its own (:data:`SEEN_AT_64`: the
+  generator draws a glasses frame, which it sees, and cannot draw a wrinkle, which it does not).
 
 The map is a prior of SynthFaces' framing (the Haar crop with :data:`~emoface.stargan.synth_pairs.HAAR_MARGIN`),
 so the StarGAN engine uses it only for generators trained on SynthFaces. ``scripts/make_wrinkle_map.py``
@@ -56,12 +53,9 @@ FAINT, DARK = 35.0, 65.0
 #: a scene's faint sensor noise went too, which brightened the skin by ~2.5 levels and took the edit further from
 #: the true face: L1 / input +0.009 on ten tuning people, where with it −0.003.)
 GRAIN = 6.0
-#: A line whose chromaticity (r, g, b over their sum) differs from the fill's by at most this (summed over the three)
-#: is the skin's colour, darker: filled; from twice this it is another colour (a frame, hair) and stays.
-HUE = 0.03
-#: Where the edited 64² face has a dark line this deep (levels under its 3×3 closing), nothing is erased. Not grown:
-#: grown by a pixel (to be sure of a frame), it also kept the crow's feet and nose lines G copies beside the eyes
-#: and frames (on 40 tuning people, lines left 0.112 against 0.107 with the hue alone); the hue keeps the frames.
+#: Where the edited 64² face has a dark line this deep (levels under its 3×3 closing), nothing is erased, nor a
+#: pixel either side (a frame at 64² lies within a pixel of the photo's). Tried against this on fresh people and
+#: kept (docs/stargan.md): the gate not grown, with a test of the skin's hue to keep frames instead.
 SEEN_AT_64 = 10.0
 #: Luma weights (ITU-R BT.601) for "how dark".
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -147,10 +141,10 @@ def erase_region(wrinkle_map: WrinkleMap, source: str, target: str) -> np.ndarra
 
 
 def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray) -> np.ndarray:
-    """``region`` (h×w×3 float levels, the photo's crop) with its faint thin lines of the skin's own colour filled
-    in ``where`` (any square size, [0, 1], resized to the crop): dark ones and the pale ones beside them (a
-    crease's highlight); not where ``edited_face`` (the generator's square output, uint8 RGB) draws a dark line
-    itself. Returns a new array."""
+    """``region`` (h×w×3 float levels, the photo's crop) with its faint thin dark lines filled in ``where`` (any
+    square size, [0, 1], resized to the crop), except where ``edited_face`` (the generator's square output,
+    uint8 RGB) draws a dark line itself. Thin pale lines there are flattened too (a crease's highlight). Returns a
+    new array."""
     height, width = region.shape[:2]
     weight = cv2.resize(where.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     if not weight.any():
@@ -160,17 +154,11 @@ def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndar
     filled = cv2.morphologyEx(cv2.morphologyEx(region, cv2.MORPH_CLOSE, disc), cv2.MORPH_OPEN, disc)
     depth = np.abs((filled - region) @ _LUMA)
     faint = np.clip((DARK - depth) / (DARK - FAINT), 0.0, 1.0) * np.clip(depth / GRAIN - 1.0, 0.0, 1.0)
-    hue = np.abs(_chromaticity(region) - _chromaticity(filled)).sum(2)
-    skin_coloured = np.clip(2.0 - hue / HUE, 0.0, 1.0)
     small = edited_face.astype(np.float32) @ _LUMA
     drawn = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) - small
-    unseen = cv2.resize((drawn < SEEN_AT_64).astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    return region + (weight * faint * skin_coloured * unseen)[:, :, None] * (filled - region)
-
-
-def _chromaticity(image: np.ndarray) -> np.ndarray:
-    """Each pixel's colour without its brightness: r, g, b over their sum (+1 level, so black is defined)."""
-    return image / (image.sum(2, keepdims=True) + 1.0)
+    unseen = cv2.erode((drawn < SEEN_AT_64).astype(np.float32), np.ones((3, 3), np.uint8))  # a pixel either side
+    unseen = cv2.resize(unseen, (width, height), interpolation=cv2.INTER_LINEAR)
+    return region + (weight * faint * unseen)[:, :, None] * (filled - region)
 
 
 def _present(share: np.ndarray) -> np.ndarray:
