@@ -1,10 +1,10 @@
 """Draw the wrinkle map the StarGAN engine erases an old expression's wrinkles by, from SynthFaces training people.
 
-    .venv/bin/python scripts/make_wrinkle_map.py                       # the shipped map (people 0-199, ~25 s)
+    .venv/bin/python scripts/make_wrinkle_map.py                       # the shipped map (people 0-199, ~15 s)
     .venv/bin/python scripts/make_wrinkle_map.py --people 50 --out /tmp/map.npz
 
 For each expression, the share of the people whose 64² crop has a wrinkle (forehead lines, the nose bridge's,
-crow's feet) and an expression line (brows, folds, mouth) at each pixel (:mod:`emoface.faces.wrinkles`).
+crow's feet) at each pixel (:mod:`emoface.faces.wrinkles`).
 The people are training identities (0 onward), never the held-out ones the edits are graded on.
 """
 
