@@ -4,10 +4,11 @@
     .venv/bin/python scripts/evaluate_pipeline_scenes.py runs/g.pt --people 10 --json
     .venv/bin/python scripts/evaluate_pipeline_scenes.py --first-identity 2000000   # tuning people
     .venv/bin/python scripts/evaluate_pipeline_scenes.py --people 40 --by-skin-tone  # darkest third first
+    .venv/bin/python scripts/evaluate_pipeline_scenes.py --sources fear,disgust       # other faces to start from
 
-Each person's scene in neutral, happiness, surprise and anger is edited into every other expression by
-``Pipeline.edit_expression`` (engine ``stargan``) and the edited photo compared with the scene drawn in
-the target (``emoface.scene_eval``): the judge's reading per target (and the scene judge's beside it, trained
+Each person's scene in neutral, happiness, surprise and anger (``--sources``: others) is edited into every
+other expression by ``Pipeline.edit_expression`` (engine ``stargan``) and the edited photo compared with the
+scene drawn in the target (``emoface.scene_eval``): the judge's reading per target (and the scene judge's beside it, trained
 on true scenes cut this way), L1 to the true scene against the unchanged photo's, the old lines' contrast left,
 the fine-detail error at full size and the crispness of the new features. About 6 s a person on 2 threads.
 """
@@ -23,7 +24,8 @@ from pathlib import Path
 import torch
 
 from emoface.pipeline import Pipeline
-from emoface.scene_eval import grade_scenes, skin_tone_thirds
+from emoface.labels import FACE_EXPRESSIONS
+from emoface.scene_eval import SCENE_SOURCES, grade_scenes, skin_tone_thirds
 from emoface.stargan.recipes import TEST_FIRST_IDENTITY
 
 
@@ -36,6 +38,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-refiner", action="store_true",
                         help="paste without the file's refiner (to see what it adds)")
+    parser.add_argument("--sources", default=",".join(SCENE_SOURCES),
+                        help="the expressions the scenes are edited from, comma-separated, or 'all' (default: "
+                             f"{', '.join(SCENE_SOURCES)}, the sources every grading so far used)")
     parser.add_argument("--keep-wrinkles", action="store_true",
                         help="paste without erasing the old expression's wrinkles (emoface.faces.wrinkles; to see what it does)")
     parser.add_argument("--truth-painted", action="store_true",
@@ -44,6 +49,10 @@ def main() -> None:
                         help="grade the people in three groups by the brightness of their skin, darkest first")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a Markdown table")
     args = parser.parse_args()
+    sources = FACE_EXPRESSIONS if args.sources == "all" else tuple(args.sources.split(","))
+    unknown = sorted(set(sources) - set(FACE_EXPRESSIONS))
+    if unknown:
+        parser.error(f"unknown source expressions {unknown}: choose from {', '.join(FACE_EXPRESSIONS)}, or 'all'")
     if args.by_skin_tone and args.people < 3:
         parser.error(f"--by-skin-tone splits the people into thirds: give --people 3 or more, not {args.people}")
     torch.set_num_threads(args.threads)
@@ -57,10 +66,11 @@ def main() -> None:
     people = range(args.first_identity, args.first_identity + args.people)
     groups = skin_tone_thirds(people) if args.by_skin_tone else [list(people)]
     names = ("darkest third", "middle third", "lightest third") if args.by_skin_tone else ("all",)
-    graded = {name: grade_scenes(pipeline, group, truth_painted=args.truth_painted) for name, group in zip(names, groups)}
+    graded = {name: grade_scenes(pipeline, group, sources, truth_painted=args.truth_painted)
+              for name, group in zip(names, groups)}
     about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined,
              "wrinkles_erased": pipeline.stargan.wrinkles is not None,
-             "truth_painted": args.truth_painted,
+             "truth_painted": args.truth_painted, "sources": list(sources),
              "people": f"{args.first_identity}-{args.first_identity + args.people - 1}",
              "seconds": round(time.monotonic() - started, 1)}
     if args.json:

@@ -125,3 +125,18 @@ def test_the_map_is_used_only_for_generators_framed_as_it_was_drawn():
     assert wrinkle_map_for({"dataset": "tunedmug"}, FACE_EXPRESSIONS) is None  # other faces, other framing
     assert wrinkle_map_for({"dataset": "synthfaces", "haar_margin": 0.15}, FACE_EXPRESSIONS) is None
     assert wrinkle_map_for({"dataset": "synthfaces"}, ("black_hair", "blond_hair")) is None
+
+
+def test_the_scene_grading_can_leave_the_wrinkles_and_start_from_other_faces():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_pipeline_scenes.py"
+    run = subprocess.run([sys.executable, str(script), "--people", "1", "--sources", "surprise", "--keep-wrinkles",
+                          "--threads", "1", "--json"], capture_output=True, text=True, check=True)
+    graded = json.loads(run.stdout)
+    assert graded["sources"] == ["surprise"] and not graded["wrinkles_erased"] and graded["edits"] == 6
+    refused = subprocess.run([sys.executable, str(script), "--sources", "smug"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "unknown source expressions ['smug']" in refused.stderr
