@@ -42,7 +42,10 @@ def main() -> None:
                         help="the expressions the scenes are edited from, comma-separated, or 'all' (default: "
                              f"{', '.join(SCENE_SOURCES)}, the sources every grading so far used)")
     parser.add_argument("--keep-wrinkles", action="store_true",
-                        help="paste without erasing the old expression's wrinkles (emoface.faces.wrinkles; to see what it does)")
+                        help="paste without erasing the old expression's wrinkles or softening its folds "
+                             "(emoface.faces.wrinkles; to see what they do)")
+    parser.add_argument("--keep-folds", action="store_true",
+                        help="erase the old wrinkles but do not soften the old folds (to see what that does)")
     parser.add_argument("--truth-painted", action="store_true",
                         help="paint each person's true face in G's place: what a perfect generator of this size would score")
     parser.add_argument("--by-skin-tone", action="store_true",
@@ -63,6 +66,8 @@ def main() -> None:
         pipeline.stargan.refine = None
     if args.keep_wrinkles:
         pipeline.stargan.wrinkles = None
+    if args.keep_folds:
+        pipeline.stargan.soften_folds = False
     people = range(args.first_identity, args.first_identity + args.people)
     groups = skin_tone_thirds(people) if args.by_skin_tone else [list(people)]
     names = ("darkest third", "middle third", "lightest third") if args.by_skin_tone else ("all",)
@@ -70,6 +75,7 @@ def main() -> None:
               for name, group in zip(names, groups)}
     about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined,
              "wrinkles_erased": pipeline.stargan.wrinkles is not None,
+             "folds_softened": pipeline.stargan.wrinkles is not None and pipeline.stargan.soften_folds,
              "truth_painted": args.truth_painted, "sources": list(sources),
              "people": f"{args.first_identity}-{args.first_identity + args.people - 1}",
              "seconds": round(time.monotonic() - started, 1)}

@@ -1,10 +1,10 @@
 """Draw the wrinkle map the StarGAN engine erases an old expression's wrinkles by, from SynthFaces training people.
 
-    .venv/bin/python scripts/make_wrinkle_map.py                       # the shipped map (people 0-199, ~15 s)
+    .venv/bin/python scripts/make_wrinkle_map.py                       # the shipped map (people 0-199, ~30 s)
     .venv/bin/python scripts/make_wrinkle_map.py --people 50 --out /tmp/map.npz
 
 For each expression, the share of the people whose 64² crop has a wrinkle (forehead lines, the nose bridge's,
-crow's feet) at each pixel (:mod:`emoface.faces.wrinkles`).
+crow's feet) at each pixel, and apart the share with a nose-to-mouth fold (:mod:`emoface.faces.wrinkles`).
 The people are training identities (0 onward), never the held-out ones the edits are graded on.
 """
 
@@ -26,8 +26,9 @@ def main() -> None:
         parser.error(f"--people must be at least 1, not {args.people}")
     wrinkle_map = draw_wrinkle_map(range(args.people), args.size)
     save_wrinkle_map(args.out, wrinkle_map)
-    peaks = ", ".join(f"{name} {peak:.2f}" for name, peak in zip(wrinkle_map.classes, wrinkle_map.wrinkles.max((1, 2))))
-    print(f"wrote {args.out}: {args.people} people at {args.size}²; wrinkles' peak share per expression: {peaks}")
+    peaks = ", ".join(f"{name} {wrinkles:.2f}/{folds:.2f}" for name, wrinkles, folds in
+                      zip(wrinkle_map.classes, wrinkle_map.wrinkles.max((1, 2)), wrinkle_map.folds.max((1, 2))))
+    print(f"wrote {args.out}: {args.people} people at {args.size}²; peak share of wrinkles/folds per expression: {peaks}")
 
 
 if __name__ == "__main__":

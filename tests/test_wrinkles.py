@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from emoface.faces.wrinkles import (DARK, FAINT, GRAIN, WrinkleMap, draw_wrinkle_map, erase_region, erase_thin_lines,
-                                    load_wrinkle_map, save_wrinkle_map)
+from emoface.faces.wrinkles import (DARK, FAINT, GRAIN, WrinkleMap, draw_wrinkle_map, erase_region, erase_sharp_part,
+                                    erase_thin_lines, fold_region, load_wrinkle_map, save_wrinkle_map)
 
 SKIN = 180
 
@@ -46,6 +46,23 @@ def test_a_line_the_generator_draws_itself_is_kept():
     assert np.array_equal(erased[60:62, 60:200], region[60:62, 60:200])
 
 
+def test_a_fold_loses_only_what_the_small_face_cannot_show():
+    """The generator sees a fold and its change takes the fold's 64-pixel version away: the photo keeps that
+    version (filled as well, the change's brightening would leave a pale line) and loses the sharp rest."""
+    region = skin()
+    region[60:62, 40:216] -= FAINT - 5  # a faint fold, 2 pixels at 256: half a pixel of the small face
+    where = np.ones((64, 64), np.float32)
+    softened = erase_sharp_part(region, where, np.full((64, 64, 3), SKIN, np.uint8))
+    small = lambda image: cv2.resize(image, (64, 64), interpolation=cv2.INTER_AREA)
+    assert np.abs(small(softened) - small(region))[10:20, 12:52].max() < 3  # what the small face holds stays
+    sharp = lambda image: np.abs(image - cv2.blur(image, (3, 3)))[56:68, 60:200].mean()  # the fine detail
+    assert sharp(softened) < 0.3 * sharp(region)  # the sharp line does not
+    assert np.allclose(softened[200:240], region[200:240], atol=1)  # the shading stays
+    edited = np.full((64, 64, 3), SKIN, np.uint8)
+    edited[15, 10:54] = SKIN - 40  # the generator drew a line there: it is kept, sharp
+    assert np.array_equal(erase_sharp_part(region, where, edited)[60:62, 60:200], region[60:62, 60:200])
+
+
 @pytest.fixture(scope="module")
 def shipped():
     return load_wrinkle_map()
@@ -67,6 +84,16 @@ def test_the_region_is_the_source_s_wrinkles_less_the_target_s_own(shipped):
         erase_region(shipped, "smug", "neutral")
 
 
+def test_the_folds_region_is_the_source_s_folds_less_the_target_s(shipped):
+    folds = fold_region(shipped, "happiness", "neutral")
+    assert folds.shape == (64, 64) and folds[36:56].max() > 0.9 and folds[:26].max() < 0.01  # beside the mouth
+    assert fold_region(shipped, "neutral", "happiness").max() == 0  # a neutral face has none
+    assert fold_region(shipped, "surprise", "neutral").max() == 0  # nor a surprised one
+    assert fold_region(shipped, "happiness", "happiness").max() == 0
+    # a disgusted face has folds of its own (one side deeper): a smile's folds there stay
+    assert 0 < fold_region(shipped, "happiness", "disgust").sum() < 0.6 * folds.sum()
+
+
 def test_the_shipped_map_comes_from_training_people_and_is_drawn_again_the_same_way(shipped, tmp_path):
     assert shipped.record["people"] == "0-199" and shipped.record["data"] == "SynthFaces"  # never held-out people
     drawn = draw_wrinkle_map(range(2), workers=1, progress=False)
@@ -75,12 +102,20 @@ def test_the_shipped_map_comes_from_training_people_and_is_drawn_again_the_same_
     assert drawn.wrinkles[neutral].max() == 0 and drawn.wrinkles[surprise][:16].max() > 0
     path = save_wrinkle_map(tmp_path / "map.npz", drawn)
     again = load_wrinkle_map(path)
+    assert drawn.folds[neutral].max() == 0 and drawn.folds[drawn.classes.index("happiness")][36:56].max() > 0
     assert again.record == drawn.record and np.array_equal(again.wrinkles, drawn.wrinkles)
+    assert np.array_equal(again.folds, drawn.folds)
     (tmp_path / "bad.npz").write_bytes(b"not a map")
     with pytest.raises(ValueError, match="not a wrinkle map.*make_wrinkle_map.py"):
         load_wrinkle_map(tmp_path / "bad.npz")
     with pytest.raises(ValueError, match="classes"):
-        WrinkleMap(("a",), np.zeros((2, 4, 4), np.float32), {})
+        WrinkleMap(("a",), np.zeros((2, 4, 4), np.float32), {}, folds=np.zeros((2, 4, 4), np.float32))
+    with pytest.raises(ValueError, match="folds"):
+        WrinkleMap(("a",), np.zeros((1, 4, 4), np.float32), {}, folds=np.zeros((1, 8, 8), np.float32))
+    old_file = tmp_path / "wrinkles_only.npz"  # a map from before the folds were drawn
+    np.savez(old_file, classes=np.array(drawn.classes), wrinkles=drawn.wrinkles, record=np.array("{}"))
+    with pytest.raises(ValueError, match="not a wrinkle map.*make_wrinkle_map.py"):
+        load_wrinkle_map(old_file)
 
 
 def test_the_engine_erases_a_surprised_forehead_s_lines_under_a_new_expression_and_says_so():
@@ -117,6 +152,39 @@ def test_the_engine_erases_a_surprised_forehead_s_lines_under_a_new_expression_a
     assert surprised.edited and not surprised.records[0]["wrinkles_erased"]  # a neutral face has none to lose
 
 
+def test_the_engine_softens_a_smile_s_folds_on_a_dark_skin_and_says_so():
+    """A held-out dark-skinned person's smiling scene redrawn as neutral: a fold there is faint, G's change on it stays
+    under the paste's thresholds, and the photo's sharp fold stayed. On the folds' lines (the map's fold region, thin
+    and dark in the smile, not in the truth) the edit is nearer the truth with the softening than without it."""
+    from emoface.pipeline import Pipeline
+    from emoface.stargan.reader import person_scenes
+
+    pipeline = Pipeline(cache_size=0)
+    engine = pipeline.stargan
+    scenes = person_scenes(1_000_078)
+    box = engine.crop(scenes["happiness"]).crop_box
+    softened = pipeline.edit_expression(scenes["happiness"], "neutral", engine="stargan")
+    engine.soften_folds = False
+    try:
+        kept = pipeline.edit_expression(scenes["happiness"], "neutral", engine="stargan")
+    finally:
+        engine.soften_folds = True
+    assert softened.records[0]["folds_softened"] and softened.records[0]["wrinkles_erased"]
+    assert kept.records[0]["wrinkles_erased"] and not kept.records[0]["folds_softened"]
+    inside = (slice(box.y, box.y + box.h), slice(box.x, box.x + box.w))
+    source, truth = (scenes[e][inside].astype(np.float32) for e in ("happiness", "neutral"))
+    folds = cv2.resize(fold_region(engine.wrinkles, "happiness", "neutral"), (box.w, box.h)) > 0.5
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    thin = lambda image: (cv2.morphologyEx(image, cv2.MORPH_CLOSE, disc) - image).mean(2)
+    lines = folds & (thin(source) > 6) & (thin(truth) < 3)
+    assert lines.sum() > 100
+    error = {name: np.abs(result.photo[inside].astype(np.float32) - truth).mean(2)[lines].mean()
+             for name, result in (("softened", softened), ("kept", kept))}
+    assert error["softened"] < 0.8 * error["kept"], error
+    surprised = pipeline.edit_expression(scenes["surprise"], "neutral", engine="stargan")
+    assert surprised.edited and not surprised.records[0]["folds_softened"]  # a surprised face has no folds
+
+
 def test_the_map_is_used_only_for_generators_framed_as_it_was_drawn():
     from emoface.engines.stargan import wrinkle_map_for
     from emoface.labels import FACE_EXPRESSIONS
@@ -127,7 +195,7 @@ def test_the_map_is_used_only_for_generators_framed_as_it_was_drawn():
     assert wrinkle_map_for({"dataset": "synthfaces"}, ("black_hair", "blond_hair")) is None
 
 
-def test_the_scene_grading_can_leave_the_wrinkles_and_start_from_other_faces():
+def test_the_scene_grading_can_leave_the_wrinkles_or_the_folds_and_start_from_other_faces():
     import json
     import subprocess
     import sys
@@ -138,5 +206,10 @@ def test_the_scene_grading_can_leave_the_wrinkles_and_start_from_other_faces():
                           "--threads", "1", "--json"], capture_output=True, text=True, check=True)
     graded = json.loads(run.stdout)
     assert graded["sources"] == ["surprise"] and not graded["wrinkles_erased"] and graded["edits"] == 6
+    assert not graded["folds_softened"]
+    run = subprocess.run([sys.executable, str(script), "--people", "1", "--sources", "happiness", "--keep-folds",
+                          "--threads", "1", "--json"], capture_output=True, text=True, check=True)
+    graded = json.loads(run.stdout)
+    assert graded["wrinkles_erased"] and not graded["folds_softened"] and graded["edits"] == 6
     refused = subprocess.run([sys.executable, str(script), "--sources", "smug"], capture_output=True, text=True)
     assert refused.returncode == 2 and "unknown source expressions ['smug']" in refused.stderr

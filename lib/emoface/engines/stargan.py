@@ -56,7 +56,7 @@ from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, resize_squa
 from ..faces.equalize import EqualizeMode, equalize
 from ..faces.find import FoundFace
 from ..faces.paste import paste_face
-from ..faces.wrinkles import WrinkleMap, erase_region, load_wrinkle_map
+from ..faces.wrinkles import WrinkleMap, erase_region, fold_region, load_wrinkle_map
 from ..labels import FACE_EXPRESSIONS
 from ..stargan.figures import to_image, to_tensor
 from ..stargan.model import Discriminator
@@ -144,6 +144,8 @@ class StarGanEngine:
         #: Where each expression draws its wrinkles in this generator's crop (:mod:`emoface.faces.wrinkles`), to erase
         #: the old expression's from the photo: for a generator trained on SynthFaces, framed as the map; else None.
         self.wrinkles: WrinkleMap | None = wrinkle_map_for(self.info, self.classes)
+        #: Whether the old expression's folds (in the map) are softened to G's resolution too; False to see what it does.
+        self.soften_folds = True
 
     # ---------------------------------------------------------------- the crop
 
@@ -224,23 +226,28 @@ class StarGanEngine:
             after = (x[0] + intensity * (outputs[t] - outputs[source])).clamp(-1, 1)
         face_after = to_image(after)
         refine = self.refine
-        erase = self.erase_region(source, t, intensity) if after is not x[0] else None
+        erase, soften = self.erase_regions(source, t, intensity) if after is not x[0] else (None, None)
         edited = paste_face(photo, face_after, crop.crop_box, original_face=before, equalization=EQUALIZATION,
                             refine=None if refine is None else lambda region, pasted, gate: refine(region, pasted, gate, t),
-                            erase=erase)
+                            erase=erase, soften=soften)
         record = {"engine": self.name, "mode": self.mode, "source_expression": self.classes[source],
-                  "domain_score": round(score, 4), "wrinkles_erased": erase is not None}
+                  "domain_score": round(score, 4), "wrinkles_erased": erase is not None,
+                  "folds_softened": soften is not None}
         return EngineEdit(photo=edited, crop_box=crop.crop_box, face_box=crop.face_box, face_before=before,
                           face_after=face_after, record=record, domain_score=score,
                           out_of_domain=score > self.ood_threshold)
 
-    def erase_region(self, source: int, target: int, intensity: float) -> np.ndarray | None:
-        """Where the photo's thin lines are filled for an edit from ``source`` to ``target`` (64², [0, 1], scaled by
-        ``intensity``), or None where there is nothing to erase (no map, the same expression, no wrinkles)."""
+    def erase_regions(self, source: int, target: int,
+                     intensity: float) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """For an edit from ``source`` to ``target``: where the photo's thin lines are filled (the old wrinkles), and
+        where they are made as soft as G's (the old folds): 64², [0, 1], scaled by ``intensity``; each None where
+        there is nothing to do (no map, the same expression, none there)."""
         if self.wrinkles is None:
-            return None
-        region = intensity * erase_region(self.wrinkles, self.classes[source], self.classes[target])
-        return region if region.max() > 0 else None
+            return None, None
+        names = self.classes[source], self.classes[target]
+        wrinkles = intensity * erase_region(self.wrinkles, *names)
+        folds = intensity * fold_region(self.wrinkles, *names) if self.soften_folds else None
+        return tuple(None if region is None or region.max() == 0 else region for region in (wrinkles, folds))
 
     def all_domains(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain, in one batch: (N, C, 3, S, S); and

@@ -47,7 +47,10 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   64-pixel generator to see, so its change there is ~0 and the photo's sharp lines stayed under any new
   expression. With ``erase`` (the StarGAN engine's, :func:`emoface.faces.wrinkles.erase_region`: where the
   old expression draws wrinkles and the new one does not), the photo's faint thin lines there are filled
-  before the change is added.
+  before the change is added. The old expression's folds, which the generator does see, are another case: a
+  faint fold's change stays under the thresholds above, so the photo's sharp fold stayed. With ``soften``
+  (:func:`emoface.faces.wrinkles.fold_region`) they lose only what the small face cannot show, and the
+  change takes the rest (:func:`emoface.faces.wrinkles.erase_sharp_part`).
 * **soft moved features.** Those pasted features are the generator's 64 pixels upsampled 3–5×. With
   ``refine`` (the StarGAN engine's refiner, :mod:`emoface.stargan.refiner`) the paste is corrected where
   the face changed (:func:`refine_gate`), at the photo's resolution and guided by the photo's crop;
@@ -69,7 +72,7 @@ import numpy as np
 
 from .detect import Box, _resize_mode, cut, resize_square
 from .equalize import EqualizeMode
-from .wrinkles import erase_thin_lines
+from .wrinkles import erase_sharp_part, erase_thin_lines
 
 #: Bandwidth (in 8-bit levels) of the kernel regression behind the transfer curves.
 CURVE_BANDWIDTH = 6.0
@@ -106,7 +109,8 @@ Refine = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, original_face: np.ndarray | None = None,
                feather: float = 0.12, match_colour: bool = True,
                equalization: EqualizeMode = "per_channel", refine: Refine | None = None,
-               lost_detail: float = LOST_DETAIL, erase: np.ndarray | None = None) -> np.ndarray:
+               lost_detail: float = LOST_DETAIL, erase: np.ndarray | None = None,
+               soften: np.ndarray | None = None) -> np.ndarray:
     """``photo`` (H×W×3 RGB uint8) with ``edited_face`` (square, any size) pasted into ``crop_box``.
 
     ``original_face`` is the face the edit started from, same size and domain as ``edited_face``;
@@ -122,6 +126,9 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
     ``erase`` (with ``original_face``; square, any size, in [0, 1]): where the photo's faint thin dark lines are
     filled before the change is added (:func:`emoface.faces.wrinkles.erase_thin_lines`: the old expression's
     wrinkles, which the generator never saw).
+    ``soften`` (with ``original_face``; as ``erase``): where the photo's faint thin lines lose only their part the
+    edited face's size cannot show (:func:`emoface.faces.wrinkles.erase_sharp_part`: the old expression's folds,
+    which the generator sees and its change takes away).
     Returns a new array; ``photo`` is not modified.
     """
     _check_rgb(photo, "photo")
@@ -146,6 +153,7 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         moved = np.maximum(moved_weight(change), lost_detail_weight(edited, original, lost_detail))
         moved = cv2.resize(moved, size, interpolation=cv2.INTER_LINEAR)[:, :, None]
         base = region if erase is None else erase_thin_lines(region, erase, edited_face)
+        base = base if soften is None else erase_sharp_part(base, soften, edited_face)
         added = base + cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)

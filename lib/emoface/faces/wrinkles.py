@@ -8,7 +8,7 @@ training terms and three refiners aimed at it did not remove). They are, though,
 expression draws them*: this module erases thin dark lines there, at the photo's resolution.
 
 * **Where** (:class:`WrinkleMap`): for each expression, the share of SynthFaces training people whose
-  face, in the generator's crop, has a wrinkle at each pixel. :func:`erase_region` takes the source's
+  face, in the generator's crop, has a wrinkle (and, apart, a fold) at each pixel. :func:`erase_region` takes the source's
   wrinkles, grown by :data:`GROW` pixels at 64², less where the target draws wrinkles of its own (an angry
   face's lower lids: a smile's crow's feet beside them go, the lines under the eyes stay). The target's
   other lines (brows, mouth) need no such care: the generator draws them, so the gates below keep them.
@@ -19,6 +19,15 @@ expression draws them*: this module erases thin dark lines there, at the photo's
   at all from :data:`DARK`: lashes, a brow's edge, a dark frame) but deeper than the skin's grain
   (:data:`GRAIN`), and where the edited 64² face has no dark line of its own (:data:`SEEN_AT_64`: the
   generator draws a glasses frame, which it sees, and cannot draw a wrinkle, which it does not).
+
+* **The folds** (:func:`fold_region`, :func:`erase_sharp_part`): a smile's nose-to-mouth folds, unlike its wrinkles, are
+  wide enough for the generator to see, and it takes them away at 64². But its change is the small face's blurred
+  fold: on a dark skin, where a fold is a faint line, the change there stays under the thresholds that paste the
+  edited face itself (:data:`~emoface.faces.paste.MOVED`, :data:`~emoface.faces.paste.LOST_DETAIL`), and the photo's
+  sharp fold stayed, a smile's outline under a new expression. There the photo loses only the part of its fold
+  that a 64² face cannot hold (the erase above, less its own 64² version); what the small face shows of it stays
+  for the generator's change to take away or keep. Erased in full, the fold and the change's brightening both went
+  and left a pale arc; for the wrinkles, which the generator never saw, the full erase stays.
 
 The map is a prior of SynthFaces' framing (the Haar crop with :data:`~emoface.stargan.synth_pairs.HAAR_MARGIN`),
 so the StarGAN engine uses it only for generators trained on SynthFaces. ``scripts/make_wrinkle_map.py``
@@ -53,6 +62,9 @@ FAINT, DARK = 35.0, 65.0
 #: a scene's faint sensor noise went too, which brightened the skin by ~2.5 levels and took the edit further from
 #: the true face: L1 / input +0.009 on ten tuning people, where with it −0.003.)
 GRAIN = 6.0
+#: The parts of :func:`~emoface.datasets.synth.render.expression_lines` the map holds apart as folds: the cheeks'
+#: nose-to-mouth folds (and a smile's dimples), which the generator sees, unlike the wrinkles.
+FOLD_PARTS = ("cheeks",)
 #: Where the edited 64² face has a dark line this deep (levels under its 3×3 closing), nothing is erased, nor a
 #: pixel either side (a frame at 64² lies within a pixel of the photo's). Tried against this on fresh people and
 #: kept (docs/stargan.md): the gate not grown, with a test of the skin's hue to keep frames instead.
@@ -64,41 +76,46 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 @dataclass(frozen=True)
 class WrinkleMap:
     """``wrinkles`` (C, S, S) float32 in [0, 1]: for each expression of ``classes``, the share of the training
-    people (``record``) whose crop draws a wrinkle at each pixel."""
+    people (``record``) whose crop draws a wrinkle at each pixel; ``folds`` the same for the folds."""
 
     classes: tuple[str, ...]
     wrinkles: np.ndarray
     record: dict
+    #: (C, S, S): the same for the nose-to-mouth folds (:data:`FOLD_PARTS`), which the generator sees.
+    folds: np.ndarray
 
     def __post_init__(self) -> None:
-        if self.wrinkles.ndim != 3 or len(self.wrinkles) != len(self.classes):
-            raise ValueError(f"a wrinkle map holds (classes, S, S) maps for {len(self.classes)} classes; got "
-                             f"{self.wrinkles.shape}")
+        for name, shares in (("wrinkles", self.wrinkles), ("folds", self.folds)):
+            if shares.ndim != 3 or len(shares) != len(self.classes) or shares.shape != self.wrinkles.shape:
+                raise ValueError(f"a wrinkle map holds (classes, S, S) {name} for {len(self.classes)} classes; got "
+                                 f"{shares.shape}")
 
 
 def draw_wrinkle_map(people: range, size: int = 64, seed: int = 0, workers: int | None = None,
                      progress: bool = True) -> WrinkleMap:
     """The map of SynthFaces ``people`` (training identities of ``seed``) in each expression, at ``size``²: each face
-    drawn twice (as it is, and without its wrinkles), ~15 s for 200 people on 2 cores."""
+    drawn three times (as it is, without its wrinkles, without its folds), ~30 s for 200 people on 2 cores."""
     from ..labels import FACE_EXPRESSIONS
     from ..parallel import ordered_map
 
     if len(people) < 1:
         raise ValueError("need at least one person to draw a wrinkle map")
-    drawn = np.stack(list(ordered_map(_person_wrinkles, [(seed, i, size) for i in people], workers=workers,
+    drawn = np.stack(list(ordered_map(_person_lines, [(seed, i, size) for i in people], workers=workers,
                                       desc="wrinkle map", unit="person", progress=progress)))
     record = {"people": f"{people.start}-{people.stop - 1}", "seed": seed, "size": size, "data": "SynthFaces"}
-    return WrinkleMap(FACE_EXPRESSIONS, drawn.mean(0, dtype=np.float32), record)
+    shares = drawn.mean(0, dtype=np.float32)
+    return WrinkleMap(FACE_EXPRESSIONS, shares[:, 0], record, folds=shares[:, 1])
 
 
-def _person_wrinkles(job: tuple[int, int, int]) -> np.ndarray:
-    """bool (C, S, S): one person's wrinkles in each expression."""
+def _person_lines(job: tuple[int, int, int]) -> np.ndarray:
+    """bool (C, 2, S, S): one person's wrinkles and folds in each expression."""
     from ..datasets.synth import WRINKLE_PARTS, expression_lines, random_identity
     from ..labels import FACE_EXPRESSIONS
 
     seed, index, size = job
     identity = random_identity(np.random.default_rng([seed, index]))  # as SynthFaces.identity does
-    return np.stack([expression_lines(identity, e, size, parts=WRINKLE_PARTS) for e in FACE_EXPRESSIONS])
+    return np.stack([[expression_lines(identity, e, size, parts=parts) for parts in (WRINKLE_PARTS, FOLD_PARTS)]
+                     for e in FACE_EXPRESSIONS])
 
 
 def shipped_wrinkle_map_path() -> Path:
@@ -108,7 +125,7 @@ def shipped_wrinkle_map_path() -> Path:
 def save_wrinkle_map(path: str | Path, wrinkle_map: WrinkleMap) -> Path:
     """Write ``wrinkle_map`` to ``path`` (.npz, atomically)."""
     arrays = {"classes": np.array(wrinkle_map.classes), "wrinkles": wrinkle_map.wrinkles.astype(np.float32),
-              "record": np.array(json.dumps(wrinkle_map.record))}
+              "folds": wrinkle_map.folds.astype(np.float32), "record": np.array(json.dumps(wrinkle_map.record))}
     return atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
 
 
@@ -118,7 +135,7 @@ def load_wrinkle_map(path: str | Path | None = None) -> WrinkleMap:
     try:
         with np.load(path, allow_pickle=False) as data:
             return WrinkleMap(tuple(str(c) for c in data["classes"]), data["wrinkles"].astype(np.float32),
-                              json.loads(str(data["record"])))
+                              json.loads(str(data["record"])), folds=data["folds"].astype(np.float32))
     except (OSError, KeyError, ValueError) as error:
         raise ValueError(f"{path} is not a wrinkle map ({error}); make one with scripts/make_wrinkle_map.py") from None
 
@@ -126,18 +143,26 @@ def load_wrinkle_map(path: str | Path | None = None) -> WrinkleMap:
 def erase_region(wrinkle_map: WrinkleMap, source: str, target: str) -> np.ndarray:
     """(S, S) float32 in [0, 1]: where a face read as ``source`` and redrawn as ``target`` should lose its thin
     lines: the source's wrinkles, grown, less the target's own; soft-edged. All 0 for the same expression."""
+    return _lost(wrinkle_map, wrinkle_map.wrinkles, source, target)
+
+
+def fold_region(wrinkle_map: WrinkleMap, source: str, target: str) -> np.ndarray:
+    """As :func:`erase_region` for the folds: the source's, grown, less the target's own (:func:`erase_sharp_part`)."""
+    return _lost(wrinkle_map, wrinkle_map.folds, source, target)
+
+
+def _lost(wrinkle_map: WrinkleMap, shares: np.ndarray, source: str, target: str) -> np.ndarray:
     index = {name: i for i, name in enumerate(wrinkle_map.classes)}
     for name in (source, target):
         if name not in index:
             raise ValueError(f"unknown expression {name!r}; the wrinkle map knows {', '.join(wrinkle_map.classes)}")
-    size = wrinkle_map.wrinkles.shape[-1]
+    size = shares.shape[-1]
     if source == target:
         return np.zeros((size, size), np.float32)
     scale = size / 64
-    s, t = index[source], index[target]
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(GROW * scale) + 1,) * 2)
-    old = cv2.dilate(_present(wrinkle_map.wrinkles[s]), grow)
-    return cv2.GaussianBlur(old * (1 - _present(wrinkle_map.wrinkles[t])), (0, 0), SOFTEN * scale)
+    old = cv2.dilate(_present(shares[index[source]]), grow)
+    return cv2.GaussianBlur(old * (1 - _present(shares[index[target]])), (0, 0), SOFTEN * scale)
 
 
 def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray) -> np.ndarray:
@@ -159,6 +184,18 @@ def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndar
     unseen = cv2.erode((drawn < SEEN_AT_64).astype(np.float32), np.ones((3, 3), np.uint8))  # a pixel either side
     unseen = cv2.resize(unseen, (width, height), interpolation=cv2.INTER_LINEAR)
     return region + (weight * faint * unseen)[:, :, None] * (filled - region)
+
+
+def erase_sharp_part(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray) -> np.ndarray:
+    """:func:`erase_thin_lines`, less what the erase takes away at the generator's size (``edited_face``'s): the
+    photo's lines in ``where`` become as soft as the small face's, whose change then takes them away or keeps them.
+    Returns a new array."""
+    height, width = region.shape[:2]
+    erased = erase_thin_lines(region, where, edited_face) - region
+    side = edited_face.shape[0]
+    seen = cv2.resize(cv2.resize(erased, (side, side), interpolation=cv2.INTER_AREA), (width, height),
+                      interpolation=cv2.INTER_CUBIC)  # as the paste upsamples the change
+    return region + erased - seen
 
 
 def _present(share: np.ndarray) -> np.ndarray:
