@@ -28,7 +28,8 @@ def main() -> None:
     save_wrinkle_map(args.out, wrinkle_map)
     peaks = ", ".join(f"{name} {wrinkles:.2f}/{folds:.2f}" for name, wrinkles, folds in
                       zip(wrinkle_map.classes, wrinkle_map.wrinkles.max((1, 2)), wrinkle_map.folds.max((1, 2))))
-    print(f"wrote {args.out}: {args.people} people at {args.size}²; peak share of wrinkles/folds per expression: {peaks}")
+    print(f"wrote {args.out}: {args.people} people at {args.size}²; "
+          f"peak share of wrinkles/folds per expression: {peaks}")
 
 
 if __name__ == "__main__":

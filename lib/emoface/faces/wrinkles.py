@@ -7,11 +7,11 @@ photo's own sharp pixels, so they stay under any new expression (docs/stargan.md
 training terms and three refiners aimed at it did not remove). They are, though, *where the source
 expression draws them*: this module erases thin dark lines there, at the photo's resolution.
 
-* **Where** (:class:`WrinkleMap`): for each expression, the share of SynthFaces training people whose
-  face, in the generator's crop, has a wrinkle (and, apart, a fold) at each pixel. :func:`erase_region` takes the source's
-  wrinkles, grown by :data:`GROW` pixels at 64², less where the target draws wrinkles of its own (an angry
-  face's lower lids: a smile's crow's feet beside them go, the lines under the eyes stay). The target's
-  other lines (brows, mouth) need no such care: the generator draws them, so the gates below keep them.
+* **Where** (:class:`WrinkleMap`): for each expression, the share of SynthFaces training people whose face, in the
+  generator's crop, has a wrinkle (and, apart, a fold) at each pixel. :func:`erase_region` takes the source's
+  wrinkles, grown by :data:`GROW` pixels at 64², less where the target draws wrinkles of its own (an angry face's
+  lower lids: a smile's crow's feet beside them go, the lines under the eyes stay). The target's other lines
+  (brows, mouth) need no such care: the generator draws them, so the gates below keep them.
 * **What** (:func:`erase_thin_lines`): a grey-level *closing* (dilate, then erode) with a disc about
   :data:`DISC` pixels of the 64² crop wide fills every dark line narrower than the disc, and an *opening*
   after it flattens every pale one (the highlight beside a drawn crease); broad shading stays as it is.
@@ -20,16 +20,17 @@ expression draws them*: this module erases thin dark lines there, at the photo's
   (:data:`GRAIN`), and where the edited 64² face has no dark line of its own (:data:`SEEN_AT_64`: the
   generator draws a glasses frame, which it sees, and cannot draw a wrinkle, which it does not).
 
-* **The folds** (:func:`fold_region`, :func:`erase_sharp_part`): a smile's nose-to-mouth folds, unlike its wrinkles, are
-  wide enough for the generator to see, and it takes them away at 64². But its change is the small face's blurred
-  fold: on a dark skin, where a fold is a faint line, the change there stays under the thresholds that paste the
-  edited face itself (:data:`~emoface.faces.paste.MOVED`, :data:`~emoface.faces.paste.LOST_DETAIL`), and the photo's
-  sharp fold stayed, a smile's outline under a new expression. There the photo loses only the part of its fold
-  that a 64² face cannot hold (the erase above, less its own 64² version); what the small face shows of it stays
-  for the generator's change to take away or keep. Erased in full, the fold and the change's brightening both went
-  and left a pale arc; for the wrinkles, which the generator never saw, the full erase stays. The StarGAN engine
-  does this only when asked (``StarGanEngine.soften_folds``): graded on fresh people it took fewer old lines away
-  than its rule asked (docs/stargan.md).
+* **The folds** (:func:`fold_region`, :func:`erase_sharp_part`): a smile's nose-to-mouth folds, unlike its
+  wrinkles, are wide enough for the generator to see, and it takes them away at 64². But its change is the small
+  face's blurred fold: on a dark skin, where a fold is a faint line, the change there stays under the thresholds
+  that paste the edited face itself (:data:`~emoface.faces.paste.MOVED`,
+  :data:`~emoface.faces.paste.LOST_DETAIL`), and the photo's sharp fold stayed, a smile's outline under a new
+  expression. There the photo loses only the part of its fold that a 64² face cannot hold (the erase above, less
+  its own 64² version); what the small face shows of it stays for the generator's change to take away or keep.
+  Erased in full, the fold and the change's brightening both went and left a pale arc; for the wrinkles, which the
+  generator never saw, the full erase stays. The StarGAN engine does this only when asked
+  (``StarGanEngine.soften_folds``): graded on fresh people it took fewer old lines away than its rule asked
+  (docs/stargan.md).
 
 The map is a prior of SynthFaces' framing (the Haar crop with :data:`~emoface.stargan.synth_pairs.HAAR_MARGIN`),
 so the StarGAN engine uses it only for generators trained on SynthFaces. ``scripts/make_wrinkle_map.py``
@@ -96,7 +97,7 @@ class WrinkleMap:
 def draw_wrinkle_map(people: range, size: int = 64, seed: int = 0, workers: int | None = None,
                      progress: bool = True) -> WrinkleMap:
     """The map of SynthFaces ``people`` (training identities of ``seed``) in each expression, at ``size``²: each face
-    drawn three times (as it is, without its wrinkles, without its folds), ~30 s for 200 people on 2 cores."""
+    drawn as it is and without each kind of line, ~30 s for 200 people on 2 cores."""
     from ..labels import FACE_EXPRESSIONS
     from ..parallel import ordered_map
 
