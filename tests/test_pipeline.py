@@ -361,10 +361,12 @@ def test_scene_grading_scores_an_unchanged_photo_as_the_input_and_the_true_scene
 
     unchanged = grade_scenes(StandIn(False), range(2_000_000, 2_000_001), sources=("happiness",))
     assert unchanged.edits == 6 and unchanged.l1_ratio == 1.0 and unchanged.lines_left == 1.0
+    assert unchanged.thin_lines_left == 1.0 and unchanged.map_lines_left == 1.0
     assert unchanged.detail_error == 1.0 and 0.05 < unchanged.crispness < 0.5  # its old edges lie near a few new ones
     assert unchanged.judge["sadness"] == 0.0  # a smiling photo does not read as sad
     truth = grade_scenes(StandIn(True), range(2_000_000, 2_000_001), sources=("happiness",))
     assert truth.l1_ratio == 0.0 and truth.lines_left < 0.05 and truth.judge["sadness"] == 1.0  # the truth's own faint texture
+    assert truth.thin_lines_left < 0.3 and truth.map_lines_left < 0.3  # where the truth is smooth, its faint grain
     assert truth.detail_error == 0.0 and truth.crispness == 1.0
     assert unchanged.colour_ratio == 1.0 and truth.colour_ratio == 0.0
     # the ceiling is the truth's reading, whatever the edit: the cheat's edits score exactly it

@@ -20,6 +20,13 @@ engine, and the edited photo is compared with the same scene drawn in the target
   Cb, 8-bit levels): a repaint in the wrong colour (a grey patch where a brown brow was) counts, though its
   brightness is right;
 * **lines left**: :func:`~emoface.stargan.evaluate.line_contrast_left` there (the old lines' contrast kept);
+* **thin lines left**: at the crop's own resolution, the share of the source's *thin* old lines' contrast kept:
+  Σ|hp(edited)| over Σ|hp(source)| where the source has a thin line (|hp| ≥ :data:`THIN_LINE` levels) and the
+  truth is smooth within a pixel (< :data:`THIN_SMOOTH`). A crow's foot, a nose's line or a faint fold is one
+  or two pixels wide there and all but gone at 128²: "lines left" counts them little, this counts them as the
+  eye sees them; **map lines left**, the same inside the region where the source expression draws the wrinkles
+  and folds the target does not (the shipped :mod:`~emoface.faces.wrinkles` map, grown, in the engine's crop):
+  the ghosts that map is for, apart from the old mouth and brows;
 * **detail error**: at the crop's own resolution (200–300 px, what a blog shows), mean |hp(edited) − hp(truth)|
   over mean |hp(source) − hp(truth)|, hp the brightness's 3×3 high-pass: 1 for the unchanged photo, 0 for an
   edit as crisp as the truth. A soft new brow scores as badly as a ghost of the old one; at 128 px, where
@@ -48,6 +55,7 @@ from .datasets.synth.canvas import luma as colour_luma
 from .engines.stargan import EQUALIZATION, training_margin
 from .faces.detect import Box, cut, resize_square
 from .faces.equalize import equalize
+from .faces.wrinkles import WrinkleMap, erase_region, fold_region, load_wrinkle_map
 from .labels import FACE_EXPRESSIONS
 from .stargan.evaluate import line_contrast_left
 from .stargan.figures import to_tensor
@@ -65,6 +73,9 @@ COMPARE_SIDE = 128
 MOVED_LEVEL = 20.0
 #: How far (pixels, at full size) a new feature's edge may lie from the truth's and still count as it.
 EDGE_LEEWAY = 2
+#: A source pixel whose 3×3 high-pass brightness reaches this (levels, full size) lies on a thin line; the truth
+#: counts as smooth there where its own stays under :data:`THIN_SMOOTH` within a pixel (for "thin lines left").
+THIN_LINE, THIN_SMOOTH = 6.0, 2.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,8 @@ class SceneScores:
     detail_error: float
     crispness: float
     colour_ratio: float
+    thin_lines_left: float = float("nan")  # at the crop's own size (see the module docstring)
+    map_lines_left: float = float("nan")  # the same inside the old expression's wrinkles and folds
     scene_judge: dict[str, float] | None = None  # the scene judge's reading of the edited photos (None: not stored)
     scene_judge_on_truth: dict[str, float] | None = None  # ... and of the true scenes
 
@@ -96,7 +109,9 @@ class SceneScores:
         rows.append("| **mean** | " + " | ".join(f"{100 * np.mean(list(column.values())):.1f} %" for column in columns)
                     + " |")
         return "\n".join(rows) + (f"\n\n{self.edits} edits; L1 to the true scene {self.l1_ratio:.3f}× the unchanged "
-                                  f"photo's; old lines' contrast left {self.lines_left:.3f}; "
+                                  f"photo's; old lines' contrast left {self.lines_left:.3f} "
+                                  f"(thin lines at full size {self.thin_lines_left:.3f}, in the old "
+                                  f"wrinkles and folds {self.map_lines_left:.3f}); "
                                   f"fine-detail error at full size {self.detail_error:.3f}× the unchanged photo's; "
                                   f"crispness of the new features {self.crispness:.3f}; "
                                   f"colour error {self.colour_ratio:.3f}× the unchanged photo's")
@@ -119,9 +134,10 @@ def grade_scenes(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, 
     margin = training_margin(pipeline.generator_info, pipeline.detector.margin)
     # per target: edits read right, truths read right, both, all; the scene judge's edits and truths read right
     right = {target: np.zeros(6) for target in FACE_EXPRESSIONS}
-    sums = np.zeros(10)  # the numerators and denominators of the five picture numbers (_picture_sums)
+    sums = np.zeros(14)  # the numerators and denominators of the seven picture numbers (_picture_sums)
+    wrinkle_map = load_wrinkle_map()  # the shipped one, whether or not the engine erases by it
     for made in scene_edits(pipeline, people, sources, truth_painted):
-        sums += _picture_sums(made)
+        sums += _picture_sums(made, wrinkle_map)
         target = FACE_EXPRESSIONS.index(made.target)
         faces = [_cut(pipeline, photo, made.haar, margin) for photo in (made.result.photo, made.scenes[made.target])]
         edit_right, truth_right = (_read(judge, face) == target for face in faces)
@@ -135,7 +151,8 @@ def grade_scenes(pipeline: Pipeline, people: Iterable[int], sources: tuple[str, 
     return SceneScores(edits=edits, judge=shares(0), judge_on_truth=shares(1), judge_where_truth_reads=shares(2, 1),
                        l1_ratio=share(sums[0], sums[1]), lines_left=share(sums[2], sums[3]),
                        detail_error=share(sums[4], sums[5]), crispness=share(sums[6], sums[7]),
-                       colour_ratio=share(sums[8], sums[9]),
+                       colour_ratio=share(sums[8], sums[9]), thin_lines_left=share(sums[10], sums[11]),
+                       map_lines_left=share(sums[12], sums[13]),
                        scene_judge=shares(4) if scene_judge is not None else None,
                        scene_judge_on_truth=shares(5) if scene_judge is not None else None)
 
@@ -167,10 +184,11 @@ def truth_cuts(pipeline: Pipeline, people: Iterable[int],
     return torch.from_numpy(np.stack(faces)).permute(0, 3, 1, 2).contiguous(), torch.tensor(labels)
 
 
-def _picture_sums(made: SceneEdit) -> np.ndarray:
+def _picture_sums(made: SceneEdit, wrinkle_map: WrinkleMap) -> np.ndarray:
     """One edit's contributions, as (numerator, denominator) pairs, to the L1 ratio (at :data:`COMPARE_SIDE`),
-    the lines left, the fine-detail error and the crispness (at the crop's own size), and the colour error (at
-    :data:`COMPARE_SIDE`)."""
+    the lines left, the fine-detail error and the crispness (at the crop's own size), the colour error (at
+    :data:`COMPARE_SIDE`) and the thin lines left, everywhere and in ``wrinkle_map``'s region for the edit (at the
+    crop's own size)."""
     crops = [cut(image, made.result.crop_box) for image in
              (made.result.photo, made.scenes[made.source], made.scenes[made.target])]
     small = [resize_square(crop, COMPARE_SIDE) for crop in crops]
@@ -180,7 +198,26 @@ def _picture_sums(made: SceneEdit) -> np.ndarray:
                      *line_contrast_left(edit, before, truth),
                      float(np.abs(edit_hp - truth_hp).mean()), float(np.abs(before_hp - truth_hp).mean()),
                      *_new_edges_matched(crops[1], crops[2], edit_hp, before_hp, truth_hp),
-                     *_colour_error(*small)])
+                     *_colour_error(*small), *_thin_lines_kept(edit_hp, before_hp, truth_hp),
+                     *_thin_lines_kept(edit_hp, before_hp, truth_hp, _old_lines_region(wrinkle_map, made))])
+
+
+def _thin_lines_kept(edit_hp: np.ndarray, before_hp: np.ndarray, truth_hp: np.ndarray,
+                     inside: np.ndarray | None = None) -> tuple[float, float]:
+    """For "thin lines left": (Σ|hp(edit)|, Σ|hp(source)|) over the source's thin lines where the truth is smooth
+    (and ``inside`` is true, when given)."""
+    smooth = cv2.dilate(np.abs(truth_hp), np.ones((3, 3), np.uint8)) < THIN_SMOOTH
+    old = (np.abs(before_hp) >= THIN_LINE) & smooth & (True if inside is None else inside)
+    return float(np.abs(edit_hp)[old].sum()), float(np.abs(before_hp)[old].sum())
+
+
+def _old_lines_region(wrinkle_map: WrinkleMap, made: SceneEdit) -> np.ndarray:
+    """bool, at the crop box's size: where the edit's (true) source expression draws wrinkles or folds that its
+    target does not, by ``wrinkle_map`` (grown as the erase grows them)."""
+    where = np.maximum(erase_region(wrinkle_map, made.source, made.target),
+                       fold_region(wrinkle_map, made.source, made.target))
+    box = made.result.crop_box
+    return cv2.resize(where, (box.w, box.h), interpolation=cv2.INTER_LINEAR) > 0.5
 
 
 def _cut(pipeline: Pipeline, photo: np.ndarray, haar: Box, margin: float) -> np.ndarray:
