@@ -42,11 +42,10 @@ def main() -> None:
                         help="the expressions the scenes are edited from, comma-separated, or 'all' (default: "
                              f"{', '.join(SCENE_SOURCES)}, the sources every grading so far used)")
     parser.add_argument("--keep-wrinkles", action="store_true",
-                        help="paste without erasing the old expression's wrinkles (emoface.faces.wrinkles; to see what "
-                             "it does)")
-    parser.add_argument("--soften-folds", action="store_true",
-                        help="also soften the old expression's folds to the generator's resolution (off in the "
-                             "engine: it missed its rule; docs/stargan.md)")
+                        help="paste without erasing the old expression's wrinkles or softening its folds "
+                             "(emoface.faces.wrinkles; to see what they do)")
+    parser.add_argument("--keep-folds", action="store_true",
+                        help="erase the old wrinkles but do not soften the old folds (to see what that does)")
     parser.add_argument("--truth-painted", action="store_true",
                         help="paint each person's true face in G's place: what a perfect generator of this size would score")
     parser.add_argument("--by-skin-tone", action="store_true",
@@ -67,8 +66,8 @@ def main() -> None:
         pipeline.stargan.refine = None
     if args.keep_wrinkles:
         pipeline.stargan.wrinkles = None
-    if args.soften_folds:
-        pipeline.stargan.soften_folds = True
+    if args.keep_folds:
+        pipeline.stargan.soften_folds = False
     people = range(args.first_identity, args.first_identity + args.people)
     groups = skin_tone_thirds(people) if args.by_skin_tone else [list(people)]
     names = ("darkest third", "middle third", "lightest third") if args.by_skin_tone else ("all",)

@@ -144,9 +144,9 @@ class StarGanEngine:
         #: Where each expression draws its wrinkles in this generator's crop (:mod:`emoface.faces.wrinkles`), to erase
         #: the old expression's from the photo: for a generator trained on SynthFaces, framed as the map; else None.
         self.wrinkles: WrinkleMap | None = wrinkle_map_for(self.info, self.classes)
-        #: Whether the old expression's folds (in the map) are softened to G's resolution too. Off: it missed the bar
-        #: its rule set on fresh people (docs/stargan.md, "The smile's folds on a dark skin"); on, to try it.
-        self.soften_folds = False
+        #: Whether the old expression's folds (in the map) are softened to G's resolution too (docs/stargan.md, "The
+        #: smile's folds on a dark skin"); False to see what it does.
+        self.soften_folds = True
 
     # ---------------------------------------------------------------- the crop
 

@@ -50,7 +50,7 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   before the change is added. The old expression's folds, which the generator does see, are another case: a
   faint fold's change stays under the thresholds above, so the photo's sharp fold stayed. With ``soften``
   (:func:`emoface.faces.wrinkles.fold_region`) they lose only what the small face cannot show, and the
-  change takes the rest (:func:`emoface.faces.wrinkles.erase_sharp_part`; off in the engine unless asked).
+  change takes the rest (:func:`emoface.faces.wrinkles.erase_sharp_part`).
 * **soft moved features.** Those pasted features are the generator's 64 pixels upsampled 3–5×. With
   ``refine`` (the StarGAN engine's refiner, :mod:`emoface.stargan.refiner`) the paste is corrected where
   the face changed (:func:`refine_gate`), at the photo's resolution and guided by the photo's crop;

@@ -28,9 +28,7 @@ expression draws them*: this module erases thin dark lines there, at the photo's
   expression. There the photo loses only the part of its fold that a 64² face cannot hold (the erase above, less
   its own 64² version); what the small face shows of it stays for the generator's change to take away or keep.
   Erased in full, the fold and the change's brightening both went and left a pale arc; for the wrinkles, which the
-  generator never saw, the full erase stays. The StarGAN engine does this only when asked
-  (``StarGanEngine.soften_folds``): graded on fresh people it took fewer old lines away than its rule asked
-  (docs/stargan.md).
+  generator never saw, the full erase stays (``StarGanEngine.soften_folds``; measured in docs/stargan.md).
 
 The map is a prior of SynthFaces' framing (the Haar crop with :data:`~emoface.stargan.synth_pairs.HAAR_MARGIN`),
 so the StarGAN engine uses it only for generators trained on SynthFaces. ``scripts/make_wrinkle_map.py``
