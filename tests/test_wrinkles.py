@@ -118,6 +118,19 @@ def test_the_shipped_map_comes_from_training_people_and_is_drawn_again_the_same_
         load_wrinkle_map(old_file)
 
 
+def edits_with_and_without(pipeline, photo: np.ndarray, target: str, attribute: str, off):
+    """The pipeline's StarGAN edit of ``photo`` as it is, and again with the engine's ``attribute`` set to ``off``
+    (put back after)."""
+    engine = pipeline.stargan
+    edited = pipeline.edit_expression(photo, target, engine="stargan")
+    kept_value = getattr(engine, attribute)
+    setattr(engine, attribute, off)
+    try:
+        return edited, pipeline.edit_expression(photo, target, engine="stargan")
+    finally:
+        setattr(engine, attribute, kept_value)
+
+
 def test_the_engine_erases_a_surprised_forehead_s_lines_under_a_new_expression_and_says_so():
     """A held-out person's surprised scene redrawn as neutral (one whose forehead shows its lines: no fringe, light
     skin): on the lines (thin and dark in the surprised scene, not in the true neutral one, in the crop's top third)
@@ -130,12 +143,7 @@ def test_the_engine_erases_a_surprised_forehead_s_lines_under_a_new_expression_a
     assert engine.wrinkles is not None  # the shipped generator was trained on SynthFaces
     scenes = person_scenes(1_000_002)
     box = engine.crop(scenes["surprise"]).crop_box
-    edited = pipeline.edit_expression(scenes["surprise"], "neutral", engine="stargan")
-    engine.wrinkles = None
-    try:
-        kept = pipeline.edit_expression(scenes["surprise"], "neutral", engine="stargan")
-    finally:
-        engine.wrinkles = load_wrinkle_map()
+    edited, kept = edits_with_and_without(pipeline, scenes["surprise"], "neutral", "wrinkles", None)
     assert edited.edited and kept.edited and edited.records[0]["wrinkles_erased"]
     top = (slice(box.y, box.y + box.h // 3), slice(box.x, box.x + box.w))
     source, truth = (scenes[e][top].astype(np.float32) for e in ("surprise", "neutral"))
@@ -165,12 +173,7 @@ def test_the_engine_softens_a_smile_s_folds_on_a_dark_skin_and_says_so():
     assert engine.soften_folds  # on in the pipeline
     scenes = person_scenes(1_000_078)
     box = engine.crop(scenes["happiness"]).crop_box
-    softened = pipeline.edit_expression(scenes["happiness"], "neutral", engine="stargan")
-    engine.soften_folds = False
-    try:
-        kept = pipeline.edit_expression(scenes["happiness"], "neutral", engine="stargan")
-    finally:
-        engine.soften_folds = True
+    softened, kept = edits_with_and_without(pipeline, scenes["happiness"], "neutral", "soften_folds", False)
     assert softened.records[0]["folds_softened"] and softened.records[0]["wrinkles_erased"]
     assert kept.records[0]["wrinkles_erased"] and not kept.records[0]["folds_softened"]
     inside = (slice(box.y, box.y + box.h), slice(box.x, box.x + box.w))
