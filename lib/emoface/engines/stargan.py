@@ -23,7 +23,8 @@ Per face:
    sharp; the shipped file holds one, taught by the true faces: docs/stargan.md); for a generator trained on
    SynthFaces, the photo's faint thin lines are filled first where the face's own expression draws wrinkles
    and the target does not (:mod:`emoface.faces.wrinkles`: a surprised forehead's lines, a smile's crow's
-   feet, too thin for a 64-pixel generator to see or remove).
+   feet, too thin for a 64-pixel generator to see or remove), and its faint old folds are softened to what the
+   generator sees, so that its change takes them away (:attr:`StarGanEngine.soften_folds`).
 
 A head rolled more than :data:`MAX_ROLL` degrees is refused: the generator was trained on upright
 faces, and the cascade then finds background as often as the face.
