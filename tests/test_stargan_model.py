@@ -62,6 +62,16 @@ def test_at_inference_the_painting_takes_the_persons_local_colour():
     assert redness(match_local_colour(lips, grey)) > 0.3
     assert redness(match_local_colour(spotted, grey)) < 0.1
 
+    # a new open mouth wider than a lip (10×8 at 64²) keeps its red where the person's closed mouth was brown:
+    # its offset from the person's colour is an outlier among the skin's, not the skin's colour
+    brown = torch.tensor([0.15, -0.05, -0.2]).view(3, 1, 1)
+    person, mouth = grey.clone(), orange.clone()
+    person[0, :, 39:42, 27:37] += brown
+    mouth[0, :, 36:44, 27:37] += red
+    matched = match_local_colour(mouth, person)
+    assert redness(matched) > 0.45  # the red drawn over the brown (0.6 redder than the skin)
+    assert (matched[0, :, 20, 10] - matched[0, :, 20, 10].mean()).abs().max() < 1e-3  # the skin grey again
+
     generator = Generator(conv_dim=8, c_dim=3, repeat_num=1, attention=True)
     x, c = torch.rand(2, 3, 16, 16) * 2 - 1, torch.eye(3)[:2]
     painting, keep = generator.paint(x, c)

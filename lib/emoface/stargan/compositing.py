@@ -6,7 +6,11 @@ grids, so at inference (``Generator.compose`` in ``eval()``) the painting is lai
 training sees the plain blend the losses were designed for:
 
 * **Colour** (:func:`match_local_colour`): the painting's skin tone is an average of the faces G was
-  trained on (orange patches on dark skin), so its coarse colour is taken from the person's face.
+  trained on (orange patches on dark skin), so its skin takes the person's colour: each pixel's painting
+  is shifted by how far the person's skin colour is from the painting's around it. That shift is a robust
+  mean over a window wider than a mouth, so a new feature's own colour (an open mouth's red, which the
+  person's closed mouth did not have) is kept, not averaged into the skin (a 7-pixel plain mean turned a
+  surprised mouth brown).
 * **Reach** (:func:`widen_painted_region`): the mask opens over the old mouth and brows but stops
   short of the thin creases a smile draws on the cheeks, which then stay as faint arcs under an angry
   or sad mouth. The painted region is widened by a few pixels.
@@ -30,8 +34,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-#: Side of the box over which :func:`match_local_colour` keeps the painting's own colour detail (pixels at 64×64).
-COLOUR_WINDOW = 7
+#: Side of the box (pixels at 64×64) over which :func:`match_local_colour` estimates how far the person's skin colour
+#: is from the painting's: wider than a mouth, so a new mouth's colour is not taken for the skin's.
+COLOUR_WINDOW = 15
+#: Pixels whose colour offset lies this far (chroma, [-1, 1] units; ~13 levels) from the window's skin offset count
+#: little in it (a robust mean: a mouth or a brow among skin).
+COLOUR_TOLERANCE = 0.1
 #: How far the painted region is widened (pixels at 64×64), and the median filter's box used in the ring.
 WIDEN = 2
 RING_MEDIAN = 3
@@ -73,22 +81,34 @@ def core_grain(image: torch.Tensor, threshold: float, window: int = 3) -> torch.
 
 
 def match_local_colour(painting: torch.Tensor, x: torch.Tensor, window: int = COLOUR_WINDOW) -> torch.Tensor:
-    """The painting with its coarse colour (chroma averaged over ``window`` pixels at 64×64) taken from ``x``.
+    """The painting with its skin's colour (chroma) taken from ``x``: shifted at each pixel by a robust local
+    mean (over ``window`` pixels at 64×64) of ``x``'s chroma less the painting's.
 
-    Keeps the painting's brightness and its colour detail of lips and teeth, averaged over
-    :data:`COLOUR_DETAIL` pixels, so that G's one-pixel colour speckles go. (Averaging the person's
-    colour over the kept pixels only, so that an open mouth's pink under the painting does not tint
-    the new mouth, was tried: it tinted the painted brows orange instead.)
+    Keeps the painting's brightness and its colour detail (lips, teeth, an open mouth's red) averaged over
+    :data:`COLOUR_DETAIL` pixels, so that G's one-pixel colour speckles go. The mean is robust (two reweighting
+    passes, :data:`COLOUR_TOLERANCE`): where a new feature differs from what ``x`` had there, its offset is an
+    outlier among the skin's and barely counts. (A plain 7-pixel mean took a new mouth's red for skin and turned
+    it brown; averaging over the pixels the mask keeps instead tinted the painted brows orange.)
     """
     scale = x.size(-1) / 64
     window, detail = _odd(window * scale), _odd(COLOUR_DETAIL * scale)
-    luma, blue_diff, red_diff = _chroma(painting)
+    luma, blue_paint, red_paint = _chroma(painting)
     _, blue_x, red_x = _chroma(x)
-    blue = _box_mean(blue_diff, detail) - _box_mean(blue_diff, window) + _box_mean(blue_x, window)
-    red = _box_mean(red_diff, detail) - _box_mean(red_diff, window) + _box_mean(red_x, window)
+    blue = _box_mean(blue_paint, detail) + _robust_box_mean(blue_x - blue_paint, window)
+    red = _box_mean(red_paint, detail) + _robust_box_mean(red_x - red_paint, window)
     red, blue = red + luma, blue + luma
     green = (luma - 0.299 * red - 0.114 * blue) / 0.587
     return torch.cat([red, green, blue], dim=1).clamp(-1.0, 1.0)
+
+
+def _robust_box_mean(image: torch.Tensor, window: int, passes: int = 2) -> torch.Tensor:
+    """The mean over a ``window``-pixel box around each pixel, each value weighted by how near it lies to the
+    last pass's mean there (a Gaussian of :data:`COLOUR_TOLERANCE`), same size."""
+    mean = _box_mean(image, window)
+    for _ in range(passes):
+        weight = torch.exp(-((image - mean) / COLOUR_TOLERANCE) ** 2)
+        mean = _box_mean(weight * image, window) / _box_mean(weight, window).clamp(min=1e-4)
+    return mean
 
 
 def _chroma(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
