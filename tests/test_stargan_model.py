@@ -40,6 +40,20 @@ def test_image_size_must_fit_the_discriminator():
         Discriminator(100, 8, c_dim=7, repeat_num=6)
 
 
+def test_a_new_open_mouth_keeps_its_red_where_the_person_had_a_brown_one():
+    """A mouth wider than a lip (10×8 at 64²): its offset from the person's colour is an outlier among the
+    skin's, so the skin's cast goes and the mouth's red stays (a plain 7-pixel mean turned it brown)."""
+    from emoface.stargan.compositing import match_local_colour
+
+    person = torch.full((1, 3, 64, 64), -0.2)
+    painting = person + torch.tensor([0.3, 0.05, -0.25]).view(1, 3, 1, 1)  # G's orange cast
+    person[0, :, 39:42, 27:37] += torch.tensor([0.15, -0.05, -0.2]).view(3, 1, 1)  # the closed brown mouth
+    painting[0, :, 36:44, 27:37] += torch.tensor([0.4, -0.2, -0.2]).view(3, 1, 1)  # the new open red one
+    matched = match_local_colour(painting, person)
+    assert float(matched[0, 0, 40, 31] - matched[0, 1, 40, 31]) > 0.45  # red: 0.6 redder than the skin
+    assert (matched[0, :, 20, 10] - matched[0, :, 20, 10].mean()).abs().max() < 1e-3  # the skin grey again
+
+
 def test_at_inference_the_painting_takes_the_persons_local_colour():
     """An orange cast painted over a grey face is gone in eval(), kept in train(); brightness is G's."""
     from emoface.stargan.compositing import composite, match_local_colour
@@ -61,16 +75,6 @@ def test_at_inference_the_painting_takes_the_persons_local_colour():
     redness = lambda image: float(image[0, 0, 40, 31] - image[0, 1, 40, 31])
     assert redness(match_local_colour(lips, grey)) > 0.3
     assert redness(match_local_colour(spotted, grey)) < 0.1
-
-    # a new open mouth wider than a lip (10×8 at 64²) keeps its red where the person's closed mouth was brown:
-    # its offset from the person's colour is an outlier among the skin's, not the skin's colour
-    brown = torch.tensor([0.15, -0.05, -0.2]).view(3, 1, 1)
-    person, mouth = grey.clone(), orange.clone()
-    person[0, :, 39:42, 27:37] += brown
-    mouth[0, :, 36:44, 27:37] += red
-    matched = match_local_colour(mouth, person)
-    assert redness(matched) > 0.45  # the red drawn over the brown (0.6 redder than the skin)
-    assert (matched[0, :, 20, 10] - matched[0, :, 20, 10].mean()).abs().max() < 1e-3  # the skin grey again
 
     generator = Generator(conv_dim=8, c_dim=3, repeat_num=1, attention=True)
     x, c = torch.rand(2, 3, 16, 16) * 2 - 1, torch.eye(3)[:2]
