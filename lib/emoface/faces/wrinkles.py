@@ -70,6 +70,11 @@ FOLD_PARTS = ("cheeks",)
 #: pixel either side (a frame at 64² lies within a pixel of the photo's). Tried against this on fresh people and
 #: kept (docs/stargan.md): the gate not grown, with a test of the skin's hue to keep frames instead.
 SEEN_AT_64 = 10.0
+#: ... unless that line is under this deep (levels) there and, in the photo, short: a faint line connected over no more
+#: than :data:`LONG_LINE` pixels of a 64² crop. The generator copies a smile's crow's feet where its mask keeps the
+#: photo, faintly; it draws eyes, lashes and dark frames deeper, and a faint frame's arm is long (docs/stargan.md).
+DRAWN_STRONG = 30.0
+LONG_LINE = 12.0
 #: Luma weights (ITU-R BT.601) for "how dark".
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
@@ -166,11 +171,14 @@ def _lost(wrinkle_map: WrinkleMap, shares: np.ndarray, source: str, target: str)
     return cv2.GaussianBlur(old * (1 - _present(shares[index[target]])), (0, 0), SOFTEN * scale)
 
 
-def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray) -> np.ndarray:
+def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray,
+                     short_copies: bool = True) -> np.ndarray:
     """``region`` (h×w×3 float levels, the photo's crop) with its faint thin dark lines filled in ``where`` (any
     square size, [0, 1], resized to the crop), except where ``edited_face`` (the generator's square output,
-    uint8 RGB) draws a dark line itself. Thin pale lines there are flattened too (a crease's highlight). Returns a
-    new array."""
+    uint8 RGB) draws a dark line itself. Thin pale lines there are flattened too (a crease's highlight).
+    ``short_copies``: a line the edited face shows only faintly (under :data:`DRAWN_STRONG` levels) is erased
+    anyway unless it is part of a long faint line in the photo (:data:`LONG_LINE`; a frame's arm): a crow's foot
+    the generator copied where its mask kept the photo. Returns a new array."""
     height, width = region.shape[:2]
     weight = cv2.resize(where.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     if not weight.any():
@@ -182,9 +190,27 @@ def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndar
     faint = np.clip((DARK - depth) / (DARK - FAINT), 0.0, 1.0) * np.clip(depth / GRAIN - 1.0, 0.0, 1.0)
     small = edited_face.astype(np.float32) @ _LUMA
     drawn = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) - small
-    unseen = cv2.erode((drawn < SEEN_AT_64).astype(np.float32), np.ones((3, 3), np.uint8))  # a pixel either side
-    unseen = cv2.resize(unseen, (width, height), interpolation=cv2.INTER_LINEAR)
-    return region + (weight * faint * unseen)[:, :, None] * (filled - region)
+    kept = _drawn_near(drawn, SEEN_AT_64, (width, height))
+    if short_copies:
+        kept = np.maximum(kept * _long_lines(depth, width), _drawn_near(drawn, DRAWN_STRONG, (width, height)))
+    return region + (weight * faint * (1 - kept))[:, :, None] * (filled - region)
+
+
+def _drawn_near(drawn: np.ndarray, level: float, size: tuple[int, int]) -> np.ndarray:
+    """[0, 1] at ``size``: 1 within a pixel (at the small face's size) of where ``drawn`` reaches ``level``."""
+    far = cv2.erode((drawn < level).astype(np.float32), np.ones((3, 3), np.uint8))
+    return 1 - cv2.resize(far, size, interpolation=cv2.INTER_LINEAR)
+
+
+def _long_lines(depth: np.ndarray, width: int) -> np.ndarray:
+    """1 on the photo's faint thin lines (2 × :data:`GRAIN` to :data:`DARK` deep) that are connected over more than
+    :data:`LONG_LINE` pixels of a 64² crop (their box's diagonal), and a pixel round them; else 0."""
+    lines = ((depth >= 2 * GRAIN) & (depth < DARK)).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    extent = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) * 64 / width
+    long = extent > LONG_LINE
+    long[0] = False  # the background
+    return cv2.dilate(long[labels].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
 
 
 def erase_sharp_part(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray) -> np.ndarray:
@@ -192,7 +218,7 @@ def erase_sharp_part(region: np.ndarray, where: np.ndarray, edited_face: np.ndar
     photo's lines in ``where`` become as soft as the small face's, whose change then takes them away or keeps them.
     Returns a new array."""
     height, width = region.shape[:2]
-    erased = erase_thin_lines(region, where, edited_face) - region
+    erased = erase_thin_lines(region, where, edited_face, short_copies=False) - region
     side = edited_face.shape[0]
     seen = cv2.resize(cv2.resize(erased, (side, side), interpolation=cv2.INTER_AREA), (width, height),
                       interpolation=cv2.INTER_CUBIC)  # as the paste upsamples the change
