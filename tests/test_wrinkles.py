@@ -46,6 +46,29 @@ def test_a_line_the_generator_draws_itself_is_kept():
     assert np.array_equal(erased[60:62, 60:200], region[60:62, 60:200])
 
 
+def test_a_short_line_the_generator_only_copied_goes_a_long_one_or_one_it_draws_deep_stays():
+    """A smile's crow's foot that the generator copied faintly where its mask kept the photo is erased; a faint
+    glasses frame's arm, as faint in both, stays because it is long in the photo; a short line the small face
+    draws deep (an eye's lid) stays; the fold softening keeps the plain gate."""
+    region = skin()
+    region[60:62, 40:216] -= FAINT - 5  # a frame's arm: 44 pixels of the small face
+    region[100:102, 40:72] -= FAINT - 5  # a crow's foot: 8 pixels of the small face
+    region[140:142, 40:72] -= FAINT - 5  # a lid's crease, as short
+    edited = np.full((64, 64, 3), SKIN, np.uint8)
+    edited[15, 10:54] = SKIN - 20  # the generator shows the arm and the crow's foot faintly (10-30 levels)
+    edited[25, 10:18] = SKIN - 20
+    edited[35, 10:18] = SKIN - 40  # and draws the lid deep
+    where = np.ones((64, 64), np.float32)
+    erased = erase_thin_lines(region, where, edited)
+    assert np.abs(erased[100:102, 44:68] - SKIN).max() < 1  # the crow's foot is gone
+    assert np.array_equal(erased[60:62, 60:200], region[60:62, 60:200])  # the arm stays
+    assert np.array_equal(erased[140:142, 44:68], region[140:142, 44:68])  # the lid stays
+    plain_gate = erase_thin_lines(region, where, edited, short_copies=False)
+    assert np.array_equal(plain_gate[100:102, 44:68], region[100:102, 44:68])  # the old gate kept the crow's foot
+    softened = erase_sharp_part(region, where, edited)
+    assert np.array_equal(softened[100:102, 44:68], region[100:102, 44:68])
+
+
 def test_a_fold_loses_only_what_the_small_face_cannot_show():
     """The generator sees a fold and its change takes the fold's 64-pixel version away: the photo keeps that
     version (filled as well, the change's brightening would leave a pale line) and loses the sharp rest."""
