@@ -18,7 +18,10 @@ expression draws them*: this module erases thin dark lines there, at the photo's
   The fill is used only where the line is faint (at most :data:`FAINT` levels deep under the fill; not
   at all from :data:`DARK`: lashes, a brow's edge, a dark frame) but deeper than the skin's grain
   (:data:`GRAIN`), and where the edited 64² face has no dark line of its own (:data:`SEEN_AT_64`: the
-  generator draws a glasses frame, which it sees, and cannot draw a wrinkle, which it does not).
+  generator draws a glasses frame, which it sees, and cannot draw a wrinkle, which it does not). A line the
+  edited face shows only faintly counts as drawn only where it is long in the photo (:data:`LONG_LINE`, a frame's
+  arm): where its mask keeps the photo, the generator copies a smile's crow's feet faintly too
+  (:data:`DRAWN_STRONG`).
 
 * **The folds** (:func:`fold_region`, :func:`erase_sharp_part`): a smile's nose-to-mouth folds, unlike its
   wrinkles, are wide enough for the generator to see, and it takes them away at 64². But its change is the small
