@@ -4,7 +4,8 @@
     .venv/bin/python scripts/make_wrinkle_map.py --people 50 --out /tmp/map.npz
 
 For each expression, the share of the people whose 64² crop has a wrinkle (forehead lines, the nose bridge's,
-crow's feet) at each pixel, and apart the share with a nose-to-mouth fold (:mod:`emoface.faces.wrinkles`).
+crow's feet) at each pixel, and apart the share with a nose-to-mouth fold and with the deep wrinkles, a sneer's
+bridge lines (:mod:`emoface.faces.wrinkles`).
 The people are training identities (0 onward), never the held-out ones the edits are graded on.
 """
 
@@ -26,10 +27,11 @@ def main() -> None:
         parser.error(f"--people must be at least 1, not {args.people}")
     wrinkle_map = draw_wrinkle_map(range(args.people), args.size)
     save_wrinkle_map(args.out, wrinkle_map)
-    peaks = ", ".join(f"{name} {wrinkles:.2f}/{folds:.2f}" for name, wrinkles, folds in
-                      zip(wrinkle_map.classes, wrinkle_map.wrinkles.max((1, 2)), wrinkle_map.folds.max((1, 2))))
+    peaks = ", ".join(f"{name} {wrinkles:.2f}/{folds:.2f}/{deep:.2f}" for name, wrinkles, folds, deep in
+                      zip(wrinkle_map.classes, *(shares.max((1, 2)) for shares in
+                                                 (wrinkle_map.wrinkles, wrinkle_map.folds, wrinkle_map.deep))))
     print(f"wrote {args.out}: {args.people} people at {args.size}²; "
-          f"peak share of wrinkles/folds per expression: {peaks}")
+          f"peak share of wrinkles/folds/deep wrinkles per expression: {peaks}")
 
 
 if __name__ == "__main__":

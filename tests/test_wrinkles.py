@@ -4,8 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from emoface.faces.wrinkles import (DARK, FAINT, GRAIN, WrinkleMap, draw_wrinkle_map, erase_region, erase_sharp_part,
-                                    erase_thin_lines, fold_region, load_wrinkle_map, save_wrinkle_map)
+from emoface.faces.wrinkles import (DARK, DEEP_FAINT, FAINT, GRAIN, WrinkleMap, deep_region, draw_wrinkle_map,
+                                    erase_region, erase_sharp_part, erase_thin_lines, fold_region, load_wrinkle_map,
+                                    save_wrinkle_map)
 
 SKIN = 180
 
@@ -69,6 +70,29 @@ def test_a_short_line_the_generator_only_copied_goes_a_long_one_or_one_it_draws_
     assert np.array_equal(softened[100:102, 44:68], region[100:102, 44:68])
 
 
+def test_a_deep_short_line_goes_where_the_deep_wrinkles_are_a_long_one_the_small_face_shows_stays():
+    """A sneer's bridge line is as deep as a lash: outside the deep region it stays, inside it goes, even where the
+    small face shows it deep (it copies the line, and on a dark skin its equalised copy is deep); a frame's bridge
+    there, long in the photo and shown by the small face, stays; a line deeper than any wrinkle stays."""
+    region = skin()
+    region[60:62, 40:216] -= DEEP_FAINT - 10  # a frame's bridge: long
+    region[100:102, 40:72] -= DEEP_FAINT - 10  # a bridge line: 8 pixels of the small face
+    region[100:102, 140:172] -= DEEP_FAINT - 10  # the same line outside the deep region
+    region[140:142, 40:72] -= 170  # a lash on a light skin
+    edited = np.full((64, 64, 3), SKIN, np.uint8)
+    edited[15, 10:54] = SKIN - 40  # the small face shows the frame and the bridge line deep
+    edited[25, 10:18] = SKIN - 40
+    where = np.ones((64, 64), np.float32)
+    deep = np.zeros((64, 64), np.float32)
+    deep[:, :30] = 1.0
+    erased = erase_thin_lines(region, where, edited, deep=deep)
+    assert np.abs(erased[100:102, 44:68] - SKIN).max() < 1  # the bridge line is gone
+    assert np.array_equal(erased[100:102, 144:168], region[100:102, 144:168])  # outside the deep region it stays
+    assert np.array_equal(erased[60:62, 44:100], region[60:62, 44:100])  # the frame stays
+    assert np.array_equal(erased[140:142, 44:68], region[140:142, 44:68])  # the lash stays
+    assert np.array_equal(erase_thin_lines(region, where, edited), erase_thin_lines(region, where, edited, deep=deep * 0))
+
+
 def test_a_fold_loses_only_what_the_small_face_cannot_show():
     """The generator sees a fold and its change takes the fold's 64-pixel version away: the photo keeps that
     version (filled as well, the change's brightening would leave a pale line) and loses the sharp rest."""
@@ -117,6 +141,16 @@ def test_the_folds_region_is_the_source_s_folds_less_the_target_s(shipped):
     assert 0 < fold_region(shipped, "happiness", "disgust").sum() < 0.6 * folds.sum()
 
 
+def test_the_deep_region_is_a_sneer_s_bridge_inside_its_wrinkles(shipped):
+    deep = deep_region(shipped, "disgust", "neutral")
+    assert deep.shape == (64, 64) and deep.max() > 0.9
+    assert (deep <= erase_region(shipped, "disgust", "neutral") + 1e-6).all()  # inside the erased wrinkles
+    rows, cols = np.nonzero(deep > 0.5)
+    assert 26 <= cols.mean() <= 38 and cols.max() - cols.min() < 20  # across the nose, not the cheeks
+    for source in ("happiness", "surprise", "fear", "neutral"):
+        assert deep_region(shipped, source, "neutral").max() == 0  # no other expression draws them
+
+
 def test_the_shipped_map_comes_from_training_people_and_is_drawn_again_the_same_way(shipped, tmp_path):
     assert shipped.record["people"] == "0-199" and shipped.record["data"] == "SynthFaces"  # never held-out people
     drawn = draw_wrinkle_map(range(2), workers=1, progress=False)
@@ -131,14 +165,25 @@ def test_the_shipped_map_comes_from_training_people_and_is_drawn_again_the_same_
     (tmp_path / "bad.npz").write_bytes(b"not a map")
     with pytest.raises(ValueError, match="not a wrinkle map.*make_wrinkle_map.py"):
         load_wrinkle_map(tmp_path / "bad.npz")
+    assert np.array_equal(again.deep, drawn.deep) and drawn.deep[drawn.classes.index("disgust")].max() > 0
     with pytest.raises(ValueError, match="classes"):
-        WrinkleMap(("a",), np.zeros((2, 4, 4), np.float32), {}, folds=np.zeros((2, 4, 4), np.float32))
+        WrinkleMap(("a",), np.zeros((2, 4, 4), np.float32), {}, folds=np.zeros((2, 4, 4), np.float32),
+                   deep=np.zeros((2, 4, 4), np.float32))
     with pytest.raises(ValueError, match="folds"):
-        WrinkleMap(("a",), np.zeros((1, 4, 4), np.float32), {}, folds=np.zeros((1, 8, 8), np.float32))
+        WrinkleMap(("a",), np.zeros((1, 4, 4), np.float32), {}, folds=np.zeros((1, 8, 8), np.float32),
+                   deep=np.zeros((1, 4, 4), np.float32))
+    with pytest.raises(ValueError, match="deep"):
+        WrinkleMap(("a",), np.zeros((1, 4, 4), np.float32), {}, folds=np.zeros((1, 4, 4), np.float32),
+                   deep=np.zeros((1, 8, 8), np.float32))
     old_file = tmp_path / "wrinkles_only.npz"  # a map from before the folds were drawn
     np.savez(old_file, classes=np.array(drawn.classes), wrinkles=drawn.wrinkles, record=np.array("{}"))
     with pytest.raises(ValueError, match="not a wrinkle map.*make_wrinkle_map.py"):
         load_wrinkle_map(old_file)
+    no_deep = tmp_path / "no_deep.npz"  # ... and from before the deep wrinkles were
+    np.savez(no_deep, classes=np.array(drawn.classes), wrinkles=drawn.wrinkles, folds=drawn.folds,
+             record=np.array("{}"))
+    with pytest.raises(ValueError, match="not a wrinkle map.*make_wrinkle_map.py"):
+        load_wrinkle_map(no_deep)
 
 
 def edits_with_and_without(pipeline, photo: np.ndarray, target: str, attribute: str, off):
@@ -242,3 +287,37 @@ def test_the_scene_grading_can_leave_the_wrinkles_or_the_folds_and_start_from_ot
     assert 0 < graded["map_lines_left"] < 1 and 0 < graded["thin_lines_left"] < 1
     refused = subprocess.run([sys.executable, str(script), "--sources", "smug"], capture_output=True, text=True)
     assert refused.returncode == 2 and "unknown source expressions ['smug']" in refused.stderr
+
+
+def test_the_engine_erases_a_sneer_s_bridge_lines_and_redraws_the_face_without_them():
+    """A sneer redrawn as neutral: G sees the bridge lines (deep as a lash) and copies them (on this dark skin its
+    equalised copy passed the erase's strong gate, and the lines stayed in full); with the deep wrinkles in the map
+    they are filled and G draws the face again without them. On the lines (thin and dark in the sneer, not in the
+    true neutral face, inside the deep region) the edit is nearer the truth than with a map without deep wrinkles,
+    and G's input is the crop with them filled."""
+    import dataclasses
+
+    from emoface.pipeline import Pipeline
+    from emoface.stargan.reader import person_scenes
+
+    pipeline = Pipeline(cache_size=0)
+    engine = pipeline.stargan
+    scenes = person_scenes(2_000_003)  # a tuning person, dark-skinned
+    box = engine.crop(scenes["disgust"]).crop_box
+    shallow = dataclasses.replace(engine.wrinkles, deep=np.zeros_like(engine.wrinkles.deep))
+    deep, kept = edits_with_and_without(pipeline, scenes["disgust"], "neutral", "wrinkles", shallow)
+    assert deep.records[0]["deep_wrinkles_erased"] and not kept.records[0]["deep_wrinkles_erased"]
+    assert kept.records[0]["wrinkles_erased"]  # the faint wrinkles are erased either way
+    inside = (slice(box.y, box.y + box.h), slice(box.x, box.x + box.w))
+    source, truth = (scenes[e][inside].astype(np.float32) for e in ("disgust", "neutral"))
+    region = cv2.resize(deep_region(engine.wrinkles, "disgust", "neutral"), (box.w, box.h)) > 0.5
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    thin = lambda image: (cv2.morphologyEx(image, cv2.MORPH_CLOSE, disc) - image).mean(2)
+    lines = region & (thin(source) > 10) & (thin(truth) < 3)
+    assert lines.sum() > 50, lines.sum()
+    error = {name: np.abs(result.photo[inside].astype(np.float32) - truth).mean(2)[lines].mean()
+             for name, result in (("deep", deep), ("kept", kept))}
+    assert error["deep"] < 0.5 * error["kept"], error
+    assert not np.array_equal(deep.face_before, kept.face_before)  # G was shown the crop without them
+    happy = pipeline.edit_expression(scenes["happiness"], "neutral", engine="stargan")
+    assert happy.records[0]["wrinkles_erased"] and not happy.records[0]["deep_wrinkles_erased"]

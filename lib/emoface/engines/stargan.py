@@ -24,7 +24,10 @@ Per face:
    SynthFaces, the photo's faint thin lines are filled first where the face's own expression draws wrinkles
    and the target does not (:mod:`emoface.faces.wrinkles`: a surprised forehead's lines, a smile's crow's
    feet, too thin for a 64-pixel generator to see or remove), and its faint old folds are softened to what the
-   generator sees, so that its change takes them away (:attr:`StarGanEngine.soften_folds`).
+   generator sees, so that its change takes them away (:attr:`StarGanEngine.soften_folds`). A sneer's bridge
+   lines are drawn as deep as a lash and the generator sees them: it copies or smears them. Where the source
+   draws them (:func:`emoface.faces.wrinkles.deep_region`), they are filled deeper, and the generator draws
+   the face again from the crop with them filled (:meth:`StarGanEngine.redraw_erased`).
 
 A head rolled more than :data:`MAX_ROLL` degrees is refused: the generator was trained on upright
 faces, and the cascade then finds background as often as the face.
@@ -53,11 +56,11 @@ import torch
 
 from ..checkpoints import hash_weights
 from ..datasets.synth import draw_face, random_identity
-from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, resize_square, square_box
+from ..faces.detect import Box, FaceCrop, FaceDetector, NoFaceError, cut, resize_square, square_box
 from ..faces.equalize import EqualizeMode, equalize
 from ..faces.find import FoundFace
 from ..faces.paste import paste_face
-from ..faces.wrinkles import WrinkleMap, erase_region, fold_region, load_wrinkle_map
+from ..faces.wrinkles import WrinkleMap, deep_region, erase_region, erase_thin_lines, fold_region, load_wrinkle_map
 from ..labels import FACE_EXPRESSIONS
 from ..stargan.figures import to_image, to_tensor
 from ..stargan.model import Discriminator
@@ -219,37 +222,54 @@ class StarGanEngine:
         t = self.classes.index(target)
         clearly = (clearly_own(outputs, x[0]) if probabilities is None
                    else float(probabilities[0]) >= CLEAR_D_READING)
-        if t == source and clearly:  # the face already shows it: nothing to redraw
-            after = x[0]
-        elif self.mode == "plain":
-            after = (x[0] + intensity * (outputs[t] - x[0])).clamp(-1, 1)  # = G(x, c_t) at intensity 1
-        else:
-            # x' = x + i·(G(x, c_t) − G(x, c_s)), as editing.edit computes it (i = 1), from the reconstructions made
-            after = (x[0] + intensity * (outputs[t] - outputs[source])).clamp(-1, 1)
-        face_after = to_image(after)
+        unchanged = t == source and clearly  # the face already shows it: nothing to redraw
+        face_after = to_image(x[0] if unchanged else self._step(x[0], outputs, source, t, intensity))
+        erase, deep, soften = (None, None, None) if unchanged else self.erase_regions(source, t, intensity)
+        if deep is not None:
+            before, face_after = self.redraw_erased(photo, crop.crop_box, erase, deep, face_after, source, t, intensity)
         refine = self.refine
-        erase, soften = self.erase_regions(source, t, intensity) if after is not x[0] else (None, None)
         edited = paste_face(photo, face_after, crop.crop_box, original_face=before, equalization=EQUALIZATION,
                             refine=None if refine is None else lambda region, pasted, gate: refine(region, pasted, gate, t),
-                            erase=erase, soften=soften)
+                            erase=erase, soften=soften, deep=deep)
         record = {"engine": self.name, "mode": self.mode, "source_expression": self.classes[source],
                   "domain_score": round(score, 4), "wrinkles_erased": erase is not None,
-                  "folds_softened": soften is not None}
+                  "deep_wrinkles_erased": deep is not None, "folds_softened": soften is not None}
         return EngineEdit(photo=edited, crop_box=crop.crop_box, face_box=crop.face_box, face_before=before,
                           face_after=face_after, record=record, domain_score=score,
                           out_of_domain=score > self.ood_threshold)
 
+    def _step(self, x: torch.Tensor, outputs: torch.Tensor, source: int, target: int, intensity: float) -> torch.Tensor:
+        """The edited face from ``x`` (3, S, S) and G's ``outputs`` in every domain: plain ``x + i·(G(x, c_t) − x)``
+        (= G(x, c_t) at intensity 1) or residual ``x + i·(G(x, c_t) − G(x, c_s))``, as editing.edit computes it."""
+        reference = x if self.mode == "plain" else outputs[source]
+        return (x + intensity * (outputs[target] - reference)).clamp(-1, 1)
+
+    def redraw_erased(self, photo: np.ndarray, crop_box: Box, erase: np.ndarray, deep: np.ndarray,
+                      face_after: np.ndarray, source: int, target: int, intensity: float) -> tuple[np.ndarray, np.ndarray]:
+        """G's input and edit again, from the photo's crop with the old wrinkles erased as the paste will erase them
+        (``face_after``, the first edit, says which lines G draws itself): G sees a sneer's deep bridge lines and,
+        shown them, copied them or left a smear where they were (docs/stargan.md); shown the crop without them, it
+        draws a plain bridge. Returns (the equalised input, the edited face), both uint8 at G's size."""
+        region = cut(photo, crop_box).astype(np.float32)
+        erased = erase_thin_lines(region, erase, face_after, deep=deep)
+        before = equalize(resize_square(np.clip(np.round(erased), 0, 255).astype(np.uint8), self.size), EQUALIZATION)
+        x = to_tensor(before).to(self.device)
+        outputs = self.all_domains(x)[0][0]
+        return before, to_image(self._step(x[0], outputs, source, target, intensity))
+
     def erase_regions(self, source: int, target: int,
-                     intensity: float) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """For an edit from ``source`` to ``target``: where the photo's thin lines are filled (the old wrinkles), and
-        where they are made as soft as G's (the old folds): 64², [0, 1], scaled by ``intensity``; each None where
-        there is nothing to do (no map, the same expression, none there)."""
+                      intensity: float) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """For an edit from ``source`` to ``target``: where the photo's thin lines are filled (the old wrinkles), where
+        deeper ones are filled too (the old deep wrinkles, inside the first), and where they are made as soft as G's
+        (the old folds): 64², [0, 1], scaled by ``intensity``; each None where there is nothing to do (no map, the
+        same expression, none there)."""
         if self.wrinkles is None:
-            return None, None
+            return None, None, None
         names = self.classes[source], self.classes[target]
         wrinkles = intensity * erase_region(self.wrinkles, *names)
+        deep = intensity * deep_region(self.wrinkles, *names)
         folds = intensity * fold_region(self.wrinkles, *names) if self.soften_folds else None
-        return tuple(None if region is None or region.max() == 0 else region for region in (wrinkles, folds))
+        return tuple(None if region is None or region.max() == 0 else region for region in (wrinkles, deep, folds))
 
     def all_domains(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain, in one batch: (N, C, 3, S, S); and

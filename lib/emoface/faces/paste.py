@@ -47,7 +47,8 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   64-pixel generator to see, so its change there is ~0 and the photo's sharp lines stayed under any new
   expression. With ``erase`` (the StarGAN engine's, :func:`emoface.faces.wrinkles.erase_region`: where the
   old expression draws wrinkles and the new one does not), the photo's faint thin lines there are filled
-  before the change is added. The old expression's folds, which the generator does see, are another case: a
+  before the change is added; with ``deep`` (:func:`emoface.faces.wrinkles.deep_region`), a sneer's bridge
+  lines too, which are drawn as deep as a lash. The old expression's folds, which the generator does see, are another case: a
   faint fold's change stays under the thresholds above, so the photo's sharp fold stayed. With ``soften``
   (:func:`emoface.faces.wrinkles.fold_region`) they lose only what the small face cannot show, and the
   change takes the rest (:func:`emoface.faces.wrinkles.erase_sharp_part`).
@@ -110,7 +111,7 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
                feather: float = 0.12, match_colour: bool = True,
                equalization: EqualizeMode = "per_channel", refine: Refine | None = None,
                lost_detail: float = LOST_DETAIL, erase: np.ndarray | None = None,
-               soften: np.ndarray | None = None) -> np.ndarray:
+               soften: np.ndarray | None = None, deep: np.ndarray | None = None) -> np.ndarray:
     """``photo`` (H×W×3 RGB uint8) with ``edited_face`` (square, any size) pasted into ``crop_box``.
 
     ``original_face`` is the face the edit started from, same size and domain as ``edited_face``;
@@ -125,7 +126,8 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
     pasted (:func:`lost_detail_weight`; ``inf`` turns it off, to show what it mends).
     ``erase`` (with ``original_face``; square, any size, in [0, 1]): where the photo's faint thin dark lines are
     filled before the change is added (:func:`emoface.faces.wrinkles.erase_thin_lines`: the old expression's
-    wrinkles, which the generator never saw).
+    wrinkles, which the generator never saw); ``deep`` (as ``erase``, inside it): where deeper lines are filled
+    too (:func:`emoface.faces.wrinkles.deep_region`: a sneer's bridge lines).
     ``soften`` (with ``original_face``; as ``erase``): where the photo's faint thin lines lose only their part the
     edited face's size cannot show (:func:`emoface.faces.wrinkles.erase_sharp_part`: the old expression's folds,
     which the generator sees and its change takes away).
@@ -152,7 +154,7 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         size = (crop_box.w, crop_box.h)
         moved = np.maximum(moved_weight(change), lost_detail_weight(edited, original, lost_detail))
         moved = cv2.resize(moved, size, interpolation=cv2.INTER_LINEAR)[:, :, None]
-        base = region if erase is None else erase_thin_lines(region, erase, edited_face)
+        base = region if erase is None else erase_thin_lines(region, erase, edited_face, deep=deep)
         base = base if soften is None else erase_sharp_part(base, soften, edited_face)
         added = base + cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through

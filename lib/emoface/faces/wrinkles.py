@@ -22,6 +22,13 @@ expression draws them*: this module erases thin dark lines there, at the photo's
   edited face shows only faintly counts as drawn only where it is long in the photo (:data:`LONG_LINE`, a frame's
   arm): where its mask keeps the photo, the generator copies a smile's crow's feet faintly too
   (:data:`DRAWN_STRONG`).
+* **The deep ones** (:func:`deep_region`): a sneer's lines across the nose bridge are drawn as deep as a lash
+  (0.55× the skin: ~90 levels on a light skin), so the erase above left them, and the generator, which sees them,
+  copies them at 64² (on a dark skin its equalised copy is deep enough to pass :data:`DRAWN_STRONG`). Inside the
+  region where the source draws them, lines are filled up to :data:`DEEP_FAINT` / :data:`DEEP_DARK` levels and only
+  a long line the edited face shows is kept (a glasses frame's bridge); the engine then lets the generator redraw
+  the face with them erased (:class:`~emoface.engines.stargan.StarGanEngine`), so that it neither copies nor smears
+  them (docs/stargan.md).
 
 * **The folds** (:func:`fold_region`, :func:`erase_sharp_part`): a smile's nose-to-mouth folds, unlike its
   wrinkles, are wide enough for the generator to see, and it takes them away at 64². But its change is the small
@@ -78,6 +85,12 @@ SEEN_AT_64 = 10.0
 #: photo, faintly; it draws eyes, lashes and dark frames deeper, and a faint frame's arm is long (docs/stargan.md).
 DRAWN_STRONG = 30.0
 LONG_LINE = 12.0
+#: The parts of :func:`~emoface.datasets.synth.render.expression_lines` the map holds apart as *deep* wrinkles: a
+#: sneer's bridge lines, drawn at 0.55× the skin where the other wrinkles are drawn at 0.7-0.8×.
+DEEP_PARTS = ("nose_wrinkles",)
+#: Inside :func:`deep_region`, the erase's :data:`FAINT` and :data:`DARK` (levels): a light skin's bridge lines are
+#: 60-85 levels deep under the fill, a lash on a light skin 150 or more.
+DEEP_FAINT, DEEP_DARK = 100.0, 160.0
 #: Luma weights (ITU-R BT.601) for "how dark".
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
@@ -85,16 +98,19 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 @dataclass(frozen=True)
 class WrinkleMap:
     """``wrinkles`` (C, S, S) float32 in [0, 1]: for each expression of ``classes``, the share of the training
-    people (``record``) whose crop draws a wrinkle at each pixel; ``folds`` the same for the folds."""
+    people (``record``) whose crop draws a wrinkle at each pixel; ``folds`` and ``deep`` the same for the folds and
+    for the deep wrinkles (:data:`DEEP_PARTS`, among ``wrinkles`` too)."""
 
     classes: tuple[str, ...]
     wrinkles: np.ndarray
     record: dict
     #: (C, S, S): the same for the nose-to-mouth folds (:data:`FOLD_PARTS`), which the generator sees.
     folds: np.ndarray
+    #: (C, S, S): the same for the deep wrinkles (:data:`DEEP_PARTS`), which the erase fills deeper.
+    deep: np.ndarray
 
     def __post_init__(self) -> None:
-        for name, shares in (("wrinkles", self.wrinkles), ("folds", self.folds)):
+        for name, shares in (("wrinkles", self.wrinkles), ("folds", self.folds), ("deep", self.deep)):
             if shares.ndim != 3 or len(shares) != len(self.classes) or shares.shape != self.wrinkles.shape:
                 raise ValueError(f"a wrinkle map holds (classes, S, S) {name} for {len(self.classes)} classes; got "
                                  f"{shares.shape}")
@@ -113,18 +129,18 @@ def draw_wrinkle_map(people: range, size: int = 64, seed: int = 0, workers: int 
                                       desc="wrinkle map", unit="person", progress=progress)))
     record = {"people": f"{people.start}-{people.stop - 1}", "seed": seed, "size": size, "data": "SynthFaces"}
     shares = drawn.mean(0, dtype=np.float32)
-    return WrinkleMap(FACE_EXPRESSIONS, shares[:, 0], record, folds=shares[:, 1])
+    return WrinkleMap(FACE_EXPRESSIONS, shares[:, 0], record, folds=shares[:, 1], deep=shares[:, 2])
 
 
 def _person_lines(job: tuple[int, int, int]) -> np.ndarray:
-    """bool (C, 2, S, S): one person's wrinkles and folds in each expression."""
+    """bool (C, 3, S, S): one person's wrinkles, folds and deep wrinkles in each expression."""
     from ..datasets.synth import WRINKLE_PARTS, expression_lines, random_identity
     from ..labels import FACE_EXPRESSIONS
 
     seed, index, size = job
     identity = random_identity(np.random.default_rng([seed, index]))  # as SynthFaces.identity does
-    return np.stack([[expression_lines(identity, e, size, parts=parts) for parts in (WRINKLE_PARTS, FOLD_PARTS)]
-                     for e in FACE_EXPRESSIONS])
+    return np.stack([[expression_lines(identity, e, size, parts=parts)
+                      for parts in (WRINKLE_PARTS, FOLD_PARTS, DEEP_PARTS)] for e in FACE_EXPRESSIONS])
 
 
 def shipped_wrinkle_map_path() -> Path:
@@ -134,7 +150,8 @@ def shipped_wrinkle_map_path() -> Path:
 def save_wrinkle_map(path: str | Path, wrinkle_map: WrinkleMap) -> Path:
     """Write ``wrinkle_map`` to ``path`` (.npz, atomically)."""
     arrays = {"classes": np.array(wrinkle_map.classes), "wrinkles": wrinkle_map.wrinkles.astype(np.float32),
-              "folds": wrinkle_map.folds.astype(np.float32), "record": np.array(json.dumps(wrinkle_map.record))}
+              "folds": wrinkle_map.folds.astype(np.float32), "deep": wrinkle_map.deep.astype(np.float32),
+              "record": np.array(json.dumps(wrinkle_map.record))}
     return atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
 
 
@@ -144,7 +161,8 @@ def load_wrinkle_map(path: str | Path | None = None) -> WrinkleMap:
     try:
         with np.load(path, allow_pickle=False) as data:
             return WrinkleMap(tuple(str(c) for c in data["classes"]), data["wrinkles"].astype(np.float32),
-                              json.loads(str(data["record"])), folds=data["folds"].astype(np.float32))
+                              json.loads(str(data["record"])), folds=data["folds"].astype(np.float32),
+                              deep=data["deep"].astype(np.float32))
     except (OSError, KeyError, ValueError) as error:
         raise ValueError(f"{path} is not a wrinkle map ({error}); make one with scripts/make_wrinkle_map.py") from None
 
@@ -158,6 +176,12 @@ def erase_region(wrinkle_map: WrinkleMap, source: str, target: str) -> np.ndarra
 def fold_region(wrinkle_map: WrinkleMap, source: str, target: str) -> np.ndarray:
     """As :func:`erase_region` for the folds: the source's, grown, less the target's own (:func:`erase_sharp_part`)."""
     return _lost(wrinkle_map, wrinkle_map.folds, source, target)
+
+
+def deep_region(wrinkle_map: WrinkleMap, source: str, target: str) -> np.ndarray:
+    """As :func:`erase_region` for the deep wrinkles (:data:`DEEP_PARTS`): where :func:`erase_thin_lines` fills
+    deeper lines (its ``deep``)."""
+    return _lost(wrinkle_map, wrinkle_map.deep, source, target)
 
 
 def _lost(wrinkle_map: WrinkleMap, shares: np.ndarray, source: str, target: str) -> np.ndarray:
@@ -175,13 +199,15 @@ def _lost(wrinkle_map: WrinkleMap, shares: np.ndarray, source: str, target: str)
 
 
 def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray,
-                     short_copies: bool = True) -> np.ndarray:
+                     short_copies: bool = True, deep: np.ndarray | None = None) -> np.ndarray:
     """``region`` (h×w×3 float levels, the photo's crop) with its faint thin dark lines filled in ``where`` (any
     square size, [0, 1], resized to the crop), except where ``edited_face`` (the generator's square output,
     uint8 RGB) draws a dark line itself. Thin pale lines there are flattened too (a crease's highlight).
     ``short_copies``: a line the edited face shows only faintly (under :data:`DRAWN_STRONG` levels) is erased
     anyway unless it is part of a long faint line in the photo (:data:`LONG_LINE`; a frame's arm): a crow's foot
-    the generator copied where its mask kept the photo. Returns a new array."""
+    the generator copied where its mask kept the photo. ``deep`` (as ``where``; :func:`deep_region`): where lines
+    are filled up to :data:`DEEP_FAINT` / :data:`DEEP_DARK` levels deep and only a long line the edited face shows is
+    kept (a sneer's bridge lines, which the generator copies deep). Returns a new array."""
     height, width = region.shape[:2]
     weight = cv2.resize(where.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     if not weight.any():
@@ -190,12 +216,16 @@ def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndar
     # closing fills the thin dark lines; opening then flattens the thin pale ones (a drawn crease's highlight)
     filled = cv2.morphologyEx(cv2.morphologyEx(region, cv2.MORPH_CLOSE, disc), cv2.MORPH_OPEN, disc)
     depth = np.abs((filled - region) @ _LUMA)
-    faint = np.clip((DARK - depth) / (DARK - FAINT), 0.0, 1.0) * np.clip(depth / GRAIN - 1.0, 0.0, 1.0)
+    deeper = (np.zeros((height, width), np.float32) if deep is None
+              else cv2.resize(deep.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR))
+    full, none = FAINT + deeper * (DEEP_FAINT - FAINT), DARK + deeper * (DEEP_DARK - DARK)
+    faint = np.clip((none - depth) / (none - full), 0.0, 1.0) * np.clip(depth / GRAIN - 1.0, 0.0, 1.0)
     small = edited_face.astype(np.float32) @ _LUMA
     drawn = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) - small
     kept = _drawn_near(drawn, SEEN_AT_64, (width, height))
     if short_copies:
-        kept = np.maximum(kept * _long_lines(depth, width), _drawn_near(drawn, DRAWN_STRONG, (width, height)))
+        strong = _drawn_near(drawn, DRAWN_STRONG, (width, height)) * (1 - deeper)
+        kept = np.maximum(kept * _long_lines(depth, width, none), strong)
     return region + (weight * faint * (1 - kept))[:, :, None] * (filled - region)
 
 
@@ -205,10 +235,10 @@ def _drawn_near(drawn: np.ndarray, level: float, size: tuple[int, int]) -> np.nd
     return 1 - cv2.resize(far, size, interpolation=cv2.INTER_LINEAR)
 
 
-def _long_lines(depth: np.ndarray, width: int) -> np.ndarray:
-    """1 on the photo's faint thin lines (2 × :data:`GRAIN` to :data:`DARK` deep) that are connected over more than
+def _long_lines(depth: np.ndarray, width: int, dark: np.ndarray | float = DARK) -> np.ndarray:
+    """1 on the photo's faint thin lines (2 × :data:`GRAIN` to ``dark`` deep) that are connected over more than
     :data:`LONG_LINE` pixels of a 64² crop (their box's diagonal), and a pixel round them; else 0."""
-    lines = ((depth >= 2 * GRAIN) & (depth < DARK)).astype(np.uint8)
+    lines = ((depth >= 2 * GRAIN) & (depth < dark)).astype(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     extent = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) * 64 / width
     long = extent > LONG_LINE
