@@ -70,18 +70,22 @@ def test_a_short_line_the_generator_only_copied_goes_a_long_one_or_one_it_draws_
     assert np.array_equal(softened[100:102, 44:68], region[100:102, 44:68])
 
 
-def test_a_deep_short_line_goes_where_the_deep_wrinkles_are_a_long_one_the_small_face_shows_stays():
+def test_a_deep_short_line_goes_where_the_deep_wrinkles_are_a_wide_one_the_small_face_shows_stays():
     """A sneer's bridge line is as deep as a lash: outside the deep region it stays, inside it goes, even where the
-    small face shows it deep (it copies the line, and on a dark skin its equalised copy is deep); a frame's bridge
-    there, long in the photo and shown by the small face, stays; a line deeper than any wrinkle stays."""
+    small face shows it deep (it copies the line, and on a dark skin its equalised copy is deep); a frame there, wide
+    in the photo and shown by the small face, stays, but a line only long (a bridge line joined to the nose's side
+    line) goes; a line deeper than any wrinkle stays."""
     region = skin()
     region[60:62, 40:216] -= DEEP_FAINT - 10  # a frame's bridge: long
     region[100:102, 40:72] -= DEEP_FAINT - 10  # a bridge line: 8 pixels of the small face
     region[100:102, 140:172] -= DEEP_FAINT - 10  # the same line outside the deep region
     region[140:142, 40:72] -= 170  # a lash on a light skin
+    region[146:200, 100:102] -= FAINT - 5  # a bridge line joined to the nose's side line: long, not wide
+    region[146:200, 200:202] -= FAINT - 5  # the same outside the deep region
     edited = np.full((64, 64, 3), SKIN, np.uint8)
     edited[15, 10:54] = SKIN - 40  # the small face shows the frame and the bridge line deep
     edited[25, 10:18] = SKIN - 40
+    edited[37:50, 25] = edited[37:50, 50] = SKIN - 20  # and the long lines faintly
     where = np.ones((64, 64), np.float32)
     deep = np.zeros((64, 64), np.float32)
     deep[:, :30] = 1.0
@@ -90,6 +94,8 @@ def test_a_deep_short_line_goes_where_the_deep_wrinkles_are_a_long_one_the_small
     assert np.array_equal(erased[100:102, 144:168], region[100:102, 144:168])  # outside the deep region it stays
     assert np.array_equal(erased[60:62, 44:100], region[60:62, 44:100])  # the frame stays
     assert np.array_equal(erased[140:142, 44:68], region[140:142, 44:68])  # the lash stays
+    assert np.abs(erased[150:195, 100:102] - SKIN).max() < 1  # the long narrow line goes in the deep region
+    assert np.array_equal(erased[150:195, 200:202], region[150:195, 200:202])  # and stays outside it
     assert np.array_equal(erase_thin_lines(region, where, edited), erase_thin_lines(region, where, edited, deep=deep * 0))
 
 

@@ -25,10 +25,10 @@ expression draws them*: this module erases thin dark lines there, at the photo's
 * **The deep ones** (:func:`deep_region`): a sneer's lines across the nose bridge are drawn as deep as a lash
   (0.55× the skin: ~90 levels on a light skin), so the erase above left them, and the generator, which sees them,
   copies them at 64² (on a dark skin its equalised copy is deep enough to pass :data:`DRAWN_STRONG`). Inside the
-  region where the source draws them, lines are filled up to :data:`DEEP_FAINT` / :data:`DEEP_DARK` levels and only
-  a long line the edited face shows is kept (a glasses frame's bridge); the engine then lets the generator redraw
-  the face with them erased (:class:`~emoface.engines.stargan.StarGanEngine`), so that it neither copies nor smears
-  them (docs/stargan.md).
+  region where the source draws them, lines are filled up to :data:`DEEP_FAINT` / :data:`DEEP_DARK` levels and a
+  line the edited face shows is kept only if it is as wide as a glasses frame (:data:`DEEP_WIDE_LINE`); the engine
+  then lets the generator redraw the face with them erased (:class:`~emoface.engines.stargan.StarGanEngine`), so
+  that it neither copies nor smears them (docs/stargan.md).
 
 * **The folds** (:func:`fold_region`, :func:`erase_sharp_part`): a smile's nose-to-mouth folds, unlike its
   wrinkles, are wide enough for the generator to see, and it takes them away at 64². But its change is the small
@@ -91,6 +91,10 @@ DEEP_PARTS = ("nose_wrinkles",)
 #: Inside :func:`deep_region`, the erase's :data:`FAINT` and :data:`DARK` (levels): a light skin's bridge lines are
 #: 60-85 levels deep under the fill, a lash on a light skin 150 or more.
 DEEP_FAINT, DEEP_DARK = 100.0, 160.0
+#: ... and a line the edited face shows is kept there only if it is this wide (pixels of the 64² crop, across the
+#: face): a glasses frame, rims and bridge, spans 20-50; the bridge lines, with the nose's faint side line that one of
+#: them touches and that runs on to the nostril, are a nose wide (7-9), though as long as a frame's arm.
+DEEP_WIDE_LINE = 16.0
 #: Luma weights (ITU-R BT.601) for "how dark".
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
@@ -206,8 +210,9 @@ def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndar
     ``short_copies``: a line the edited face shows only faintly (under :data:`DRAWN_STRONG` levels) is erased
     anyway unless it is part of a long faint line in the photo (:data:`LONG_LINE`; a frame's arm): a crow's foot
     the generator copied where its mask kept the photo. ``deep`` (as ``where``; :func:`deep_region`): where lines
-    are filled up to :data:`DEEP_FAINT` / :data:`DEEP_DARK` levels deep and only a long line the edited face shows is
-    kept (a sneer's bridge lines, which the generator copies deep). Returns a new array."""
+    are filled up to :data:`DEEP_FAINT` / :data:`DEEP_DARK` levels deep and a line the edited face shows is kept only
+    if it is wide (:data:`DEEP_WIDE_LINE`, a frame): a sneer's bridge lines, which the generator copies deep.
+    Returns a new array."""
     height, width = region.shape[:2]
     weight = cv2.resize(where.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     if not weight.any():
@@ -225,7 +230,7 @@ def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndar
     kept = _drawn_near(drawn, SEEN_AT_64, (width, height))
     if short_copies:
         strong = _drawn_near(drawn, DRAWN_STRONG, (width, height)) * (1 - deeper)
-        kept = np.maximum(kept * _long_lines(depth, width, none), strong)
+        kept = np.maximum(kept * _long_lines(depth, width, none, deeper > 0.5), strong)
     return region + (weight * faint * (1 - kept))[:, :, None] * (filled - region)
 
 
@@ -235,15 +240,19 @@ def _drawn_near(drawn: np.ndarray, level: float, size: tuple[int, int]) -> np.nd
     return 1 - cv2.resize(far, size, interpolation=cv2.INTER_LINEAR)
 
 
-def _long_lines(depth: np.ndarray, width: int, dark: np.ndarray | float = DARK) -> np.ndarray:
+def _long_lines(depth: np.ndarray, width: int, dark: np.ndarray | float = DARK,
+                deep: np.ndarray | None = None) -> np.ndarray:
     """1 on the photo's faint thin lines (2 × :data:`GRAIN` to ``dark`` deep) that are connected over more than
-    :data:`LONG_LINE` pixels of a 64² crop (their box's diagonal), and a pixel round them; else 0."""
+    :data:`LONG_LINE` pixels of a 64² crop (their box's diagonal) — where ``deep`` (bool) is true, over more than
+    :data:`DEEP_WIDE_LINE` across the face — and a pixel round them; else 0."""
     lines = ((depth >= 2 * GRAIN) & (depth < dark)).astype(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
-    extent = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) * 64 / width
-    long = extent > LONG_LINE
-    long[0] = False  # the background
-    return cv2.dilate(long[labels].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
+    across = stats[:, cv2.CC_STAT_WIDTH] * 64 / width
+    long = np.hypot(across, stats[:, cv2.CC_STAT_HEIGHT] * 64 / width) > LONG_LINE
+    wide = across > DEEP_WIDE_LINE
+    long[0] = wide[0] = False  # the background
+    kept = long[labels] if deep is None else np.where(deep, wide[labels], long[labels])
+    return cv2.dilate(kept.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
 
 
 def erase_sharp_part(region: np.ndarray, where: np.ndarray, edited_face: np.ndarray) -> np.ndarray:
