@@ -238,8 +238,9 @@ class StarGanEngine:
                           face_after=face_after, record=record, domain_score=score,
                           out_of_domain=score > self.ood_threshold)
 
-    def _step(self, x: torch.Tensor, outputs: torch.Tensor, source: int, target: int, intensity: float) -> torch.Tensor:
-        """The edited face from ``x`` (3, S, S) and G's ``outputs`` in every domain: plain ``x + i·(G(x, c_t) − x)``
+    def _step(self, x: torch.Tensor, outputs: torch.Tensor | dict[int, torch.Tensor], source: int, target: int,
+              intensity: float) -> torch.Tensor:
+        """The edited face from ``x`` (3, S, S) and G's ``outputs`` by domain: plain ``x + i·(G(x, c_t) − x)``
         (= G(x, c_t) at intensity 1) or residual ``x + i·(G(x, c_t) − G(x, c_s))``, as editing.edit computes it."""
         reference = x if self.mode == "plain" else outputs[source]
         return (x + intensity * (outputs[target] - reference)).clamp(-1, 1)
@@ -254,7 +255,8 @@ class StarGanEngine:
         erased = erase_thin_lines(region, erase, face_after, deep=deep)
         before = equalize(resize_square(np.clip(np.round(erased), 0, 255).astype(np.uint8), self.size), EQUALIZATION)
         x = to_tensor(before).to(self.device)
-        outputs = self.all_domains(x)[0][0]
+        wanted = [target] if self.mode == "plain" else [source, target]  # only what the step reads
+        outputs = dict(zip(wanted, self.all_domains(x, wanted)[0][0]))
         return before, to_image(self._step(x[0], outputs, source, target, intensity))
 
     def erase_regions(self, source: int, target: int,
@@ -271,12 +273,14 @@ class StarGanEngine:
         folds = intensity * fold_region(self.wrinkles, *names) if self.soften_folds else None
         return tuple(None if region is None or region.max() == 0 else region for region in (wrinkles, deep, folds))
 
-    def all_domains(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain, in one batch: (N, C, 3, S, S); and
-        G's paintings before its mask (:meth:`~emoface.stargan.model.Generator.paint`; the outputs
-        themselves for a generator without one)."""
-        n, k = len(x), len(self.classes)
-        c = torch.eye(k, device=self.device).repeat(n, 1)  # (N·C, C): face i in domain j at row i·C + j
+    def all_domains(self, x: torch.Tensor, domains: list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain (or only in ``domains``, class indices), in
+        one batch: (N, C, 3, S, S); and G's paintings before its mask
+        (:meth:`~emoface.stargan.model.Generator.paint`; the outputs themselves for a generator without one)."""
+        n = len(x)
+        k = len(self.classes) if domains is None else len(domains)
+        c = torch.eye(len(self.classes), device=self.device)[domains if domains is not None else slice(None)]
+        c = c.repeat(n, 1)  # (N·C, C): face i in domain j at row i·C + j
         inputs = x.repeat_interleave(k, 0)
         with self._lock, torch.no_grad():
             if hasattr(self.generator, "paint"):
