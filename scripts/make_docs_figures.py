@@ -10,15 +10,20 @@
 * ``docs/demo_before_after.png`` — what ``make run`` writes: the bundled photos, six bundled posts;
 * ``docs/refiner.png`` — the pipeline's edits of held-out people's scenes with and without the shipped
   refiner, beside the scene drawn in the target (docs/stargan.md).
+* ``docs/sneer_bridge.png`` — held-out people's sneers redrawn by the pipeline without and with the deep
+  wrinkles (a sneer's bridge lines filled deeper and G's second look), beside the true scene (docs/stargan.md).
 
 Everything comes from the shipped models, offline, on the CPU, in about a minute.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from emoface.demo import demo_posts, demo_profile_photo, run_demo
 from emoface.faces.detect import cut
@@ -95,10 +100,39 @@ def refiner_figure(pipeline: Pipeline) -> Path:
     return save_figure(fig, DOCS / "refiner.png")
 
 
+#: The sneer figure's edits: (held-out person, target); people graded on scenes in the thirty-fourth session, a
+#: dark frame over the bridge lines, a dark skin, a light one.
+SNEER_EDITS = ((1_001_665, "neutral"), (1_001_665, "sadness"), (1_001_662, "neutral"), (1_001_667, "anger"))
+
+
+def sneer_figure(pipeline: Pipeline) -> Path:
+    rows, labels = [], []
+    engine = pipeline.stargan
+    deep = engine.wrinkles
+    shallow = dataclasses.replace(deep, deep=np.zeros_like(deep.deep))  # the map as it was before them
+    for number, target in SNEER_EDITS:
+        photo, truth = person_scene(number, "disgust"), person_scene(number, target)
+        edits = []
+        for wrinkle_map in (shallow, deep):
+            engine.wrinkles = wrinkle_map
+            pipeline.clear_cache()  # the cache's key does not hold the map
+            edits.append(pipeline.edit_expression(photo, target, engine="stargan"))
+        engine.wrinkles = deep
+        pipeline.clear_cache()
+        box = edits[0].crop_box
+        side = box.w // 2  # the middle of the face: brows, eyes and the nose bridge
+        middle = dataclasses.replace(box, x=box.x + box.w // 4, y=box.y + box.h // 5, w=side, h=side)
+        rows.append([cut(image, middle) for image in (photo, edits[0].photo, edits[1].photo, truth)])
+        labels.append(f"{number}: disgust → {target}")
+    fig = labelled_grid(rows, ["photo", "bridge lines kept (before)", "erased, G's second look", "true scene"],
+                        labels, cell_inches=2.0, title="A sneer's bridge lines: held-out people's scenes, edited")
+    return save_figure(fig, DOCS / "sneer_bridge.png")
+
+
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
     pipeline = Pipeline()
-    for make in (fig4, fig7, demo_grid, refiner_figure):
+    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure):
         print(f"wrote {make(pipeline)}")
 
 
