@@ -205,6 +205,20 @@ def edits_with_and_without(pipeline, photo: np.ndarray, target: str, attribute: 
         setattr(engine, attribute, kept_value)
 
 
+def error_on_old_lines(scenes: dict, source: str, target: str, box, region: np.ndarray, depth: float,
+                       **edits) -> tuple[int, dict[str, float]]:
+    """(how many pixels, each edit's mean |photo − truth| there) on the source's old lines inside ``region`` (bool at
+    ``box``'s size): thin lines at least ``depth`` levels dark under a 7-pixel closing in the source scene, none in
+    the target's."""
+    inside = (slice(box.y, box.y + box.h), slice(box.x, box.x + box.w))
+    before, truth = (scenes[e][inside].astype(np.float32) for e in (source, target))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    thin = lambda image: (cv2.morphologyEx(image, cv2.MORPH_CLOSE, disc) - image).mean(2)
+    lines = region & (thin(before) > depth) & (thin(truth) < 3)
+    return int(lines.sum()), {name: float(np.abs(result.photo[inside].astype(np.float32) - truth).mean(2)[lines].mean())
+                              for name, result in edits.items()}
+
+
 def test_the_engine_erases_a_surprised_forehead_s_lines_under_a_new_expression_and_says_so():
     """A held-out person's surprised scene redrawn as neutral (one whose forehead shows its lines: no fringe, light
     skin): on the lines (thin and dark in the surprised scene, not in the true neutral one, in the crop's top third)
@@ -250,15 +264,9 @@ def test_the_engine_softens_a_smile_s_folds_on_a_dark_skin_and_says_so():
     softened, kept = edits_with_and_without(pipeline, scenes["happiness"], "neutral", "soften_folds", False)
     assert softened.records[0]["folds_softened"] and softened.records[0]["wrinkles_erased"]
     assert kept.records[0]["wrinkles_erased"] and not kept.records[0]["folds_softened"]
-    inside = (slice(box.y, box.y + box.h), slice(box.x, box.x + box.w))
-    source, truth = (scenes[e][inside].astype(np.float32) for e in ("happiness", "neutral"))
     folds = cv2.resize(fold_region(engine.wrinkles, "happiness", "neutral"), (box.w, box.h)) > 0.5
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    thin = lambda image: (cv2.morphologyEx(image, cv2.MORPH_CLOSE, disc) - image).mean(2)
-    lines = folds & (thin(source) > 6) & (thin(truth) < 3)
-    assert lines.sum() > 100
-    error = {name: np.abs(result.photo[inside].astype(np.float32) - truth).mean(2)[lines].mean()
-             for name, result in (("softened", softened), ("kept", kept))}
+    lines, error = error_on_old_lines(scenes, "happiness", "neutral", box, folds, 6, softened=softened, kept=kept)
+    assert lines > 100
     assert error["softened"] < 0.8 * error["kept"], error
     surprised = pipeline.edit_expression(scenes["surprise"], "neutral", engine="stargan")
     assert surprised.edited and not surprised.records[0]["folds_softened"]  # a surprised face has no folds
@@ -317,15 +325,9 @@ def test_the_engine_erases_a_sneer_s_bridge_lines_and_redraws_the_face_without_t
     deep, kept = edits_with_and_without(pipeline, scenes["disgust"], "neutral", "wrinkles", shallow)
     assert deep.records[0]["deep_wrinkles_erased"] and not kept.records[0]["deep_wrinkles_erased"]
     assert kept.records[0]["wrinkles_erased"]  # the faint wrinkles are erased either way
-    inside = (slice(box.y, box.y + box.h), slice(box.x, box.x + box.w))
-    source, truth = (scenes[e][inside].astype(np.float32) for e in ("disgust", "neutral"))
     region = cv2.resize(deep_region(engine.wrinkles, "disgust", "neutral"), (box.w, box.h)) > 0.5
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    thin = lambda image: (cv2.morphologyEx(image, cv2.MORPH_CLOSE, disc) - image).mean(2)
-    lines = region & (thin(source) > 10) & (thin(truth) < 3)
-    assert lines.sum() > 50, lines.sum()
-    error = {name: np.abs(result.photo[inside].astype(np.float32) - truth).mean(2)[lines].mean()
-             for name, result in (("deep", deep), ("kept", kept))}
+    lines, error = error_on_old_lines(scenes, "disgust", "neutral", box, region, 10, deep=deep, kept=kept)
+    assert lines > 50
     assert error["deep"] < 0.5 * error["kept"], error
     assert not np.array_equal(deep.face_before, kept.face_before)  # G was shown the crop without them
     x = to_tensor(deep.face_before)  # the second look asks G for the target's domain alone: the same faces
