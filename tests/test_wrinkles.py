@@ -330,7 +330,7 @@ def test_the_engine_erases_a_sneer_s_bridge_lines_and_redraws_the_face_without_t
     assert lines > 50
     assert error["deep"] < 0.5 * error["kept"], error
     assert not np.array_equal(deep.face_before, kept.face_before)  # G was shown the crop without them
-    x = to_tensor(deep.face_before)  # the second look asks G for the target's domain alone: the same faces
+    x = to_tensor(np.array(deep.face_before))  # the second look asks G for the target's domain alone: the same faces
     assert torch.allclose(engine.all_domains(x, [4, 1])[0][0], engine.all_domains(x)[0][0][[4, 1]], atol=1e-5)
     happy = pipeline.edit_expression(scenes["happiness"], "neutral", engine="stargan")
     assert happy.records[0]["wrinkles_erased"] and not happy.records[0]["deep_wrinkles_erased"]
