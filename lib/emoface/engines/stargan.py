@@ -246,7 +246,8 @@ class StarGanEngine:
         return (x + intensity * (outputs[target] - reference)).clamp(-1, 1)
 
     def redraw_erased(self, photo: np.ndarray, crop_box: Box, erase: np.ndarray, deep: np.ndarray,
-                      face_after: np.ndarray, source: int, target: int, intensity: float) -> tuple[np.ndarray, np.ndarray]:
+                      face_after: np.ndarray, source: int, target: int,
+                      intensity: float) -> tuple[np.ndarray, np.ndarray]:
         """G's input and edit again, from the photo's crop with the old wrinkles erased as the paste will erase them
         (``face_after``, the first edit, says which lines G draws itself): G sees a sneer's deep bridge lines and,
         shown them, copied them or left a smear where they were (docs/stargan.md); shown the crop without them, it

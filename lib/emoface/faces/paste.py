@@ -48,10 +48,10 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   expression. With ``erase`` (the StarGAN engine's, :func:`emoface.faces.wrinkles.erase_region`: where the
   old expression draws wrinkles and the new one does not), the photo's faint thin lines there are filled
   before the change is added; with ``deep`` (:func:`emoface.faces.wrinkles.deep_region`), a sneer's bridge
-  lines too, which are drawn as deep as a lash. The old expression's folds, which the generator does see, are another case: a
-  faint fold's change stays under the thresholds above, so the photo's sharp fold stayed. With ``soften``
-  (:func:`emoface.faces.wrinkles.fold_region`) they lose only what the small face cannot show, and the
-  change takes the rest (:func:`emoface.faces.wrinkles.erase_sharp_part`).
+  lines too, which are drawn as deep as a lash. The old expression's folds, which the generator does see, are
+  another case: a faint fold's change stays under the thresholds above, so the photo's sharp fold stayed. With
+  ``soften`` (:func:`emoface.faces.wrinkles.fold_region`) they lose only what the small face cannot show, and
+  the change takes the rest (:func:`emoface.faces.wrinkles.erase_sharp_part`).
 * **soft moved features.** Those pasted features are the generator's 64 pixels upsampled 3–5×. With
   ``refine`` (the StarGAN engine's refiner, :mod:`emoface.stargan.refiner`) the paste is corrected where
   the face changed (:func:`refine_gate`), at the photo's resolution and guided by the photo's crop;
