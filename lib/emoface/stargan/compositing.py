@@ -92,11 +92,10 @@ def match_local_colour(painting: torch.Tensor, x: torch.Tensor, window: int = CO
     """
     scale = x.size(-1) / 64
     window, detail = _odd(window * scale), _odd(COLOUR_DETAIL * scale)
-    luma, blue_paint, red_paint = _chroma(painting)
-    _, blue_x, red_x = _chroma(x)
-    blue = _box_mean(blue_paint, detail) + _robust_box_mean(blue_x - blue_paint, window)
-    red = _box_mean(red_paint, detail) + _robust_box_mean(red_x - red_paint, window)
-    red, blue = red + luma, blue + luma
+    luma, *paint = _chroma(painting)
+    _, *person = _chroma(x)
+    paint, person = torch.cat(paint, dim=1), torch.cat(person, dim=1)  # (blue, red) differences from luma
+    blue, red = (_box_mean(paint, detail) + _robust_box_mean(person - paint, window) + luma).split(1, dim=1)
     green = (luma - 0.299 * red - 0.114 * blue) / 0.587
     return torch.cat([red, green, blue], dim=1).clamp(-1.0, 1.0)
 
