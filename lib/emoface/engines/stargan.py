@@ -276,12 +276,12 @@ class StarGanEngine:
 
     def all_domains(self, x: torch.Tensor, domains: list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """G(x, c) for each face of ``x`` (N, 3, S, S) in every domain (or only in ``domains``, class indices), in
-        one batch: (N, C, 3, S, S); and G's paintings before its mask
+        one batch: (N, K, 3, S, S), K the domains asked; and G's paintings before its mask
         (:meth:`~emoface.stargan.model.Generator.paint`; the outputs themselves for a generator without one)."""
-        n = len(x)
-        k = len(self.classes) if domains is None else len(domains)
-        c = torch.eye(len(self.classes), device=self.device)[domains if domains is not None else slice(None)]
-        c = c.repeat(n, 1)  # (N·C, C): face i in domain j at row i·C + j
+        domains = list(range(len(self.classes))) if domains is None else domains
+        n, k = len(x), len(domains)
+        # (N·K, C): face i in the j-th asked domain at row i·K + j
+        c = torch.eye(len(self.classes), device=self.device)[domains].repeat(n, 1)
         inputs = x.repeat_interleave(k, 0)
         with self._lock, torch.no_grad():
             if hasattr(self.generator, "paint"):

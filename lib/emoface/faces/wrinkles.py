@@ -240,18 +240,17 @@ def _drawn_near(drawn: np.ndarray, level: float, size: tuple[int, int]) -> np.nd
     return 1 - cv2.resize(far, size, interpolation=cv2.INTER_LINEAR)
 
 
-def _long_lines(depth: np.ndarray, width: int, dark: np.ndarray | float = DARK,
-                deep: np.ndarray | None = None) -> np.ndarray:
-    """1 on the photo's faint thin lines (2 × :data:`GRAIN` to ``dark`` deep) that are connected over more than
-    :data:`LONG_LINE` pixels of a 64² crop (their box's diagonal) — where ``deep`` (bool) is true, over more than
-    :data:`DEEP_WIDE_LINE` across the face — and a pixel round them; else 0."""
+def _long_lines(depth: np.ndarray, width: int, dark: np.ndarray, deep: np.ndarray) -> np.ndarray:
+    """1 on the photo's faint thin lines (2 × :data:`GRAIN` to ``dark`` deep, per pixel) that are connected over more
+    than :data:`LONG_LINE` pixels of a 64² crop (their box's diagonal) — where ``deep`` (bool) is true, over more
+    than :data:`DEEP_WIDE_LINE` across the face — and a pixel round them; else 0."""
     lines = ((depth >= 2 * GRAIN) & (depth < dark)).astype(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     across = stats[:, cv2.CC_STAT_WIDTH] * 64 / width
     long = np.hypot(across, stats[:, cv2.CC_STAT_HEIGHT] * 64 / width) > LONG_LINE
     wide = across > DEEP_WIDE_LINE
     long[0] = wide[0] = False  # the background
-    kept = long[labels] if deep is None else np.where(deep, wide[labels], long[labels])
+    kept = np.where(deep, wide[labels], long[labels])
     return cv2.dilate(kept.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
 
 
