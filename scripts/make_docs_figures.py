@@ -80,18 +80,28 @@ REFINER_EDITS = ((1_000_140, "neutral", "happiness"), (1_000_140, "happiness", "
                  (1_000_141, "neutral", "sadness"), (1_000_142, "anger", "surprise"))
 
 
+def edits_switching(pipeline: Pipeline, photo, target: str, attribute: str, values: tuple) -> list:
+    """The pipeline's StarGAN edit of ``photo`` with the engine's ``attribute`` set to each of ``values`` in turn, put
+    back after. The cache is cleared each time: its key holds neither the refiner nor the wrinkle map, so it would
+    answer with the first edit."""
+    engine = pipeline.stargan
+    kept, edits = getattr(engine, attribute), []
+    try:
+        for value in values:
+            setattr(engine, attribute, value)
+            pipeline.clear_cache()
+            edits.append(pipeline.edit_expression(photo, target, engine="stargan"))
+    finally:
+        setattr(engine, attribute, kept)
+        pipeline.clear_cache()
+    return edits
+
+
 def refiner_figure(pipeline: Pipeline) -> Path:
     rows, labels = [], []
-    refine = pipeline.stargan.refine
     for number, source, target in REFINER_EDITS:
         photo, truth = person_scene(number, source), person_scene(number, target)
-        edits = []
-        for refiner in (None, refine):
-            pipeline.stargan.refine = refiner
-            pipeline.clear_cache()  # the cache's key does not hold the refiner: it would answer with the first edit
-            edits.append(pipeline.edit_expression(photo, target, engine="stargan"))
-        pipeline.stargan.refine = refine
-        pipeline.clear_cache()
+        edits = edits_switching(pipeline, photo, target, "refine", (None, pipeline.stargan.refine))
         box = edits[0].crop_box
         rows.append([cut(image, box) for image in (photo, edits[0].photo, edits[1].photo, truth)])
         labels.append(f"{source} → {target}")
@@ -107,18 +117,11 @@ SNEER_EDITS = ((1_001_665, "neutral"), (1_001_665, "sadness"), (1_001_662, "neut
 
 def sneer_figure(pipeline: Pipeline) -> Path:
     rows, labels = [], []
-    engine = pipeline.stargan
-    deep = engine.wrinkles
+    deep = pipeline.stargan.wrinkles
     shallow = dataclasses.replace(deep, deep=np.zeros_like(deep.deep))  # the map as it was before them
     for number, target in SNEER_EDITS:
         photo, truth = person_scene(number, "disgust"), person_scene(number, target)
-        edits = []
-        for wrinkle_map in (shallow, deep):
-            engine.wrinkles = wrinkle_map
-            pipeline.clear_cache()  # the cache's key does not hold the map
-            edits.append(pipeline.edit_expression(photo, target, engine="stargan"))
-        engine.wrinkles = deep
-        pipeline.clear_cache()
+        edits = edits_switching(pipeline, photo, target, "wrinkles", (shallow, deep))
         box = edits[0].crop_box
         side = box.w // 2  # the middle of the face: brows, eyes and the nose bridge
         middle = dataclasses.replace(box, x=box.x + box.w // 4, y=box.y + box.h // 5, w=side, h=side)
