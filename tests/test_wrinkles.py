@@ -70,6 +70,22 @@ def test_a_short_line_the_generator_only_copied_goes_a_long_one_or_one_it_draws_
     assert np.array_equal(softened[100:102, 44:68], region[100:102, 44:68])
 
 
+def test_near_a_line_the_generator_draws_deep_only_the_photo_s_line_that_reaches_into_it_stays():
+    """The gate round a line G draws 30 levels deep (an eye's lid) reaches a pixel of the small face beyond it, for
+    the photo's own eye a pixel off G's. Only a photo line that reaches into G's line keeps that reprieve: a crow's
+    foot or a lower-lid line that only comes near is erased."""
+    region = skin()
+    edited = np.full((64, 64, 3), SKIN, np.uint8)
+    edited[30, 10:30] = SKIN - 40  # G's lid: photo rows 120-123, columns 40-119
+    region[126:128, 60:100] -= FAINT - 5  # the photo's lid, a pixel of the small face lower ...
+    region[121:128, 98:100] -= FAINT - 5  # ... and reaching up into G's line at one end
+    region[126:128, 104:118] -= FAINT - 5  # a crow's foot as near, apart from it
+    erased = erase_thin_lines(region, np.ones((64, 64), np.float32), edited)
+    # the lid stays, but for the gate's soft edge
+    assert np.abs(erased[126:128, 62:96] - region[126:128, 62:96]).max() < (FAINT - 5) / 2
+    assert np.abs(erased[126:128, 106:116] - SKIN).max() < 1  # the crow's foot goes
+
+
 def test_a_deep_short_line_goes_where_the_deep_wrinkles_are_a_wide_one_the_small_face_shows_stays():
     """A sneer's bridge line is as deep as a lash: outside the deep region it stays, inside it goes, even where the
     small face shows it deep (it copies the line, and on a dark skin its equalised copy is deep); a frame there, wide
