@@ -21,7 +21,9 @@ expression draws them*: this module erases thin dark lines there, at the photo's
   generator draws a glasses frame, which it sees, and cannot draw a wrinkle, which it does not). A line the
   edited face shows only faintly counts as drawn only where it is long in the photo (:data:`LONG_LINE`, a frame's
   arm): where its mask keeps the photo, the generator copies a smile's crow's feet faintly too
-  (:data:`DRAWN_STRONG`).
+  (:data:`DRAWN_STRONG`). A line it draws deep (an eye, a dark frame) spares the photo's lines a pixel round it only
+  where they reach into it: the photo's own eye, a pixel off, is kept whole; a crow's foot or a smile's lower-lid
+  line that only comes near is erased.
 * **The deep ones** (:func:`deep_region`): a sneer's lines across the nose bridge are drawn as deep as a lash
   (0.55× the skin: ~90 levels on a light skin), so the erase above left them, and the generator, which sees them,
   copies them at 64² (on a dark skin its equalised copy is deep enough to pass :data:`DRAWN_STRONG`). Inside the
@@ -83,6 +85,7 @@ SEEN_AT_64 = 10.0
 #: ... unless that line is under this deep (levels) there and, in the photo, short: a faint line connected over no more
 #: than :data:`LONG_LINE` pixels of a 64² crop. The generator copies a smile's crow's feet where its mask keeps the
 #: photo, faintly; it draws eyes, lashes and dark frames deeper, and a faint frame's arm is long (docs/stargan.md).
+#: A pixel round a line drawn this deep, only the photo's lines that reach into it are kept (:func:`_drawn_strong`).
 DRAWN_STRONG = 30.0
 LONG_LINE = 12.0
 #: The parts of :func:`~emoface.datasets.synth.render.expression_lines` the map holds apart as *deep* wrinkles: a
