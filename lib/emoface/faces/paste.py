@@ -55,7 +55,9 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
 * **soft moved features.** Those pasted features are the generator's 64 pixels upsampled 3–5×. With
   ``refine`` (the StarGAN engine's refiner, :mod:`emoface.stargan.refiner`) the paste is corrected where
   the face changed (:func:`refine_gate`), at the photo's resolution and guided by the photo's crop;
-  elsewhere it is left as it is.
+  elsewhere it is left as it is. Guided by the photo, it also drew again, as crisply as a new feature, what the
+  generator took away (an open mouth's rim round a new closed one, a smile's folds): where the photo shows detail
+  the edited face neither has nor draws nearby (:func:`taken_away`), only the broad part of its correction is kept.
 
 A crop box that reaches past the photo's border (the detector edge-replicated the missing part)
 is clipped: only the pixels inside the photo are written. Pixels outside the crop box are never
@@ -87,6 +89,14 @@ LOST_DETAIL = 8.0
 #: A face pixel whose change exceeds this (levels, as :data:`MOVED`) is inside the refiner's gate: lower, so
 #: the faint edges of a moved feature are refined too.
 GATE_LEVEL = 12.0
+#: Where the photo's crop, shrunk to the edited face's size, shows fine detail (brightness less its blur over one pixel)
+#: that the edited face lacks by more than OLD_DETAIL levels (in full from OLD_DETAIL + OLD_DETAIL_RANGE), a pixel
+#: round, and the edited face draws less than DRAWN_DETAIL itself, a pixel round, the generator took a feature away
+#: (an open mouth's rim, a smile's folds, a raised brow's outline): the refiner's sharpening is dropped there, or,
+#: guided by the photo, it draws the old feature again (:func:`taken_away`).
+OLD_DETAIL, OLD_DETAIL_RANGE, DRAWN_DETAIL = 2.0, 8.0, 6.0
+#: ... but the broad part of its correction stays (blurred over this many pixels of the crop): the brightness it mends.
+REFINE_BROAD = 4.0
 
 #: Spacing (8-bit levels) of the colour lookup's RGB grid, and its smoothing (Gaussian σ in grid steps).
 LOOKUP_STEP = 8
@@ -160,7 +170,8 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)
         if refine is not None:
-            pasted = refine(region, pasted, refine_gate(change, size) * mask[:, :, 0])
+            refined = refine(region, pasted, refine_gate(change, size) * mask[:, :, 0])
+            pasted = pasted + _sharpening_kept(refined - pasted, taken_away(region, edited), size)
     else:
         mode = _resize_mode(edited_face.shape[0], crop_box.w)
         pasted = cv2.resize(edited_face, (crop_box.w, crop_box.h), interpolation=mode)
@@ -254,6 +265,32 @@ def refine_gate(change: np.ndarray, size: tuple[int, int], level: float = GATE_L
     |change| over the channels exceeds ``level``, grown by two pixels (the old feature's halo), softened
     over three and upsampled. Where it is 0, a refiner may not touch the paste."""
     return cv2.resize(_changed_weight(change, level, grow=2), size, interpolation=cv2.INTER_LINEAR)
+
+
+def taken_away(region: np.ndarray, edited: np.ndarray) -> np.ndarray:
+    """(s, s) float32 in [0, 1] at ``edited``'s size s (the edited face, levels): where the photo's crop ``region``
+    (h×w×3) shows fine detail that the edited face lacks and does not draw itself nearby: a feature the generator
+    took away (:data:`OLD_DETAIL`, :data:`DRAWN_DETAIL`)."""
+    side = edited.shape[0]
+    own = _detail_over_a_pixel(edited)
+    photo = _detail_over_a_pixel(cv2.resize(region.astype(np.float32), (side, side), interpolation=cv2.INTER_AREA))
+    round_ = np.ones((3, 3), np.uint8)
+    lacking = cv2.dilate(np.clip((photo - own - OLD_DETAIL) / OLD_DETAIL_RANGE, 0.0, 1.0), round_)
+    return lacking * (1 - cv2.dilate(np.clip(own / DRAWN_DETAIL, 0.0, 1.0), round_))
+
+
+def _detail_over_a_pixel(face: np.ndarray) -> np.ndarray:
+    luma = face.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.abs(luma - cv2.GaussianBlur(luma, (0, 0), 1.0))
+
+
+def _sharpening_kept(correction: np.ndarray, taken: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The refiner's ``correction`` (h×w×3) less its fine part where ``taken`` (small, :func:`taken_away`) says the
+    generator took a feature away; pixels it left alone stay untouched."""
+    broad = cv2.GaussianBlur(correction, (0, 0), REFINE_BROAD)
+    kept = 1 - cv2.resize(taken, size, interpolation=cv2.INTER_LINEAR)
+    touched = np.any(correction != 0, axis=2, keepdims=True)
+    return (broad + kept[:, :, None] * (correction - broad)) * touched
 
 
 def _changed_weight(change: np.ndarray, threshold: float, grow: int) -> np.ndarray:
