@@ -98,6 +98,40 @@ def test_paste_face_hands_the_refiner_the_photo_the_paste_and_the_gate_inside_th
     assert np.array_equal(paste_face(photo, before, box, original_face=before, refine=refine), photo)  # no edit, no change
 
 
+def test_the_refiner_does_not_draw_again_an_old_feature_the_generator_took_away(monkeypatch):
+    """Guided by the photo, a refiner sharpens the edges the photo shows inside its gate, an old open mouth's outline
+    too, round the new closed mouth. Where the photo shows detail the edited face neither has nor draws nearby, only
+    the broad part of the correction is kept; where the edited face draws (the new mouth), all of it."""
+    import emoface.faces.paste as paste
+
+    photo = np.full((200, 200, 3), 150, np.uint8)
+    box = Box(20, 20, 160, 160)
+    cv2.rectangle(photo, (60, 100), (140, 141), (110, 110, 110), 2)  # the old open mouth's outline
+    before = cv2.resize(photo[20:180, 20:180], (64, 64), interpolation=cv2.INTER_AREA)
+    after = np.full_like(before, 150)
+    after[40:42, 22:42] = 60  # the new closed mouth, inside the old outline
+    photo[58:61, 70:130] = 60  # an eye's lid, sharp in the photo ...
+    before = cv2.resize(photo[20:180, 20:180], (64, 64), interpolation=cv2.INTER_AREA)
+    after[15:17, 24:40] = 120  # ... that the generator draws softly
+
+    def redraws_the_photo(region, pasted, gate):  # a stand-in that sharpens whatever edge the photo shows
+        return pasted + 2 * gate[:, :, None] * (region - cv2.GaussianBlur(region, (0, 0), 2.0))
+
+    def edit():
+        return paste_face(photo, after, box, original_face=before, match_colour=False, refine=redraws_the_photo)
+
+    shipped = edit().astype(int)
+    taken = paste.taken_away(photo[20:180, 20:180].astype(np.float32), after.astype(np.float32))
+    assert taken[31:34, 24:40].min() == 1  # the old outline
+    assert taken[38:44, 24:40].max() == 0 and taken[14:18, 26:38].max() == 0  # the new mouth and the lid spared
+    assert paste.taken_away(np.full((160, 160, 3), 150, np.float32), after.astype(np.float32)).max() == 0
+    monkeypatch.setattr(paste, "taken_away", lambda region, edited: np.zeros(edited.shape[:2], np.float32))
+    whole = edit().astype(int)
+    assert whole[100:103, 80:120].min() < 120  # the whole correction draws the old outline again
+    assert shipped[100:103, 80:120].min() > 140  # the kept part does not
+    assert np.abs(shipped[118:126, 80:120] - whole[118:126, 80:120]).max() <= 1  # the new mouth: all of it
+
+
 def test_training_learns_to_bring_back_what_the_paste_blurred():
     """A toy: the truth is the photo, the paste its blur; a few steps must bring the loss down."""
     rng = np.random.default_rng(0)
