@@ -12,6 +12,8 @@
   refiner, beside the scene drawn in the target (docs/stargan.md).
 * ``docs/sneer_bridge.png`` — held-out people's sneers redrawn by the pipeline without and with the deep
   wrinkles (a sneer's bridge lines filled deeper and G's second look), beside the true scene (docs/stargan.md).
+* ``docs/refiner_taken_away.png`` — held-out people's mouths redrawn by the pipeline with the refiner's whole
+  correction and with its fine part dropped where G took a feature away, beside the true scene (docs/stargan.md).
 
 Everything comes from the shipped models, offline, on the CPU, in about a minute.
 """
@@ -21,10 +23,12 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from emoface.faces import paste
 from emoface.demo import demo_posts, demo_profile_photo, run_demo
 from emoface.faces.detect import cut
 from emoface.labels import FACE_EXPRESSIONS
@@ -132,10 +136,46 @@ def sneer_figure(pipeline: Pipeline) -> Path:
     return save_figure(fig, DOCS / "sneer_bridge.png")
 
 
+#: The refiner-gate figure's edits: (held-out person, source, target); people graded on scenes in the thirty-fifth
+#: session: an open mouth's outline under anger, a smile's under sadness.
+TAKEN_AWAY_EDITS = ((1_001_820, "fear", "anger"), (1_001_822, "surprise", "anger"), (1_001_821, "happiness", "sadness"))
+
+
+@contextmanager
+def refiner_correction_whole():
+    """The paste with the refiner's whole correction, as before the thirty-fifth session: nothing counts as taken away."""
+    shipped = paste.taken_away
+    paste.taken_away = lambda region, edited: np.zeros(edited.shape[:2], np.float32)
+    try:
+        yield
+    finally:
+        paste.taken_away = shipped
+
+
+def taken_away_figure(pipeline: Pipeline) -> Path:
+    rows, labels = [], []
+    for number, source, target in TAKEN_AWAY_EDITS:
+        photo, truth = person_scene(number, source), person_scene(number, target)
+        with refiner_correction_whole():
+            pipeline.clear_cache()
+            before = pipeline.edit_expression(photo, target, engine="stargan")
+        pipeline.clear_cache()
+        after = pipeline.edit_expression(photo, target, engine="stargan")
+        box = before.crop_box
+        side = box.w * 11 // 20  # the lower face: the mouth and a smile's folds
+        lower = dataclasses.replace(box, x=box.x + (box.w - side) // 2, y=box.y + box.h * 9 // 20, w=side, h=side)
+        rows.append([cut(image, lower) for image in (photo, before.photo, after.photo, truth)])
+        labels.append(f"{number}: {source} → {target}")
+    fig = labelled_grid(rows, ["photo", "whole correction (before)", "taken away: not sharpened",
+                               "true scene"], labels, cell_inches=2.0,
+                        title="The refiner and what G took away: held-out people's scenes, edited")
+    return save_figure(fig, DOCS / "refiner_taken_away.png")
+
+
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
     pipeline = Pipeline()
-    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure):
+    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure, taken_away_figure):
         print(f"wrote {make(pipeline)}")
 
 
