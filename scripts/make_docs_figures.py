@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from emoface.faces import paste
 from emoface.demo import demo_posts, demo_profile_photo, run_demo
+from emoface.faces import paste
 from emoface.faces.detect import cut
 from emoface.labels import FACE_EXPRESSIONS
 from emoface.pipeline import Pipeline

@@ -107,12 +107,11 @@ def test_the_refiner_does_not_draw_again_an_old_feature_the_generator_took_away(
     photo = np.full((200, 200, 3), 150, np.uint8)
     box = Box(20, 20, 160, 160)
     cv2.rectangle(photo, (60, 100), (140, 141), (110, 110, 110), 2)  # the old open mouth's outline
-    before = cv2.resize(photo[20:180, 20:180], (64, 64), interpolation=cv2.INTER_AREA)
-    after = np.full_like(before, 150)
-    after[40:42, 22:42] = 60  # the new closed mouth, inside the old outline
     photo[58:61, 70:130] = 60  # an eye's lid, sharp in the photo ...
     before = cv2.resize(photo[20:180, 20:180], (64, 64), interpolation=cv2.INTER_AREA)
+    after = np.full_like(before, 150)
     after[15:17, 24:40] = 120  # ... that the generator draws softly
+    after[40:42, 22:42] = 60  # the new closed mouth, inside the old outline
 
     def redraws_the_photo(region, pasted, gate):  # a stand-in that sharpens whatever edge the photo shows
         return pasted + 2 * gate[:, :, None] * (region - cv2.GaussianBlur(region, (0, 0), 2.0))

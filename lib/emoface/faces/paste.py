@@ -256,8 +256,13 @@ def lost_detail_weight(edited: np.ndarray, original: np.ndarray, threshold: floa
 
 def _fine_detail(face: np.ndarray) -> np.ndarray:
     """The 3×3 high-pass of ``face``'s brightness (BT.601, levels), float32 (h, w)."""
-    luma = face.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = _brightness(face)
     return luma - cv2.blur(luma, (3, 3), borderType=cv2.BORDER_REPLICATE)
+
+
+def _brightness(face: np.ndarray) -> np.ndarray:
+    """Luma (ITU-R BT.601) of an RGB face, float32."""
+    return face.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def refine_gate(change: np.ndarray, size: tuple[int, int], level: float = GATE_LEVEL) -> np.ndarray:
@@ -280,7 +285,7 @@ def taken_away(region: np.ndarray, edited: np.ndarray) -> np.ndarray:
 
 
 def _detail_over_a_pixel(face: np.ndarray) -> np.ndarray:
-    luma = face.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = _brightness(face)
     return np.abs(luma - cv2.GaussianBlur(luma, (0, 0), 1.0))
 
 

@@ -26,7 +26,9 @@ Used by :class:`emoface.engines.stargan.StarGanEngine` when a generator file hol
 file does. On held-out people's scenes it draws the new features about three times as crisply
 (``scene_eval``'s crispness 0.20 → 0.59), brings the edit nearer the true scene (L1 0.77× → 0.70× the
 unchanged photo's) and the judge reads the targets as often as without it (docs/stargan.md). It does
-not mend what G drew wrong: a ghost of an old smile that G kept comes out as crisp as a new feature.
+not mend what G drew wrong: a ghost of an old smile that G kept comes out as crisp as a new feature. Guided by
+the photo, it also sharpened what G took away (an open mouth's outline round the new closed one); the paste keeps
+only the broad part of its correction there (:func:`emoface.faces.paste.taken_away`).
 """
 
 from __future__ import annotations
