@@ -166,7 +166,9 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         moved = cv2.resize(moved, size, interpolation=cv2.INTER_LINEAR)[:, :, None]
         base = region if erase is None else erase_thin_lines(region, erase, edited_face, deep=deep)
         base = base if soften is None else erase_sharp_part(base, soften, edited_face)
-        added = base + cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
+        added = cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
+        # with ``deep`` the engine had the generator redraw the erased crop: its change repeats nothing
+        added = base + (added if deep is not None else _counted_once(added, base - region, change.shape[0]))
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)
         if refine is not None:
@@ -270,6 +272,20 @@ def refine_gate(change: np.ndarray, size: tuple[int, int], level: float = GATE_L
     |change| over the channels exceeds ``level``, grown by two pixels (the old feature's halo), softened
     over three and upsampled. Where it is 0, a refiner may not touch the paste."""
     return cv2.resize(_changed_weight(change, level, grow=2), size, interpolation=cv2.INTER_LINEAR)
+
+
+def _counted_once(change: np.ndarray, erased: np.ndarray, side: int) -> np.ndarray:
+    """The upsampled ``change`` (h×w×3) less the part of it that repeats ``erased`` (what the wrinkle erase already
+    did to the photo, h×w×3) as a ``side``² face sees it: G saw a forehead's lines faintly at 64² and brightened them
+    away too, so filled and brightened they left pale streaks. Only a change of the erase's sign is taken off, and
+    at most as much as the erase's own small version: where G left the lines alone, nothing."""
+    if not erased.any():
+        return change
+    height, width = erased.shape[:2]
+    seen = cv2.resize(cv2.resize(erased, (side, side), interpolation=cv2.INTER_AREA), (width, height),
+                      interpolation=cv2.INTER_CUBIC)
+    repeated = np.where(np.sign(change) == np.sign(seen), np.sign(seen) * np.minimum(np.abs(change), np.abs(seen)), 0)
+    return (change - repeated).astype(np.float32)
 
 
 def taken_away(region: np.ndarray, edited: np.ndarray) -> np.ndarray:
