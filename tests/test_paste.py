@@ -195,6 +195,26 @@ def test_an_old_line_the_edit_takes_away_leaves_no_ghost_though_it_barely_change
     assert LOST_DETAIL < MOVED
 
 
+def test_a_faint_line_the_erase_fills_and_the_generator_also_takes_away_is_not_taken_away_twice():
+    """A forehead's line: the wrinkle erase fills it at the photo's size, and the generator, which saw it faintly at
+    64², brightens it away too. Added to the filled photo, that brightening left a pale streak; it counts once."""
+    photo = np.full((256, 256, 3), 170, np.uint8)
+    photo[101:103, 64:192] = 155  # a faint line, 2 pixels: half a pixel of the 64² face
+    box = Box(0, 0, 256, 256)
+    before = cv2.resize(photo, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    after = np.full_like(before, 170)  # the generator took it away
+    everywhere = np.ones((SIZE, SIZE), np.float32)
+    once = paste_face(photo, after, box, original_face=before, match_colour=False, erase=everywhere)
+    # with ``deep`` (here empty: the same erase) the engine has G redraw the erased crop, so the change is added whole
+    twice = paste_face(photo, after, box, original_face=before, match_colour=False, erase=everywhere,
+                       deep=np.zeros((SIZE, SIZE), np.float32))
+    assert twice[96:108, 80:176].astype(int).max() - 170 > 2  # filled and brightened: a pale streak
+    assert np.abs(once[96:108, 80:176].astype(int) - 170).max() <= 1  # counted once: the skin
+    # where the generator left the line alone, nothing is taken off its change: the filled skin, no dark remnant
+    left_alone = paste_face(photo, before, box, original_face=before, match_colour=False, erase=everywhere)
+    assert np.abs(left_alone[96:108, 80:176].astype(int) - 170).max() <= 1
+
+
 def test_a_face_equalised_on_brightness_is_undone_on_brightness_and_keeps_its_colours(photo):
     """The engine equalises Y alone; undone with one brightness curve, a colour the face did not have
     (a red lip the generator painted) keeps the colour it was painted in, and the unedited face maps
