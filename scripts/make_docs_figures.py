@@ -143,7 +143,7 @@ TAKEN_AWAY_EDITS = ((1_001_820, "fear", "anger"), (1_001_822, "surprise", "anger
 
 @contextmanager
 def refiner_correction_whole():
-    """The paste with the refiner's whole correction, as before the thirty-fifth session: nothing counts as taken away."""
+    """The paste with the refiner's whole correction, as before the thirty-fifth session: nothing is taken away."""
     shipped = paste.taken_away
     paste.taken_away = lambda region, edited: np.zeros(edited.shape[:2], np.float32)
     try:

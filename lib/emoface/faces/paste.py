@@ -48,7 +48,9 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   expression. With ``erase`` (the StarGAN engine's, :func:`emoface.faces.wrinkles.erase_region`: where the
   old expression draws wrinkles and the new one does not), the photo's faint thin lines there are filled
   before the change is added; with ``deep`` (:func:`emoface.faces.wrinkles.deep_region`), a sneer's bridge
-  lines too, which are drawn as deep as a lash. The old expression's folds, which the generator does see, are
+  lines too, which are drawn as deep as a lash. The generator saw a forehead's lines faintly at 64² and
+  brightened them away as well; its change there is counted once (:func:`_counted_once`), or they left pale
+  streaks. The old expression's folds, which the generator does see, are
   another case: a faint fold's change stays under the thresholds above, so the photo's sharp fold stayed. With
   ``soften`` (:func:`emoface.faces.wrinkles.fold_region`) they lose only what the small face cannot show, and
   the change takes the rest (:func:`emoface.faces.wrinkles.erase_sharp_part`).
@@ -276,15 +278,16 @@ def refine_gate(change: np.ndarray, size: tuple[int, int], level: float = GATE_L
 
 def _counted_once(change: np.ndarray, erased: np.ndarray, side: int) -> np.ndarray:
     """The upsampled ``change`` (h×w×3) less the part of it that repeats ``erased`` (what the wrinkle erase already
-    did to the photo, h×w×3) as a ``side``² face sees it: G saw a forehead's lines faintly at 64² and brightened them
-    away too, so filled and brightened they left pale streaks. Only a change of the erase's sign is taken off, and
-    at most as much as the erase's own small version: where G left the lines alone, nothing."""
+    did to the photo, h×w×3) as a ``side``² face sees it: G saw a forehead's lines faintly at 64² and brightened
+    them away too, so filled and brightened they left pale streaks. Only a change of the erase's sign is taken off,
+    and at most as much as the erase's own small version: where G left the lines alone, nothing."""
     if not erased.any():
         return change
     height, width = erased.shape[:2]
     seen = cv2.resize(cv2.resize(erased, (side, side), interpolation=cv2.INTER_AREA), (width, height),
                       interpolation=cv2.INTER_CUBIC)
-    repeated = np.where(np.sign(change) == np.sign(seen), np.sign(seen) * np.minimum(np.abs(change), np.abs(seen)), 0)
+    same_sign = np.sign(change) == np.sign(seen)
+    repeated = np.where(same_sign, np.sign(seen) * np.minimum(np.abs(change), np.abs(seen)), 0)
     return (change - repeated).astype(np.float32)
 
 
