@@ -139,7 +139,9 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
     ``erase`` (with ``original_face``; square, any size, in [0, 1]): where the photo's faint thin dark lines are
     filled before the change is added (:func:`emoface.faces.wrinkles.erase_thin_lines`: the old expression's
     wrinkles, which the generator never saw); ``deep`` (as ``erase``, inside it): where deeper lines are filled
-    too (:func:`emoface.faces.wrinkles.deep_region`: a sneer's bridge lines).
+    too (:func:`emoface.faces.wrinkles.deep_region`: a sneer's bridge lines). With ``deep`` the edited face must be
+    the generator's edit of the crop so erased (the StarGAN engine redraws it): its change is then added whole,
+    where otherwise the part of it that repeats the erase is taken off (:func:`_counted_once`).
     ``soften`` (with ``original_face``; as ``erase``): where the photo's faint thin lines lose only their part the
     edited face's size cannot show (:func:`emoface.faces.wrinkles.erase_sharp_part`: the old expression's folds,
     which the generator sees and its change takes away).
@@ -168,9 +170,9 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         moved = cv2.resize(moved, size, interpolation=cv2.INTER_LINEAR)[:, :, None]
         base = region if erase is None else erase_thin_lines(region, erase, edited_face, deep=deep)
         base = base if soften is None else erase_sharp_part(base, soften, edited_face)
-        added = cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
+        change_up = cv2.resize(change, size, interpolation=cv2.INTER_CUBIC)
         # with ``deep`` the engine had the generator redraw the erased crop: its change repeats nothing
-        added = base + (added if deep is not None else _counted_once(added, base - region, change.shape[0]))
+        added = base + (change_up if deep is not None else _counted_once(change_up, base - region, change.shape[0]))
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)
         if refine is not None:
@@ -297,7 +299,7 @@ def taken_away(region: np.ndarray, edited: np.ndarray) -> np.ndarray:
     took away (:data:`OLD_DETAIL`, :data:`DRAWN_DETAIL`)."""
     side = edited.shape[0]
     own = _detail_over_a_pixel(edited)
-    photo = _detail_over_a_pixel(cv2.resize(region.astype(np.float32), (side, side), interpolation=cv2.INTER_AREA))
+    photo = _detail_over_a_pixel(resize_square(region, side))
     round_ = np.ones((3, 3), np.uint8)
     lacking = cv2.dilate(np.clip((photo - own - OLD_DETAIL) / OLD_DETAIL_RANGE, 0.0, 1.0), round_)
     return lacking * (1 - cv2.dilate(np.clip(own / DRAWN_DETAIL, 0.0, 1.0), round_))
