@@ -20,7 +20,9 @@ Per face:
 3. the change pasted back into the full-resolution photo (:func:`emoface.faces.paste.paste_face`:
    feathered, with the equalisation undone), and where the face changed, corrected by the file's
    refiner when it holds one (:mod:`emoface.stargan.refiner`: it draws the upsampled moved features
-   sharp; the shipped file holds one, taught by the true faces: docs/stargan.md); for a generator trained on
+   sharp; the shipped file holds one, taught by the true faces: docs/stargan.md), except where, in the brows' and
+   eyes' rows (:data:`FOLLOW_BAND`), G's change is a motion: there the photo's own brows and eyes are moved along it
+   (:mod:`emoface.faces.follow`); for a generator trained on
    SynthFaces, the photo's faint thin lines are filled first where the face's own expression draws wrinkles
    and the target does not (:mod:`emoface.faces.wrinkles`: a surprised forehead's lines, a smile's crow's
    feet, too thin for a 64-pixel generator to see or remove), and its faint old folds are softened to what the
@@ -89,6 +91,12 @@ CLEAR_D_READING = 0.9
 MAX_ROLL = 20.0
 #: A Haar box is this face's when it covers at least this share of the found box.
 SAME_FACE = 0.5
+#: The rows of the crop (fractions of its height) that hold the brows and eyes: there the photo's own features are
+#: moved where G moved them (:mod:`emoface.faces.follow`), measured on SynthFaces' Haar crops.
+FOLLOW_BAND = (0.30, 0.52)
+#: Expressions whose eyes open wide (FACS AU5, the upper-lid raiser). From one of them to an expression without it, G
+#: narrows the eye by painting lid over white, which a 64² flow calls a motion: the photo's wide eye stayed, a ghost.
+WIDE_EYED = ("surprise", "fear")
 
 
 #: ``refine(region, pasted, gate, target)``: :data:`emoface.faces.paste.Refine` told the target expression's index.
@@ -230,7 +238,7 @@ class StarGanEngine:
         refine = self.refine
         edited = paste_face(photo, face_after, crop.crop_box, original_face=before, equalization=EQUALIZATION,
                             refine=None if refine is None else lambda region, pasted, gate: refine(region, pasted, gate, t),
-                            erase=erase, soften=soften, deep=deep)
+                            erase=erase, soften=soften, deep=deep, follow=self.follow_band(source, t))
         record = {"engine": self.name, "mode": self.mode, "source_expression": self.classes[source],
                   "domain_score": round(score, 4), "wrinkles_erased": erase is not None,
                   "deep_wrinkles_erased": deep is not None, "folds_softened": soften is not None}
@@ -259,6 +267,12 @@ class StarGanEngine:
         wanted = [target] if self.mode == "plain" else [source, target]  # only what the step reads
         outputs = dict(zip(wanted, self.all_domains(x, wanted)[0][0]))
         return before, to_image(self._step(x[0], outputs, source, target, intensity))
+
+    def follow_band(self, source: int, target: int) -> tuple[float, float] | None:
+        """Where the paste moves the photo's own brows and eyes as G moved them (:mod:`emoface.faces.follow`): the
+        brows' and eyes' rows, unless the eyes close from wide open (:data:`WIDE_EYED`)."""
+        wide = [self.classes[index] in WIDE_EYED for index in (source, target)]
+        return None if FOLLOW_BAND is None or (wide[0] and not wide[1]) else FOLLOW_BAND
 
     def erase_regions(self, source: int, target: int,
                       intensity: float) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:

@@ -77,6 +77,7 @@ import numpy as np
 
 from .detect import Box, _resize_mode, cut, resize_square
 from .equalize import EqualizeMode
+from .follow import followed
 from .wrinkles import erase_sharp_part, erase_thin_lines
 
 #: Bandwidth (in 8-bit levels) of the kernel regression behind the transfer curves.
@@ -123,7 +124,8 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
                feather: float = 0.12, match_colour: bool = True,
                equalization: EqualizeMode = "per_channel", refine: Refine | None = None,
                lost_detail: float = LOST_DETAIL, erase: np.ndarray | None = None,
-               soften: np.ndarray | None = None, deep: np.ndarray | None = None) -> np.ndarray:
+               soften: np.ndarray | None = None, deep: np.ndarray | None = None,
+               follow: tuple[float, float] | None = None) -> np.ndarray:
     """``photo`` (H×W×3 RGB uint8) with ``edited_face`` (square, any size) pasted into ``crop_box``.
 
     ``original_face`` is the face the edit started from, same size and domain as ``edited_face``;
@@ -145,6 +147,9 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
     ``soften`` (with ``original_face``; as ``erase``): where the photo's faint thin lines lose only their part the
     edited face's size cannot show (:func:`emoface.faces.wrinkles.erase_sharp_part`: the old expression's folds,
     which the generator sees and its change takes away).
+    ``follow`` (with ``original_face``; the first and last row of a band, fractions of the crop's height): there,
+    where the generator's change is a motion, the photo's own features are moved along it instead of pasting its
+    painting (:func:`emoface.faces.follow.followed`: brows and eyes stay the photo's, sharp).
     Returns a new array; ``photo`` is not modified.
     """
     _check_rgb(photo, "photo")
@@ -175,9 +180,14 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         added = base + (change_up if deep is not None else _counted_once(change_up, base - region, change.shape[0]))
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)
+        taken = taken_away(region, edited)
+        if follow is not None:  # the photo's own brows and eyes, moved as G moved them, but not what G took away
+            kept = moved[:, :, 0] * (1 - cv2.resize(taken, size, interpolation=cv2.INTER_LINEAR))
+            photo_moved, used = followed(base, edited, original, follow, kept, pasted)
+            pasted = pasted + used[:, :, None] * (photo_moved - pasted)
         if refine is not None:
             refined = refine(region, pasted, refine_gate(change, size) * mask[:, :, 0])
-            pasted = pasted + _sharpening_kept(refined - pasted, taken_away(region, edited), size)
+            pasted = pasted + _sharpening_kept(refined - pasted, taken, size)
     else:
         mode = _resize_mode(edited_face.shape[0], crop_box.w)
         pasted = cv2.resize(edited_face, (crop_box.w, crop_box.h), interpolation=mode)
