@@ -6,11 +6,15 @@ and no iris, and the refiner, guided by the photo, can only outline it (docs/sta
 eyes"). Much of what G does there is a *motion*: the brow slides and tilts, the lid droops. The optical flow
 (Farnebäck's) that takes G's edited face back to its input, both at G's size, says where each pixel came from;
 where that motion explains G's change to within :data:`UNEXPLAINED` levels, the photo's crop itself is moved along
-the flow (upsampled), with only the smooth part of what the flow leaves (blurred over :data:`LEFT_BLUR` pixel of
-G's face: a shade, not a second outline) added: the photo's sharp brow in its new place, its own eye under it.
+the flow (upsampled, then aligned to the paste by a second flow at the crop's own size: a pixel of G's face is 3–5
+of the crop's, and a crisp brow a pixel off G's was further from the truth than G's soft one), with only the smooth
+part of what the flow leaves (blurred over :data:`LEFT_BLUR` pixel of G's face: a shade, not a second outline)
+added: the photo's sharp brow in its new place, its own eye under it.
 Where the flow does not explain the change (a new furrow, white turned to skin where an eye narrows), G's painting
 stays. Only in a band of the crop's rows (the engine's: brows and eyes): a mouth's change is rarely a motion
-(teeth appear, lips part), and a smile moved along the flow came out twisted.
+(teeth appear, lips part), and a smile moved along the flow came out twisted. The paste asks for it only where it
+would show G's painting and G took no feature away; the engine not at all from wide eyes to narrower ones, nor from
+knit brows (:meth:`emoface.engines.stargan.StarGanEngine.follow_band`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import numpy as np
 #: Where the flow's moved input differs from G's edited face by more than this (mean over channels, 8-bit levels,
 #: at G's size), G drew something the motion does not explain, and its painting stays.
 UNEXPLAINED = 30.0
+#: ... or brighter by more than this: the photo keeps, after the motion, a dark feature G took away (an old brow's
+#: end, a line), which a blurred remainder would show again.
+LEFT_BEHIND = 15.0
 #: What the flow leaves is added blurred over this σ (pixels of G's face): at full strength it drew a soft second
 #: outline round each moved brow.
 LEFT_BLUR = 1.0
@@ -42,7 +49,8 @@ def followed(base: np.ndarray, edited: np.ndarray, original: np.ndarray, band: t
     height, width = base.shape[:2]
     flow = cv2.calcOpticalFlowFarneback(_luma(edited), _luma(original), None, **_FLOW)
     left = edited - _moved(original, flow)
-    unexplained = (np.abs(left).mean(2) > UNEXPLAINED).astype(np.uint8)
+    change = left.mean(2)
+    unexplained = ((np.abs(left).mean(2) > UNEXPLAINED) | (change > LEFT_BEHIND)).astype(np.uint8)
     unexplained = cv2.blur(cv2.dilate(unexplained, np.ones((3, 3), np.uint8)).astype(np.float32), (3, 3),
                            borderType=cv2.BORDER_REPLICATE)
     smooth_left = cv2.resize(cv2.GaussianBlur(left, (0, 0), LEFT_BLUR), (width, height),
