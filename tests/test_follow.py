@@ -1,11 +1,15 @@
 """The photo's own brows moved where the generator moved them (emoface.faces.follow)."""
 
+from types import SimpleNamespace
+
 import cv2
 import numpy as np
 
+from emoface.engines.stargan import FOLLOW_BAND, StarGanEngine
+from emoface.faces.detect import Box
 from emoface.faces.follow import followed, row_band
 from emoface.faces.paste import paste_face
-from emoface.faces.detect import Box
+from emoface.labels import FACE_EXPRESSIONS
 
 SKIN, BROW = 200.0, 60.0
 SIDE, SMALL = 256, 64
@@ -38,7 +42,7 @@ def test_a_brow_the_generator_moved_is_the_photo_s_sharp_brow_in_the_new_place()
     brow = (slice(90, 94), slice(70, 110))
     assert moved[brow].mean() < 90, "the brow is not in its new place"
     assert moved[80:84, 70:110].mean() > 170, "the old brow is still there"
-    assert used[brow].min() > 0.9
+    assert used[90:94, 80:100].min() > 0.9  # the brow's middle (G's soft ends are paler than the moved photo's)
     edge = lambda image: np.abs(np.diff(image[76:104, 70:110, 0], axis=0)).max()
     assert edge(moved) > 2 * edge(paste), "the moved brow is no sharper than the generator's"
 
@@ -63,3 +67,20 @@ def test_an_unedited_face_pasted_back_with_the_band_changes_nothing():
     face = cv2.resize(photo[20:276, 20:276], (SMALL, SMALL), interpolation=cv2.INTER_AREA)
     out = paste_face(photo, face, Box(20, 20, 256, 256), original_face=face, follow=BAND)
     assert np.array_equal(out, photo)
+
+
+def test_the_engine_leaves_eyes_that_close_from_wide_open_and_knit_brows_to_the_generator():
+    engine = SimpleNamespace(classes=FACE_EXPRESSIONS)
+    band = lambda source, target: StarGanEngine.follow_band(engine, FACE_EXPRESSIONS.index(source),
+                                                            FACE_EXPRESSIONS.index(target))
+    assert band("disgust", "sadness") == band("neutral", "surprise") == band("surprise", "fear") == FOLLOW_BAND
+    assert band("fear", "anger") is None and band("surprise", "neutral") is None
+    assert band("anger", "sadness") is None
+
+
+def test_a_faint_old_line_the_generator_took_away_is_left_to_it_not_brought_back_by_the_motion():
+    photo = _crop_with_brow(80)
+    photo[112:116, 170:240] = SKIN - 25  # a faint old line, 25 levels deep: under the 30-level test for a change
+    edited = _small(_crop_with_brow(88), blur=0.5)  # G moved the brow and took the line away
+    _, used, _ = _followed(photo, edited)
+    assert used[113:115, 195:215].max() < 0.1  # the line's middle: its ends, slid along it, look like a motion
