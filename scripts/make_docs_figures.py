@@ -14,6 +14,8 @@
   wrinkles (a sneer's bridge lines filled deeper and G's second look), beside the true scene (docs/stargan.md).
 * ``docs/refiner_taken_away.png`` — held-out people's mouths redrawn by the pipeline with the refiner's whole
   correction and with its fine part dropped where G took a feature away, beside the true scene (docs/stargan.md).
+* ``docs/follow_eyes.png`` — held-out people's brows and eyes redrawn by the pipeline with G's painting pasted and
+  with the photo's own features moved along G's edit, beside the true scene (docs/stargan.md).
 
 Everything comes from the shipped models, offline, on the CPU, in about a minute.
 """
@@ -29,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from emoface.demo import demo_posts, demo_profile_photo, run_demo
+from emoface.engines import stargan as stargan_engine
 from emoface.faces import paste
 from emoface.faces.detect import cut
 from emoface.labels import FACE_EXPRESSIONS
@@ -172,10 +175,45 @@ def taken_away_figure(pipeline: Pipeline) -> Path:
     return save_figure(fig, DOCS / "refiner_taken_away.png")
 
 
+#: The follow figure's edits: (held-out person, source, target); people graded on scenes in the thirty-sixth session.
+FOLLOW_EDITS = ((1_002_090, "disgust", "sadness"), (1_002_091, "happiness", "neutral"),
+                (1_002_092, "sadness", "happiness"), (1_002_093, "neutral", "sadness"))
+
+
+@contextmanager
+def painting_pasted():
+    """The paste as before the thirty-sixth session: G's painting of the brows and eyes, nothing moved along it."""
+    shipped = stargan_engine.FOLLOW_BAND
+    stargan_engine.FOLLOW_BAND = None
+    try:
+        yield
+    finally:
+        stargan_engine.FOLLOW_BAND = shipped
+
+
+def follow_figure(pipeline: Pipeline) -> Path:
+    rows, labels = [], []
+    for number, source, target in FOLLOW_EDITS:
+        photo, truth = person_scene(number, source), person_scene(number, target)
+        with painting_pasted():
+            pipeline.clear_cache()
+            before = pipeline.edit_expression(photo, target, engine="stargan")
+        pipeline.clear_cache()
+        after = pipeline.edit_expression(photo, target, engine="stargan")
+        box = before.crop_box
+        band = dataclasses.replace(box, x=box.x + box.w // 10, y=box.y + box.h // 5, w=box.w * 4 // 5,
+                                   h=box.h * 9 // 25)  # the brows and eyes
+        rows.append([cut(image, band) for image in (photo, before.photo, after.photo, truth)])
+        labels.append(f"{number}: {source} → {target}")
+    fig = labelled_grid(rows, ["photo", "G's painting (before)", "the photo's own, moved", "true scene"], labels,
+                        cell_inches=2.6, title="Brows and eyes moved along G's edit: held-out people's scenes, edited")
+    return save_figure(fig, DOCS / "follow_eyes.png")
+
+
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
     pipeline = Pipeline()
-    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure, taken_away_figure):
+    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure, taken_away_figure, follow_figure):
         print(f"wrote {make(pipeline)}")
 
 

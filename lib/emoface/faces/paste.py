@@ -60,6 +60,10 @@ stops there; a blog needs the *whole* photo back. Several things go wrong with a
   elsewhere it is left as it is. Guided by the photo, it also drew again, as crisply as a new feature, what the
   generator took away (an open mouth's rim round a new closed one, a smile's folds): where the photo shows detail
   the edited face neither has nor draws nearby (:func:`taken_away`), only the broad part of its correction is kept.
+* **smudged eyes under moved brows.** Where brows move over eyes that change little, the generator paints the eyes
+  too, as dark smudges without white or iris, and the refiner can only outline them. With ``follow`` (the
+  StarGAN engine's brows-and-eyes band), where the paste would show the generator's painting and its change there
+  is a motion, the photo's own brows and eyes are moved along it instead (:mod:`emoface.faces.follow`), then refined.
 
 A crop box that reaches past the photo's border (the detector edge-replicated the missing part)
 is clipped: only the pixels inside the photo are written. Pixels outside the crop box are never
