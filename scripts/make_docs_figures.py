@@ -176,8 +176,8 @@ def taken_away_figure(pipeline: Pipeline) -> Path:
 
 
 #: The follow figure's edits: (held-out person, source, target); people graded on scenes in the thirty-sixth session.
-FOLLOW_EDITS = ((1_002_090, "disgust", "sadness"), (1_002_091, "happiness", "neutral"),
-                (1_002_092, "sadness", "happiness"), (1_002_093, "neutral", "sadness"))
+FOLLOW_EDITS = ((1_002_090, "neutral", "sadness"), (1_002_092, "disgust", "sadness"),
+                (1_002_094, "happiness", "neutral"), (1_002_095, "sadness", "happiness"))
 
 
 @contextmanager
@@ -201,12 +201,12 @@ def follow_figure(pipeline: Pipeline) -> Path:
         pipeline.clear_cache()
         after = pipeline.edit_expression(photo, target, engine="stargan")
         box = before.crop_box
-        band = dataclasses.replace(box, x=box.x + box.w // 10, y=box.y + box.h // 5, w=box.w * 4 // 5,
+        band = dataclasses.replace(box, x=box.x + box.w // 6, y=box.y + box.h // 5, w=box.w * 2 // 3,
                                    h=box.h * 9 // 25)  # the brows and eyes
         rows.append([cut(image, band) for image in (photo, before.photo, after.photo, truth)])
         labels.append(f"{number}: {source} → {target}")
     fig = labelled_grid(rows, ["photo", "G's painting (before)", "the photo's own, moved", "true scene"], labels,
-                        cell_inches=2.6, title="Brows and eyes moved along G's edit: held-out people's scenes, edited")
+                        cell_inches=3.2, title="Brows and eyes moved along G's edit: held-out people's scenes, edited")
     return save_figure(fig, DOCS / "follow_eyes.png")
 
 
