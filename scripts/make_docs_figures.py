@@ -155,20 +155,32 @@ def refiner_correction_whole():
         paste.taken_away = shipped
 
 
-def taken_away_figure(pipeline: Pipeline) -> Path:
+def before_and_after(pipeline: Pipeline, edits: tuple, as_before, region) -> tuple[list, list]:
+    """For each (held-out person, source, target) of ``edits``: the photo, the pipeline's edit with the code as it was
+    (inside the context ``as_before()``) and as shipped, and the true scene, each cut to ``region(crop_box)``; and
+    each row's label."""
     rows, labels = [], []
-    for number, source, target in TAKEN_AWAY_EDITS:
+    for number, source, target in edits:
         photo, truth = person_scene(number, source), person_scene(number, target)
-        with refiner_correction_whole():
+        with as_before():
             pipeline.clear_cache()
             before = pipeline.edit_expression(photo, target, engine="stargan")
         pipeline.clear_cache()
         after = pipeline.edit_expression(photo, target, engine="stargan")
-        box = before.crop_box
-        side = box.w * 11 // 20  # the lower face: the mouth and a smile's folds
-        lower = dataclasses.replace(box, x=box.x + (box.w - side) // 2, y=box.y + box.h * 9 // 20, w=side, h=side)
-        rows.append([cut(image, lower) for image in (photo, before.photo, after.photo, truth)])
+        part = region(before.crop_box)
+        rows.append([cut(image, part) for image in (photo, before.photo, after.photo, truth)])
         labels.append(f"{number}: {source} → {target}")
+    return rows, labels
+
+
+def _lower_face(box):
+    """The mouth and a smile's folds."""
+    side = box.w * 11 // 20
+    return dataclasses.replace(box, x=box.x + (box.w - side) // 2, y=box.y + box.h * 9 // 20, w=side, h=side)
+
+
+def taken_away_figure(pipeline: Pipeline) -> Path:
+    rows, labels = before_and_after(pipeline, TAKEN_AWAY_EDITS, refiner_correction_whole, _lower_face)
     fig = labelled_grid(rows, ["photo", "whole correction (before)", "taken away: not sharpened",
                                "true scene"], labels, cell_inches=2.0,
                         title="The refiner and what G took away: held-out people's scenes, edited")
@@ -191,20 +203,12 @@ def painting_pasted():
         stargan_engine.FOLLOW_BAND = shipped
 
 
+def _brows_and_eyes(box):
+    return dataclasses.replace(box, x=box.x + box.w // 6, y=box.y + box.h // 5, w=box.w * 2 // 3, h=box.h * 9 // 25)
+
+
 def follow_figure(pipeline: Pipeline) -> Path:
-    rows, labels = [], []
-    for number, source, target in FOLLOW_EDITS:
-        photo, truth = person_scene(number, source), person_scene(number, target)
-        with painting_pasted():
-            pipeline.clear_cache()
-            before = pipeline.edit_expression(photo, target, engine="stargan")
-        pipeline.clear_cache()
-        after = pipeline.edit_expression(photo, target, engine="stargan")
-        box = before.crop_box
-        band = dataclasses.replace(box, x=box.x + box.w // 6, y=box.y + box.h // 5, w=box.w * 2 // 3,
-                                   h=box.h * 9 // 25)  # the brows and eyes
-        rows.append([cut(image, band) for image in (photo, before.photo, after.photo, truth)])
-        labels.append(f"{number}: {source} → {target}")
+    rows, labels = before_and_after(pipeline, FOLLOW_EDITS, painting_pasted, _brows_and_eyes)
     fig = labelled_grid(rows, ["photo", "G's painting (before)", "the photo's own, moved", "true scene"], labels,
                         cell_inches=3.2, title="Brows and eyes moved along G's edit: held-out people's scenes, edited")
     return save_figure(fig, DOCS / "follow_eyes.png")
