@@ -49,8 +49,8 @@ def followed(base: np.ndarray, edited: np.ndarray, original: np.ndarray, band: t
     height, width = base.shape[:2]
     flow = cv2.calcOpticalFlowFarneback(_luma(edited), _luma(original), None, **_FLOW)
     left = edited - _moved(original, flow)
-    change = left.mean(2)
-    unexplained = ((np.abs(left).mean(2) > UNEXPLAINED) | (change > LEFT_BEHIND)).astype(np.uint8)
+    brightened = left.mean(2)  # G lighter than the moved photo: a dark feature it took away
+    unexplained = ((np.abs(left).mean(2) > UNEXPLAINED) | (brightened > LEFT_BEHIND)).astype(np.uint8)
     unexplained = cv2.blur(cv2.dilate(unexplained, np.ones((3, 3), np.uint8)).astype(np.float32), (3, 3),
                            borderType=cv2.BORDER_REPLICATE)
     smooth_left = cv2.resize(cv2.GaussianBlur(left, (0, 0), LEFT_BLUR), (width, height),
