@@ -184,14 +184,14 @@ def paste_face(photo: np.ndarray, edited_face: np.ndarray, crop_box: Box, origin
         added = base + (change_up if deep is not None else _counted_once(change_up, base - region, change.shape[0]))
         # where a feature moved, the edit itself: the photo's sharper old feature must not show through
         pasted = added + moved * (cv2.resize(edited, size, interpolation=cv2.INTER_CUBIC) - added)
-        taken = taken_away(region, edited)
-        if follow is not None:  # the photo's own brows and eyes, moved as G moved them, but not what G took away
-            kept = moved[:, :, 0] * (1 - cv2.resize(taken, size, interpolation=cv2.INTER_LINEAR))
-            photo_moved, used = followed(base, edited, original, follow, kept, pasted)
+        if follow is not None or refine is not None:  # what G took away: neither moved back nor sharpened again
+            taken = cv2.resize(taken_away(region, edited), size, interpolation=cv2.INTER_LINEAR)
+        if follow is not None:  # the photo's own brows and eyes, moved as G moved them
+            photo_moved, used = followed(base, edited, original, follow, moved[:, :, 0] * (1 - taken), pasted)
             pasted = pasted + used[:, :, None] * (photo_moved - pasted)
         if refine is not None:
             refined = refine(region, pasted, refine_gate(change, size) * mask[:, :, 0])
-            pasted = pasted + _sharpening_kept(refined - pasted, taken, size)
+            pasted = pasted + _sharpening_kept(refined - pasted, taken)
     else:
         mode = _resize_mode(edited_face.shape[0], crop_box.w)
         pasted = cv2.resize(edited_face, (crop_box.w, crop_box.h), interpolation=mode)
@@ -324,11 +324,11 @@ def _detail_over_a_pixel(face: np.ndarray) -> np.ndarray:
     return np.abs(luma - cv2.GaussianBlur(luma, (0, 0), 1.0))
 
 
-def _sharpening_kept(correction: np.ndarray, taken: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The refiner's ``correction`` (h×w×3) less its fine part where ``taken`` (small, :func:`taken_away`) says the
-    generator took a feature away; pixels it left alone stay untouched."""
+def _sharpening_kept(correction: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """The refiner's ``correction`` (h×w×3) less its fine part where ``taken`` (h×w, :func:`taken_away` upsampled)
+    says the generator took a feature away; pixels it left alone stay untouched."""
     broad = cv2.GaussianBlur(correction, (0, 0), REFINE_BROAD)
-    kept = 1 - cv2.resize(taken, size, interpolation=cv2.INTER_LINEAR)
+    kept = 1 - taken
     touched = np.any(correction != 0, axis=2, keepdims=True)
     return (broad + kept[:, :, None] * (correction - broad)) * touched
 
