@@ -94,11 +94,9 @@ SAME_FACE = 0.5
 #: The rows of the crop (fractions of its height) that hold the brows and eyes: there the photo's own features are
 #: moved where G moved them (:mod:`emoface.faces.follow`), measured on SynthFaces' Haar crops.
 FOLLOW_BAND = (0.30, 0.52)
-#: Expressions whose eyes open wide (FACS AU5, the upper-lid raiser). From one of them to an expression without it, G
-#: narrows the eye by painting lid over white, which a 64² flow calls a motion: the photo's wide eye stayed, a ghost.
-WIDE_EYED = ("surprise", "fear")
 #: Expressions whose brows are pulled down and together (AU4, the brow lowerer: anger's). Moved along a 64² flow, the
-#: furrows and the old brows' inner ends came back beside the new brows (docs/stargan.md): G's painting stays.
+#: furrows and the old brows' inner ends came back beside the new brows (docs/stargan.md): G's painting stays. (Eyes
+#: that close from wide open were an exception too, until the follow's own left-behind test made it unneeded.)
 KNIT_BROWED = ("anger",)
 
 
@@ -273,11 +271,9 @@ class StarGanEngine:
 
     def follow_band(self, source: int, target: int) -> tuple[float, float] | None:
         """Where the paste moves the photo's own brows and eyes as G moved them (:mod:`emoface.faces.follow`): the
-        brows' and eyes' rows, unless the eyes close from wide open (:data:`WIDE_EYED`) or the brows unknit
-        (:data:`KNIT_BROWED`)."""
-        wide = [self.classes[index] in WIDE_EYED for index in (source, target)]
+        brows' and eyes' rows, unless the brows unknit (:data:`KNIT_BROWED`)."""
         knit = self.classes[source] in KNIT_BROWED
-        return None if FOLLOW_BAND is None or knit or (wide[0] and not wide[1]) else FOLLOW_BAND
+        return None if FOLLOW_BAND is None or knit else FOLLOW_BAND
 
     def erase_regions(self, source: int, target: int,
                       intensity: float) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:

@@ -13,8 +13,8 @@ added: the photo's sharp brow in its new place, its own eye under it.
 Where the flow does not explain the change (a new furrow, white turned to skin where an eye narrows), G's painting
 stays. Only in a band of the crop's rows (the engine's: brows and eyes): a mouth's change is rarely a motion
 (teeth appear, lips part), and a smile moved along the flow came out twisted. The paste asks for it only where it
-would show G's painting and G took no feature away; the engine not at all from wide eyes to narrower ones, nor from
-knit brows (:meth:`emoface.engines.stargan.StarGanEngine.follow_band`).
+would show G's painting and G took no feature away; the engine not at all from knit brows
+(:meth:`emoface.engines.stargan.StarGanEngine.follow_band`).
 """
 
 from __future__ import annotations
