@@ -22,6 +22,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .luma import luma
+
 #: Where the flow's moved input differs from G's edited face by more than this (mean over channels, 8-bit levels,
 #: at G's size), G drew something the motion does not explain, and its painting stays.
 UNEXPLAINED = 30.0
@@ -81,5 +83,5 @@ def _moved(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
 
 
 def _luma(face: np.ndarray) -> np.ndarray:
-    """Brightness (BT.601) of a float RGB face, clipped to the 8-bit range: what the flows follow."""
-    return cv2.cvtColor(np.clip(face, 0, 255).astype(np.float32), cv2.COLOR_RGB2GRAY)
+    """Brightness of a float RGB face, clipped to the 8-bit range: what the flows follow."""
+    return luma(np.clip(face, 0, 255))

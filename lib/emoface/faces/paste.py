@@ -82,6 +82,7 @@ import numpy as np
 from .detect import Box, _resize_mode, cut, resize_square
 from .equalize import EqualizeMode
 from .follow import followed
+from .luma import luma
 from .wrinkles import erase_sharp_part, erase_thin_lines
 
 #: Bandwidth (in 8-bit levels) of the kernel regression behind the transfer curves.
@@ -276,13 +277,8 @@ def lost_detail_weight(edited: np.ndarray, original: np.ndarray, threshold: floa
 
 def _fine_detail(face: np.ndarray) -> np.ndarray:
     """The 3×3 high-pass of ``face``'s brightness (BT.601, levels), float32 (h, w)."""
-    luma = _brightness(face)
-    return luma - cv2.blur(luma, (3, 3), borderType=cv2.BORDER_REPLICATE)
-
-
-def _brightness(face: np.ndarray) -> np.ndarray:
-    """Luma (ITU-R BT.601) of an RGB face, float32."""
-    return face.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    bright = luma(face)
+    return bright - cv2.blur(bright, (3, 3), borderType=cv2.BORDER_REPLICATE)
 
 
 def refine_gate(change: np.ndarray, size: tuple[int, int], level: float = GATE_LEVEL) -> np.ndarray:
@@ -320,8 +316,8 @@ def taken_away(region: np.ndarray, edited: np.ndarray) -> np.ndarray:
 
 
 def _detail_over_a_pixel(face: np.ndarray) -> np.ndarray:
-    luma = _brightness(face)
-    return np.abs(luma - cv2.GaussianBlur(luma, (0, 0), 1.0))
+    bright = luma(face)
+    return np.abs(bright - cv2.GaussianBlur(bright, (0, 0), 1.0))
 
 
 def _sharpening_kept(correction: np.ndarray, taken: np.ndarray) -> np.ndarray:

@@ -58,6 +58,7 @@ import cv2
 import numpy as np
 
 from ..atomic import atomic_write
+from .luma import luma
 
 #: A pixel counts as an expression's wrinkle where at least this share of its map's peak is.
 LEVEL = 0.05
@@ -98,8 +99,6 @@ DEEP_FAINT, DEEP_DARK = 100.0, 160.0
 #: face): a glasses frame, rims and bridge, spans 20-50; the bridge lines, with the nose's faint side line that one of
 #: them touches and that runs on to the nostril, are a nose wide (7-9), though as long as a frame's arm.
 DEEP_WIDE_LINE = 16.0
-#: Luma weights (ITU-R BT.601) for "how dark".
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 @dataclass(frozen=True)
@@ -223,12 +222,12 @@ def erase_thin_lines(region: np.ndarray, where: np.ndarray, edited_face: np.ndar
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, int(round(DISC * width / 64)) // 2 * 2 + 1),) * 2)
     # closing fills the thin dark lines; opening then flattens the thin pale ones (a drawn crease's highlight)
     filled = cv2.morphologyEx(cv2.morphologyEx(region, cv2.MORPH_CLOSE, disc), cv2.MORPH_OPEN, disc)
-    depth = np.abs((filled - region) @ _LUMA)
+    depth = np.abs(luma(filled - region))
     deeper = (np.zeros((height, width), np.float32) if deep is None
               else cv2.resize(deep.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR))
     full, none = FAINT + deeper * (DEEP_FAINT - FAINT), DARK + deeper * (DEEP_DARK - DARK)
     faint = np.clip((none - depth) / (none - full), 0.0, 1.0) * np.clip(depth / GRAIN - 1.0, 0.0, 1.0)
-    small = edited_face.astype(np.float32) @ _LUMA
+    small = luma(edited_face)
     drawn = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) - small
     kept = _drawn_near(drawn, SEEN_AT_64, (width, height))
     if short_copies:
