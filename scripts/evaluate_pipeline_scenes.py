@@ -46,6 +46,8 @@ def main() -> None:
                              "(emoface.faces.wrinkles; to see what they do)")
     parser.add_argument("--keep-folds", action="store_true",
                         help="erase the old wrinkles but do not soften the old folds (to see what that does)")
+    parser.add_argument("--slide-lids", action="store_true",
+                        help="slide the photo's own lids over eyes the target narrows (emoface.faces.lids; off by default)")
     parser.add_argument("--truth-painted", action="store_true",
                         help="paint each person's true face in G's place: what a perfect generator of this size would score")
     parser.add_argument("--by-skin-tone", action="store_true",
@@ -68,6 +70,7 @@ def main() -> None:
         pipeline.stargan.wrinkles = None
     if args.keep_folds:
         pipeline.stargan.soften_folds = False
+    pipeline.stargan.slide_lids = args.slide_lids
     people = range(args.first_identity, args.first_identity + args.people)
     groups = skin_tone_thirds(people) if args.by_skin_tone else [list(people)]
     names = ("darkest third", "middle third", "lightest third") if args.by_skin_tone else ("all",)
@@ -76,6 +79,7 @@ def main() -> None:
     about = {"generator": str(args.generator or "shipped"), "mode": pipeline.mode, "refiner": refined,
              "wrinkles_erased": pipeline.stargan.wrinkles is not None,
              "folds_softened": pipeline.stargan.wrinkles is not None and pipeline.stargan.soften_folds,
+             "lids_slid": args.slide_lids,
              "truth_painted": args.truth_painted, "sources": list(sources),
              "people": f"{args.first_identity}-{args.first_identity + args.people - 1}",
              "seconds": round(time.monotonic() - started, 1)}

@@ -214,10 +214,36 @@ def follow_figure(pipeline: Pipeline) -> Path:
     return save_figure(fig, DOCS / "follow_eyes.png")
 
 
+#: The lids figure's edits: (held-out person, source, target); people graded on scenes in the thirty-seventh session.
+LIDS_EDITS = ((1_002_200, "surprise", "anger"), (1_002_201, "surprise", "sadness"), (1_002_203, "fear", "neutral"),
+              (1_002_204, "neutral", "happiness"))
+
+
+@contextmanager
+def lids_not_slid(pipeline: Pipeline):
+    """The shipped paste: G's painting of eyes that narrow."""
+    pipeline.stargan.slide_lids = False
+    try:
+        yield
+    finally:
+        pipeline.stargan.slide_lids = True
+
+
+def lids_figure(pipeline: Pipeline) -> Path:
+    pipeline.stargan.slide_lids = True
+    try:
+        rows, labels = before_and_after(pipeline, LIDS_EDITS, lambda: lids_not_slid(pipeline), _brows_and_eyes)
+    finally:
+        pipeline.stargan.slide_lids = False
+    fig = labelled_grid(rows, ["photo", "G's painting (shipped)", "the photo's lids slid (off)", "true scene"], labels,
+                        cell_inches=3.2, title="Eyes that narrow: held-out people's scenes, edited")
+    return save_figure(fig, DOCS / "lids_slid.png")
+
+
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
     pipeline = Pipeline()
-    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure, taken_away_figure, follow_figure):
+    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure, taken_away_figure, follow_figure, lids_figure):
         print(f"wrote {make(pipeline)}")
 
 
