@@ -9,6 +9,9 @@ and each lower lid up, as real lids do: the eye under the lid is covered, not sq
 slides with the lid, fading out over one eye-height. The slid eye replaces the paste only inside the new opening
 (plus :data:`MARGIN` of the old height): the brows and everything around stay the generator's. Only for eyes that
 narrow: an eye that opens wider would need white and iris the photo does not show.
+
+Off by default (:attr:`emoface.engines.stargan.StarGanEngine.slide_lids`): the eyes come out crisp, but on the
+tuning people more of the old eye's lines stay than with G's smudge (docs/stargan.md, "Eyes that narrow").
 """
 
 from __future__ import annotations
