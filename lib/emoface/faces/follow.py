@@ -67,6 +67,13 @@ def followed(base: np.ndarray, edited: np.ndarray, original: np.ndarray, band: t
     return photo_moved, explained * where * row_band(height, band)[:, None]
 
 
+def aligned(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``image`` (h×w×3 float, levels) moved onto ``reference`` (the same size) by Farnebäck's flow at their own size
+    (the fine flow above): a crisp feature put where a soft painting of it lies."""
+    flow = cv2.calcOpticalFlowFarneback(_luma(reference), _luma(image), None, **_FINE_FLOW)
+    return _moved(image, flow)
+
+
 def row_band(height: int, band: tuple[float, float]) -> np.ndarray:
     """(height,) in [0, 1]: 1 on the rows between ``band``'s fractions, fading over :data:`BAND_FALLOFF` outside."""
     first, last = band

@@ -6,9 +6,10 @@ only outline it, and the follow (:mod:`emoface.faces.follow`) cannot help: a smo
 lids (docs/stargan.md, "Eyes that narrow"). The lids themselves are known: dlib's 68 points
 (:mod:`emoface.faces.landmarks`) find them on the photo. Here each upper lid slides down over the photo's own eye,
 and each lower lid up, as real lids do: the eye under the lid is covered, not squashed, and the skin above (below)
-slides with the lid, fading out over one eye-height. The slid eye replaces the paste only inside the new opening
-(plus :data:`MARGIN` of the old height): the brows and everything around stay the generator's. Only for eyes that
-narrow: an eye that opens wider would need white and iris the photo does not show.
+slides with the lid, fading out over one eye-height; the slid eye is then aligned to G's soft painting of it (the
+follow's fine flow), which says where this face's lids go better than an expression's mean. It replaces the paste
+only inside the new opening (plus :data:`MARGIN` of the old height): the brows and everything around stay the
+generator's. Only for eyes that narrow: an eye that opens wider would need white and iris the photo does not show.
 
 Off by default (:attr:`emoface.engines.stargan.StarGanEngine.slide_lids`): the eyes come out crisp, but on the
 tuning people more of the old eye's lines stay than with G's smudge (docs/stargan.md, "Eyes that narrow").
@@ -20,6 +21,7 @@ import cv2
 import numpy as np
 
 from .detect import Box, NoFaceError
+from .follow import aligned
 from .landmarks import LandmarksUnavailableError, find_landmarks
 
 #: The share of the closing the upper lid makes; the lower lid makes the rest (SynthFaces' and FACS' lids: the
@@ -29,6 +31,9 @@ UPPER_SHARE = 0.7
 MARGIN = 0.35
 #: ... and across the eye, out to this share of its width from the middle (corners included).
 HALF_WIDTH = 0.62
+#: The slid eyes are aligned to the paste (:func:`emoface.faces.follow.aligned`) over their region grown by this many
+#: pixels.
+ALIGN_PAD = 10
 #: dlib's 68-point indices of each eye: outer corner, two upper-lid points, inner corner, two lower-lid points.
 EYES = (36, 42)
 
@@ -102,5 +107,10 @@ def narrowed_eyes(photo: np.ndarray, edited: np.ndarray, kept: float, inside: Bo
             and np.all(eyes[:, 1] >= inside.y) and np.all(eyes[:, 1] < inside.y + inside.h)):
         return edited, False
     slid, weight = lids_slid(photo, points, kept)
+    # where G's painting puts the lids (soft, but for this face), not where the expression's mean would
+    rows, columns = np.nonzero(weight > 0)
+    y0, y1 = max(rows.min() - ALIGN_PAD, 0), rows.max() + ALIGN_PAD + 1
+    x0, x1 = max(columns.min() - ALIGN_PAD, 0), columns.max() + ALIGN_PAD + 1
+    slid[y0:y1, x0:x1] = aligned(slid[y0:y1, x0:x1], edited[y0:y1, x0:x1].astype(np.float32))
     out = edited.astype(np.float32) + weight[:, :, None] * (slid - edited)
     return np.clip(np.round(out), 0, 255).astype(np.uint8), True
