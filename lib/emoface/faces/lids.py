@@ -107,6 +107,8 @@ def narrowed_eyes(photo: np.ndarray, edited: np.ndarray, kept: float, inside: Bo
             and np.all(eyes[:, 1] >= inside.y) and np.all(eyes[:, 1] < inside.y + inside.h)):
         return edited, False
     slid, weight = lids_slid(photo, points, kept)
+    if not weight.any():  # eyes too small to slide
+        return edited, False
     # where G's painting puts the lids (soft, but for this face), not where the expression's mean would
     rows, columns = np.nonzero(weight > 0)
     y0, y1 = max(rows.min() - ALIGN_PAD, 0), rows.max() + ALIGN_PAD + 1
