@@ -61,7 +61,7 @@ def followed(base: np.ndarray, edited: np.ndarray, original: np.ndarray, band: t
     # A pixel of G's face is 3-5 of the crop's: the moved photo is aligned to the paste (soft, but where G put each
     # feature) at the crop's own size, and the two motions composed, so the photo is resampled once.
     roughly = _moved(base, flow_up)
-    fine = cv2.calcOpticalFlowFarneback(_luma(paste - smooth_left), _luma(roughly), None, **_FINE_FLOW)
+    fine = _fine_flow(paste - smooth_left, roughly)
     photo_moved = _moved(base, fine + _moved(flow_up, fine)) + smooth_left
     explained = 1 - cv2.resize(unexplained, (width, height), interpolation=cv2.INTER_LINEAR)
     return photo_moved, explained * where * row_band(height, band)[:, None]
@@ -70,8 +70,7 @@ def followed(base: np.ndarray, edited: np.ndarray, original: np.ndarray, band: t
 def aligned(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """``image`` (h×w×3 float, levels) moved onto ``reference`` (the same size) by Farnebäck's flow at their own size
     (the fine flow above): a crisp feature put where a soft painting of it lies."""
-    flow = cv2.calcOpticalFlowFarneback(_luma(reference), _luma(image), None, **_FINE_FLOW)
-    return _moved(image, flow)
+    return _moved(image, _fine_flow(reference, image))
 
 
 def row_band(height: int, band: tuple[float, float]) -> np.ndarray:
@@ -79,6 +78,12 @@ def row_band(height: int, band: tuple[float, float]) -> np.ndarray:
     first, last = band
     y = (np.arange(height, dtype=np.float32) + 0.5) / height
     return np.clip(np.minimum(y - (first - BAND_FALLOFF), (last + BAND_FALLOFF) - y) / BAND_FALLOFF, 0.0, 1.0)
+
+
+def _fine_flow(reference: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Farnebäck's flow at the crop's own size (:data:`_FINE_FLOW`) that takes ``reference`` back to ``image``: for
+    each pixel of ``reference``, where in ``image`` it lies."""
+    return cv2.calcOpticalFlowFarneback(_luma(reference), _luma(image), None, **_FINE_FLOW)
 
 
 def _moved(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
