@@ -16,6 +16,8 @@
   correction and with its fine part dropped where G took a feature away, beside the true scene (docs/stargan.md).
 * ``docs/follow_eyes.png`` — held-out people's brows and eyes redrawn by the pipeline with G's painting pasted and
   with the photo's own features moved along G's edit, beside the true scene (docs/stargan.md).
+* ``docs/lids_slid.png`` — held-out people's eyes that narrow, with G's painting (shipped) and with the photo's own
+  lids slid over them (``StarGanEngine.slide_lids``, off by default), beside the true scene (docs/stargan.md).
 
 Everything comes from the shipped models, offline, on the CPU, in about a minute.
 """
@@ -220,21 +222,19 @@ LIDS_EDITS = ((1_002_200, "surprise", "anger"), (1_002_201, "surprise", "sadness
 
 
 @contextmanager
-def lids_not_slid(pipeline: Pipeline):
-    """The shipped paste: G's painting of eyes that narrow."""
-    pipeline.stargan.slide_lids = False
+def lids_sliding(pipeline: Pipeline, on: bool):
+    """The StarGAN engine with the photo's own lids slid over narrowing eyes (``on``) or not, as before after."""
+    shipped = pipeline.stargan.slide_lids
+    pipeline.stargan.slide_lids = on
     try:
         yield
     finally:
-        pipeline.stargan.slide_lids = True
+        pipeline.stargan.slide_lids = shipped
 
 
 def lids_figure(pipeline: Pipeline) -> Path:
-    pipeline.stargan.slide_lids = True
-    try:
-        rows, labels = before_and_after(pipeline, LIDS_EDITS, lambda: lids_not_slid(pipeline), _brows_and_eyes)
-    finally:
-        pipeline.stargan.slide_lids = False
+    with lids_sliding(pipeline, True):  # the lids slid in the "after" column, G's painting (shipped) before it
+        rows, labels = before_and_after(pipeline, LIDS_EDITS, lambda: lids_sliding(pipeline, False), _brows_and_eyes)
     fig = labelled_grid(rows, ["photo", "G's painting (shipped)", "the photo's lids slid (off)", "true scene"], labels,
                         cell_inches=3.2, title="Eyes that narrow: held-out people's scenes, edited")
     return save_figure(fig, DOCS / "lids_slid.png")
