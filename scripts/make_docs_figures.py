@@ -18,6 +18,9 @@
   with the photo's own features moved along G's edit, beside the true scene (docs/stargan.md).
 * ``docs/lids_slid.png`` — held-out people's eyes that narrow, with G's painting (shipped) and with the photo's own
   lids slid over them (``StarGanEngine.slide_lids``, off by default), beside the true scene (docs/stargan.md).
+* ``docs/scene_edits_<person>.png`` — every expression of a held-out person's scene redrawn by the pipeline into every
+  other (rows the photo's expression, columns the target, the photo itself on the diagonal): what a ghost left looks
+  like on a whole face (docs/stargan.md).
 
 Everything comes from the shipped models, offline, on the CPU, in about a minute.
 """
@@ -28,6 +31,7 @@ import dataclasses
 import shutil
 import tempfile
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -240,10 +244,29 @@ def lids_figure(pipeline: Pipeline) -> Path:
     return save_figure(fig, DOCS / "lids_slid.png")
 
 
+#: The whole-grid figures' people: held-out, first shown in the thirty-eighth session (a light and a dark skin), not
+#: graded or tuned on.
+SCENE_GRID_PEOPLE = (1_002_310, 1_002_312)
+
+
+def scene_grid_figure(pipeline: Pipeline, number: int) -> Path:
+    rows = []
+    for source in FACE_EXPRESSIONS:
+        photo = person_scene(number, source)
+        box = pipeline.stargan.crop(photo).crop_box
+        rows.append([cut(photo if target == source else pipeline.edit_expression(photo, target, engine="stargan").photo,
+                         box) for target in FACE_EXPRESSIONS])
+    fig = labelled_grid(rows, [f"→ {target}" for target in FACE_EXPRESSIONS],
+                        [f"{source} photo" for source in FACE_EXPRESSIONS], cell_inches=1.6,
+                        title=f"Held-out person {number:,}: each scene redrawn by the pipeline (diagonal: the photo)")
+    return save_figure(fig, DOCS / f"scene_edits_{number}.png")
+
+
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
     pipeline = Pipeline()
-    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure, taken_away_figure, follow_figure, lids_figure):
+    for make in (fig4, fig7, demo_grid, refiner_figure, sneer_figure, taken_away_figure, follow_figure, lids_figure,
+                 *(partial(scene_grid_figure, number=number) for number in SCENE_GRID_PEOPLE)):
         print(f"wrote {make(pipeline)}")
 
 
