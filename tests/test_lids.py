@@ -101,3 +101,21 @@ def test_with_the_switch_on_the_engine_slides_a_surprised_scene_s_lids_under_ang
     assert changed.any() and rows.min() >= points[36:48, 1].min() - 20 and rows.max() <= points[36:48, 1].max() + 20
     afraid = pipeline.edit_expression(surprised, "fear", engine="stargan")  # about as wide: nothing slid
     assert not afraid.records[0]["lids_slid"]
+
+
+@pytest.mark.skipif(not landmarks_available(), reason="needs emoface[real] (dlib + its 68-point model)")
+def test_the_eye_opening_script_measures_the_engines_table_from_training_people():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "measure_eye_opening.py"
+    run = subprocess.run([sys.executable, str(script), "--people", "2", "--json"], capture_output=True, text=True,
+                         check=True)
+    measured = json.loads(run.stdout)
+    assert measured["people"] == 2 and measured["missed"] == 0 and set(measured["opening"]) == set(FACE_EXPRESSIONS)
+    for expression, row in measured["opening"].items():  # two people land near the 60 people's means
+        assert row["scenes"] == 2 and abs(row["mean"] - EYE_OPENING[expression]) < 0.06, (expression, row)
+    refused = subprocess.run([sys.executable, str(script), "--people", "0"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "--people must be at least 1" in refused.stderr

@@ -101,7 +101,8 @@ FOLLOW_BAND = (0.30, 0.52)
 #: that close from wide open were an exception too, until the follow's own left-behind test made it unneeded.)
 KNIT_BROWED = ("anger",)
 #: How open each expression's eyes are (:func:`emoface.faces.lids.opening`: lid to lid over corner to corner, dlib's
-#: 68 points), the mean over SynthFaces people 0-59's scenes (training people; sd 0.02-0.03 each).
+#: 68 points), the mean over SynthFaces people 0-59's scenes (training people; sd 0.02-0.03 each;
+#: ``scripts/measure_eye_opening.py`` measures it again).
 EYE_OPENING = MappingProxyType({"anger": 0.286, "disgust": 0.295, "fear": 0.418, "happiness": 0.282,
                                 "neutral": 0.348, "sadness": 0.289, "surprise": 0.450})
 #: The photo's own lids are slid (:mod:`emoface.faces.lids`) where the target's eyes are at most this share as open as
