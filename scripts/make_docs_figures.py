@@ -93,19 +93,29 @@ REFINER_EDITS = ((1_000_140, "neutral", "happiness"), (1_000_140, "happiness", "
                  (1_000_141, "neutral", "sadness"), (1_000_142, "anger", "surprise"))
 
 
+@contextmanager
+def replaced(owner, name: str, value):
+    """``owner``'s attribute ``name`` set to ``value`` within the block and the shipped one put back after: the code
+    as it was before a change, for a figure's "before" column."""
+    shipped = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, shipped)
+
+
 def edits_switching(pipeline: Pipeline, photo, target: str, attribute: str, values: tuple) -> list:
     """The pipeline's StarGAN edit of ``photo`` with the engine's ``attribute`` set to each of ``values`` in turn, put
     back after. The cache is cleared each time: its key holds neither the refiner nor the wrinkle map, so it would
     answer with the first edit."""
-    engine = pipeline.stargan
-    kept, edits = getattr(engine, attribute), []
+    edits = []
     try:
         for value in values:
-            setattr(engine, attribute, value)
-            pipeline.clear_cache()
-            edits.append(pipeline.edit_expression(photo, target, engine="stargan"))
+            with replaced(pipeline.stargan, attribute, value):
+                pipeline.clear_cache()
+                edits.append(pipeline.edit_expression(photo, target, engine="stargan"))
     finally:
-        setattr(engine, attribute, kept)
         pipeline.clear_cache()
     return edits
 
@@ -150,15 +160,9 @@ def sneer_figure(pipeline: Pipeline) -> Path:
 TAKEN_AWAY_EDITS = ((1_001_820, "fear", "anger"), (1_001_822, "surprise", "anger"), (1_001_821, "happiness", "sadness"))
 
 
-@contextmanager
 def refiner_correction_whole():
     """The paste with the refiner's whole correction, as before the thirty-fifth session: nothing is taken away."""
-    shipped = paste.taken_away
-    paste.taken_away = lambda region, edited: np.zeros(edited.shape[:2], np.float32)
-    try:
-        yield
-    finally:
-        paste.taken_away = shipped
+    return replaced(paste, "taken_away", lambda region, edited: np.zeros(edited.shape[:2], np.float32))
 
 
 def before_and_after(pipeline: Pipeline, edits: tuple, as_before, region) -> tuple[list, list]:
@@ -198,15 +202,9 @@ FOLLOW_EDITS = ((1_002_090, "neutral", "sadness"), (1_002_092, "disgust", "sadne
                 (1_002_094, "happiness", "neutral"), (1_002_095, "sadness", "happiness"))
 
 
-@contextmanager
 def painting_pasted():
     """The paste as before the thirty-sixth session: G's painting of the brows and eyes, nothing moved along it."""
-    shipped = stargan_engine.FOLLOW_BAND
-    stargan_engine.FOLLOW_BAND = None
-    try:
-        yield
-    finally:
-        stargan_engine.FOLLOW_BAND = shipped
+    return replaced(stargan_engine, "FOLLOW_BAND", None)
 
 
 def _brows_and_eyes(box):
@@ -225,15 +223,9 @@ LIDS_EDITS = ((1_002_200, "surprise", "anger"), (1_002_201, "surprise", "sadness
               (1_002_204, "neutral", "happiness"))
 
 
-@contextmanager
 def lids_sliding(pipeline: Pipeline, on: bool):
     """The StarGAN engine with the photo's own lids slid over narrowing eyes (``on``) or not, as before after."""
-    shipped = pipeline.stargan.slide_lids
-    pipeline.stargan.slide_lids = on
-    try:
-        yield
-    finally:
-        pipeline.stargan.slide_lids = shipped
+    return replaced(pipeline.stargan, "slide_lids", on)
 
 
 def lids_figure(pipeline: Pipeline) -> Path:
