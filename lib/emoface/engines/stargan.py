@@ -294,9 +294,10 @@ class StarGanEngine:
         """The share of the eyes' opening the target keeps (:data:`EYE_OPENING`, scaled by ``intensity``), where the
         eyes narrow by more than :data:`NARROWER` allows; None where they do not, or the classes are not known."""
         opening = [EYE_OPENING.get(self.classes[index]) for index in (source, target)]
-        if None in opening or opening[1] / opening[0] > NARROWER:
+        if None in opening:
             return None
-        return 1 - intensity * (1 - opening[1] / opening[0])
+        narrowed = opening[1] / opening[0]
+        return None if narrowed > NARROWER else 1 - intensity * (1 - narrowed)
 
     def erase_regions(self, source: int, target: int,
                       intensity: float) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
